@@ -1,0 +1,104 @@
+# Tyme Tab: build, run and test.  `make run` and `make test` install what they
+# need (rustup target, wasm-bindgen-cli, npm packages, Debian packages) and
+# skip what is already there.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+export PATH := $(HOME)/.cargo/bin:$(CURDIR)/node_modules/.bin:$(PATH)
+
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+WASM_TARGET := wasm32-unknown-unknown
+# wasm-bindgen-cli must equal the wasm-bindgen library version pinned in Cargo.lock.
+WB_VERSION = $(shell awk '$$0=="name = \"wasm-bindgen\""{getline; gsub(/version = |"/,""); print; exit}' Cargo.lock)
+PKG := extension/pkg
+WASM := $(PKG)/tyme_tab_bg.wasm
+NODE_TEST := node --test --test-concurrency=1
+export CHROMEDRIVER := /usr/bin/chromedriver
+
+.PHONY: help deps deps-apt deps-rust deps-node wasm sandbox build run test test-rust test-wasm test-e2e test-www check-core soak bench fuzz clean
+
+help:
+	@echo "make run    build everything, start the sandbox and open the extension against it"
+	@echo "make test   every test (native, wasm in Chromium, extension and www end to end)"
+	@echo "make soak   fault-injection soak through the real extension (SOAK_N=1000)"
+	@echo "make bench  benchmark in headless Chromium with budgets"
+
+## ---- dependencies (idempotent) ----
+deps: deps-apt deps-rust deps-node
+
+deps-apt:
+	@missing=""; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v chromedriver >/dev/null || missing="$$missing chromium-driver"; \
+	command -v node >/dev/null || missing="$$missing nodejs"; \
+	command -v npm >/dev/null || missing="$$missing npm"; \
+	command -v curl >/dev/null || missing="$$missing curl"; \
+	command -v zip >/dev/null || missing="$$missing zip"; \
+	command -v gzip >/dev/null || missing="$$missing gzip"; \
+	if [ -n "$$missing" ]; then echo "installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
+
+deps-rust: Cargo.lock
+	@rustup target list --installed | grep -qx $(WASM_TARGET) || rustup target add $(WASM_TARGET)
+	@if [ "$$(wasm-bindgen --version 2>/dev/null | awk '{print $$2}')" != "$(WB_VERSION)" ]; then \
+	  echo "installing wasm-bindgen-cli $(WB_VERSION)"; cargo install wasm-bindgen-cli --version $(WB_VERSION); fi
+
+Cargo.lock: Cargo.toml
+	cargo generate-lockfile
+
+deps-node: node_modules/.deps-stamp
+node_modules/.deps-stamp: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+## ---- build ----
+wasm: deps-rust deps-node
+	cargo build --lib --release --target $(WASM_TARGET)
+	wasm-bindgen --target web --out-dir $(PKG) --out-name tyme_tab \
+	  --remove-name-section --remove-producers-section \
+	  target/$(WASM_TARGET)/release/tyme_tab.wasm
+	wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+	  --enable-mutable-globals --enable-reference-types --enable-multivalue \
+	  $(WASM) -o $(WASM)
+	rm -rf www/pkg && cp -r $(PKG) www/pkg
+	@raw=$$(stat -c %s $(WASM)); gz=$$(gzip -9 -c $(WASM) | wc -c); \
+	  echo "wasm size: $$raw bytes raw, $$gz bytes gzip -9 (budget 92160)"; \
+	  [ $$gz -le 92160 ] || { echo "wasm over the 90 KB gzip budget"; exit 1; }
+
+sandbox:
+	cargo build -p tyme-sandbox
+
+build: deps wasm sandbox
+
+## ---- run ----
+run: build
+	node scripts/run.mjs
+
+## ---- tests ----
+test: build check-core test-rust test-wasm test-e2e test-www
+	@echo "make test: all suites passed"
+
+check-core:
+	bash scripts/check-core-io.sh
+
+test-rust:
+	cargo test --workspace
+
+test-wasm:
+	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+	  cargo test --target $(WASM_TARGET) --test browser
+
+test-e2e:
+	$(NODE_TEST) tests/e2e/
+
+test-www:
+	$(NODE_TEST) tests/www/
+
+soak: build
+	SOAK_N=$${SOAK_N:-1000} node tests/soak/soak.mjs
+
+bench: build
+	node tests/bench/bench.mjs
+
+clean:
+	cargo clean
+	rm -rf $(PKG) www/pkg node_modules out
