@@ -83,9 +83,9 @@ check-core:
 test-rust:
 	cargo test --workspace
 
-test-wasm:
+test-wasm: sandbox
 	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
-	  cargo test --target $(WASM_TARGET) --test browser
+	  bash scripts/with-sandbox.sh cargo test --target $(WASM_TARGET) --test browser
 
 test-e2e:
 	$(NODE_TEST) tests/e2e/

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Runs a command with a fresh sandbox on a free port, its address in
+# TYME_SANDBOX_URL; the sandbox is stopped when the command ends.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin=target/debug/tyme-sandbox
+[ -x "$bin" ] || cargo build -p tyme-sandbox
+log=$(mktemp)
+"$bin" --port 0 --control --auto-approve "${SANDBOX_ARGS[@]:-}" >"$log" 2>&1 &
+pid=$!
+trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -f "$log"' EXIT
+for _ in $(seq 1 100); do
+  url=$(sed -n 's/^listening on \(http[^ ]*\).*/\1/p' "$log" | head -1)
+  [ -n "$url" ] && break
+  kill -0 $pid 2>/dev/null || { echo "sandbox exited:"; cat "$log"; exit 1; }
+  sleep 0.1
+done
+[ -n "${url:-}" ] || { echo "sandbox did not start"; cat "$log"; exit 1; }
+export TYME_SANDBOX_URL="$url"
+echo "sandbox at $TYME_SANDBOX_URL"
+"$@"
