@@ -1,0 +1,542 @@
+// Tyme Tab service worker: wires browser events (messages, context menu,
+// alarms, start-up) to the wasm core. Everything that matters lives in
+// chrome.storage.local; the worker may be stopped at any moment. The only
+// module-level state is de-duplication of work in flight (flush, refresh,
+// storage mutations), never the source of truth.
+import init, {
+  TymeClient, newId, formatDateTime, makeNote,
+  outboxNew, outboxEnqueue, outboxDue, outboxAck, outboxFail, outboxNextWake, outboxSize, outboxPending,
+} from './pkg/tyme_tab.js';
+
+const ready = init({ module_or_path: chrome.runtime.getURL('pkg/tyme_tab_bg.wasm') });
+
+export const DEFAULT_BASE_URL = 'https://api.tyme-app.com';
+const ALARM_OUTBOX = 'outbox';        // periodic retry while the outbox is not empty
+const ALARM_WAKE = 'outbox-wake';     // one-shot at the outbox's next due time
+const ALARM_TICK = 'tick';            // badge + reconciliation while a timer runs
+const RECENT_MAX = 6;
+const RECONCILE_TOLERANCE_S = 120;    // clock skew allowance when comparing with the server
+
+// ---------------------------------------------------------------- storage
+const store = {
+  async get(keys) { return chrome.storage.local.get(keys); },
+  async set(obj) { return chrome.storage.local.set(obj); },
+  async remove(keys) { return chrome.storage.local.remove(keys); },
+};
+
+async function getSettings() {
+  const { settings } = await store.get('settings');
+  return {
+    clientId: '', clientSecret: '', baseUrl: DEFAULT_BASE_URL, scrubParams: null, allowIncognito: false,
+    ...(settings || {}),
+  };
+}
+
+// Serialises read-modify-write of the outbox and timer keys inside this worker.
+let mutex = Promise.resolve();
+function locked(fn) {
+  const run = mutex.then(fn, fn);
+  mutex = run.catch(() => {});
+  return run;
+}
+
+class UserError extends Error {
+  constructor(code, message) { super(message); this.code = code; }
+}
+
+// ---------------------------------------------------------------- client
+let cached = null; // { key, client }: one client so its single-flight refresh is shared
+function redirectUri() { return chrome.identity.getRedirectURL(); }
+
+async function onTokens(tokens) {
+  if (tokens) {
+    await store.set({ tokens, auth: { status: 'signed_in' } });
+  } else {
+    await store.remove('tokens');
+    await store.set({ auth: { status: 'reauth', message: 'Signed out — sign in again.' } });
+    cached = null;
+  }
+}
+
+async function getClient({ needTokens = true } = {}) {
+  await ready;
+  const settings = await getSettings();
+  if (!settings.clientId) throw new UserError('not_configured', 'Set the client id in the options first.');
+  const key = JSON.stringify([settings.baseUrl, settings.clientId, settings.clientSecret || '']);
+  if (!cached || cached.key !== key) {
+    const client = new TymeClient({
+      baseUrl: settings.baseUrl.replace(/\/+$/, ''),
+      clientId: settings.clientId,
+      clientSecret: settings.clientSecret || undefined,
+      redirectUri: redirectUri(),
+      onTokens,
+    });
+    cached = { key, client };
+  }
+  if (needTokens) {
+    const { tokens } = await store.get('tokens');
+    if (!tokens) { cached = null; throw new UserError('signed_out', 'You are signed out. Sign in to Tyme.'); }
+    if (!cached.client.getTokens()) cached.client.setTokens(tokens);
+  }
+  return cached.client;
+}
+
+function errorInfo(e) {
+  const code = e && e.code ? e.code : 'internal';
+  const status = e && e.status;
+  const messages = {
+    network: 'Cannot reach Tyme (offline or the server is down). Your changes are kept and will be sent.',
+    server: `Tyme answered with a server error${status ? ` (HTTP ${status})` : ''}. Your changes are kept and will be retried.`,
+    rate_limited: `Tyme is limiting requests${e && e.retryAfter ? `; retrying in ${e.retryAfter} s` : ''}. Your changes are kept.`,
+    reauth_required: 'Signed out — sign in again. Your changes are kept and will be sent after sign-in.',
+    unauthorized: 'Tyme did not accept the sign-in. Sign in again.',
+    forbidden: 'This Tyme account has no API access (the account must be a team admin with API access).',
+    bad_response: 'Tyme sent an answer that could not be understood.',
+  };
+  const message = messages[code] || (e && e.message) || 'Something went wrong.';
+  return { code, message: String(message).slice(0, 300) };
+}
+
+// ---------------------------------------------------------------- outbox
+async function mutateOutbox(fn) {
+  return locked(async () => {
+    await ready;
+    const { outbox } = await store.get('outbox');
+    const next = fn(outbox || outboxNew());
+    await store.set({ outbox: next, outboxSize: outboxSize(next) });
+    return next;
+  });
+}
+
+let flushing = null;
+function flush() {
+  if (!flushing) flushing = doFlush().finally(() => { flushing = null; });
+  return flushing;
+}
+
+function sameEntity(a, b) { return JSON.stringify(a) === JSON.stringify(b); }
+
+async function doFlush() {
+  await ready;
+  let client;
+  try { client = await getClient(); } catch (e) { await scheduleOutboxAlarms(); return; }
+  for (let round = 0; round < 50; round++) {
+    const { outbox } = await store.get('outbox');
+    if (!outbox) break;
+    const due = outboxDue(outbox, Date.now());
+    if (!due.length) break;
+    let failed = false;
+    for (const op of due) {
+      try {
+        await client.updateEntity(op.entity);
+        await mutateOutbox((s) => {
+          const now = outboxPending(s).find((p) => p.opId === op.opId);
+          // A newer write that replaced this op while it was in flight must still be sent.
+          if (now && !sameEntity(now.entity, op.entity)) return s;
+          return outboxAck(s, op.opId);
+        });
+        await store.set({ outboxError: null });
+      } catch (e) {
+        const info = errorInfo(e);
+        await mutateOutbox((s) => outboxFail(s, op.opId, {
+          code: info.code, message: info.message,
+          ...(e && e.status ? { status: e.status } : {}),
+          ...(e && e.retryAfter ? { retryAfter: e.retryAfter } : {}),
+        }, Date.now()));
+        await store.set({ outboxError: { ...info, at: Date.now() } });
+        failed = true;
+        if (['reauth_required', 'unauthorized', 'signed_out', 'network'].includes(info.code)) break;
+      }
+    }
+    if (failed) break;
+  }
+  await scheduleOutboxAlarms();
+}
+
+async function scheduleOutboxAlarms() {
+  await ready;
+  const { outbox } = await store.get('outbox');
+  const size = outbox ? outboxSize(outbox) : 0;
+  if (!size) {
+    await chrome.alarms.clear(ALARM_OUTBOX);
+    await chrome.alarms.clear(ALARM_WAKE);
+    return;
+  }
+  if (!(await chrome.alarms.get(ALARM_OUTBOX))) {
+    await chrome.alarms.create(ALARM_OUTBOX, { periodInMinutes: 0.5 });
+  }
+  const wake = outboxNextWake(outbox);
+  if (wake != null) await chrome.alarms.create(ALARM_WAKE, { when: Math.max(wake, Date.now() + 1000) });
+}
+
+// ---------------------------------------------------------------- timer
+function taskLabel(ref) {
+  if (!ref) return '';
+  return [ref.projectName, ref.taskName, ref.subtaskName].filter(Boolean).join(' › ');
+}
+
+async function noteFor(page) {
+  if (!page || !page.url) return page && page.title ? String(page.title) : '';
+  const settings = await getSettings();
+  const opts = {};
+  if (Array.isArray(settings.scrubParams)) opts.scrubParams = settings.scrubParams;
+  await ready;
+  return makeNote(String(page.url), String(page.title || ''), opts);
+}
+
+function checkTaskRef(ref) {
+  if (!ref || typeof ref.taskId !== 'string' || !ref.taskId) throw new UserError('invalid_input', 'Pick a task first.');
+  return {
+    taskId: ref.taskId, subtaskId: ref.subtaskId || '',
+    taskName: String(ref.taskName || ''), subtaskName: String(ref.subtaskName || ''),
+    projectId: String(ref.projectId || ''), projectName: String(ref.projectName || ''),
+  };
+}
+
+async function startTimer(refIn, page) {
+  const ref = checkTaskRef(refIn);
+  const settings = await getSettings();
+  if (page && page.incognito && !settings.allowIncognito) {
+    throw new UserError('incognito', 'Incognito tabs are not tracked. Allow it in the options if you want to.');
+  }
+  await getClient(); // signed in and configured, or a clear error before anything is queued
+  const note = await noteFor(page);
+  const now = Date.now();
+  const timer = await locked(async () => {
+    const got = await store.get(['timer', 'recent', 'outbox']);
+    let outbox = got.outbox || outboxNew();
+    if (got.timer) {
+      outbox = outboxEnqueue(outbox, { ...got.timer.entity, time_end: formatDateTime(now) }, now);
+    }
+    const entity = {
+      type: 'TimedTaskRecord', id: newId(), task_id: ref.taskId, subtask_id: ref.subtaskId,
+      time_start: formatDateTime(now), time_end: null, note,
+    };
+    outbox = outboxEnqueue(outbox, entity, now);
+    const t = { entity, startMs: now, ref, label: taskLabel(ref), note, url: page && page.url ? String(page.url) : '' };
+    const recent = [ref, ...(got.recent || []).filter((r) => !(r.taskId === ref.taskId && (r.subtaskId || '') === ref.subtaskId))].slice(0, RECENT_MAX);
+    await store.set({ outbox, outboxSize: outboxSize(outbox), timer: t, lastTask: ref, recent, notice: null, pendingPage: null });
+    return t;
+  });
+  await ensureTickAlarm();
+  await updateBadge();
+  flush().catch(() => {});
+  return timer;
+}
+
+async function stopTimer() {
+  const now = Date.now();
+  const stopped = await locked(async () => {
+    const got = await store.get(['timer', 'outbox']);
+    if (!got.timer) return null;
+    let outbox = got.outbox || outboxNew();
+    const entity = { ...got.timer.entity, time_end: formatDateTime(now) };
+    outbox = outboxEnqueue(outbox, entity, now);
+    await store.set({ outbox, outboxSize: outboxSize(outbox), timer: null });
+    return { ...got.timer, entity, endMs: now };
+  });
+  await chrome.alarms.clear(ALARM_TICK);
+  await updateBadge();
+  flush().catch(() => {});
+  return stopped;
+}
+
+async function ensureTickAlarm() {
+  if (!(await chrome.alarms.get(ALARM_TICK))) await chrome.alarms.create(ALARM_TICK, { periodInMinutes: 1 });
+}
+
+async function updateBadge() {
+  const { timer } = await store.get('timer');
+  if (!timer) {
+    await chrome.action.setBadgeText({ text: '' });
+    return;
+  }
+  const min = Math.max(0, Math.floor((Date.now() - timer.startMs) / 60000));
+  const text = min < 60 ? `${min}m` : min < 600 ? `${Math.floor(min / 60)}h${String(min % 60).padStart(2, '0')}` : `${Math.floor(min / 60)}h`;
+  await chrome.action.setBadgeBackgroundColor({ color: '#2f6fde' });
+  await chrome.action.setBadgeText({ text });
+}
+
+// The contract has no call that reads one time entry, so the running entry is
+// checked through summary: a running entry counts up to now, so if the task's
+// time since the start is clearly less than the local elapsed time, the entry
+// was stopped (or removed) elsewhere.
+async function reconcile() {
+  const { timer, outbox } = await store.get(['timer', 'outbox']);
+  if (!timer) return null;
+  await ready;
+  if (outbox && outboxPending(outbox).some((p) => p.entity && p.entity.id === timer.entity.id)) return null;
+  const client = await getClient();
+  const now = Date.now();
+  const rows = await client.summary(timer.startMs, now);
+  const elapsed = (now - timer.startMs) / 1000;
+  const tracked = rows
+    .filter((r) => r.task_id === timer.ref.taskId && (!timer.ref.subtaskId || r.subtask_id === timer.ref.subtaskId))
+    .reduce((s, r) => s + (Number(r.duration) || 0), 0);
+  if (tracked >= elapsed - RECONCILE_TOLERANCE_S) return null;
+  return locked(async () => {
+    const cur = await store.get('timer');
+    if (!cur.timer || cur.timer.entity.id !== timer.entity.id) return null;
+    const notice = { message: `The timer for “${timer.label}” was stopped elsewhere (in Tyme), so it stopped here too.`, at: Date.now() };
+    await store.set({ timer: null, notice });
+    await chrome.alarms.clear(ALARM_TICK);
+    await updateBadge();
+    return notice;
+  });
+}
+
+function startOfDay(d) { const x = new Date(d); x.setHours(0, 0, 0, 0); return x; }
+async function refreshTotals() {
+  const client = await getClient();
+  const now = Date.now();
+  const today = startOfDay(now);
+  const week = new Date(today); week.setDate(week.getDate() - ((week.getDay() + 6) % 7)); // Monday
+  const sum = (rows) => rows.reduce((s, r) => s + (Number(r.duration) || 0), 0);
+  const [d, w] = await Promise.all([client.summary(today.getTime(), now), client.summary(week.getTime(), now)]);
+  const totals = { today: sum(d), week: sum(w), at: now };
+  await store.set({ totals });
+  return totals;
+}
+
+// ---------------------------------------------------------------- picker data
+const CHILD_KEY = { Project: 'category_id', TimedTask: 'project_id', TimedSubTask: 'task_id' };
+async function search({ type, name = '', parentId = null }) {
+  if (!['ProjectCategory', 'Project', 'TimedTask', 'TimedSubTask'].includes(type)) throw new UserError('invalid_input', 'Unknown entity type.');
+  const client = await getClient();
+  let list = [];
+  let error = null;
+  try {
+    list = await client.searchEntity(type, String(name), parentId || null);
+  } catch (e) {
+    error = errorInfo(e);
+  }
+  // Entities created here but not yet confirmed by the server are usable at once.
+  const { outbox } = await store.get('outbox');
+  if (outbox) {
+    const needle = String(name).toLowerCase();
+    for (const p of outboxPending(outbox)) {
+      const e = p.entity;
+      if (!e || e.type !== type || list.some((x) => x.id === e.id)) continue;
+      if (needle && !String(e.name || '').toLowerCase().includes(needle)) continue;
+      if (parentId && CHILD_KEY[type] && e[CHILD_KEY[type]] !== parentId) continue;
+      list.push({ ...e, pending: true });
+    }
+  }
+  if (error && !list.length) throw new UserError(error.code, error.message);
+  return list;
+}
+
+async function create({ type, name, parentId }) {
+  name = String(name || '').trim();
+  if (!name) throw new UserError('invalid_input', 'A name is needed.');
+  if (name.length > 200) throw new UserError('invalid_input', 'That name is too long.');
+  await getClient();
+  await ready;
+  let entity;
+  if (type === 'Project') {
+    entity = { type, id: newId(), name, category_id: parentId || null, rounding_method: 'NEAREST', rounding_minutes: 1, hourly_rate: 0, planned_duration_hours: 0, planned_budget: 0 };
+  } else if (type === 'TimedTask') {
+    if (!parentId) throw new UserError('invalid_input', 'Pick a project first.');
+    entity = { type, id: newId(), name, project_id: parentId, billable: true, planned_duration: 0 };
+  } else if (type === 'TimedSubTask') {
+    if (!parentId) throw new UserError('invalid_input', 'Pick a task first.');
+    entity = { type, id: newId(), name, task_id: parentId, planned_duration: 0 };
+  } else {
+    throw new UserError('invalid_input', 'Only projects, tasks and sub-tasks can be created here.');
+  }
+  await mutateOutbox((s) => outboxEnqueue(s, entity, Date.now()));
+  flush().catch(() => {});
+  return entity;
+}
+
+// ---------------------------------------------------------------- sign-in
+async function signIn({ interactive = true } = {}) {
+  cached = null;
+  const client = await getClient({ needTokens: false });
+  const { url, state, verifier } = client.beginSignIn();
+  let redirect;
+  try {
+    redirect = await chrome.identity.launchWebAuthFlow({ url, interactive: !!interactive });
+  } catch (e) {
+    throw new UserError('access_denied', 'Sign-in was cancelled or could not be completed.');
+  }
+  const code = TymeClient.parseRedirect(redirect, state);
+  await client.exchangeCode(code, verifier); // onTokens stores the pair
+  await store.set({ auth: { status: 'signed_in' }, outboxError: null });
+  flush().catch(() => {});
+  return { signedIn: true };
+}
+
+async function signOut() {
+  cached = null;
+  await store.remove('tokens');
+  await store.set({ auth: { status: 'signed_out' } });
+  return { signedIn: false };
+}
+
+async function saveSettings(p) {
+  const cur = await getSettings();
+  const baseUrl = String(p.baseUrl || DEFAULT_BASE_URL).trim().replace(/\/+$/, '');
+  let parsed;
+  try { parsed = new URL(baseUrl); } catch { throw new UserError('invalid_input', 'The API base URL is not a valid URL.'); }
+  const local = ['127.0.0.1', 'localhost'].includes(parsed.hostname);
+  if (parsed.protocol !== 'https:' && !(parsed.protocol === 'http:' && local)) {
+    throw new UserError('invalid_input', 'The API base URL must use https (http only for 127.0.0.1 or localhost).');
+  }
+  const scrub = p.scrubParams == null ? null
+    : (Array.isArray(p.scrubParams) ? p.scrubParams : String(p.scrubParams).split(/[\s,]+/)).map((s) => String(s).trim()).filter(Boolean);
+  const settings = {
+    clientId: String(p.clientId ?? cur.clientId).trim(),
+    clientSecret: p.clientSecret === undefined ? cur.clientSecret : String(p.clientSecret || ''),
+    baseUrl, scrubParams: scrub, allowIncognito: !!(p.allowIncognito ?? cur.allowIncognito),
+  };
+  const changedServer = settings.baseUrl !== cur.baseUrl || settings.clientId !== cur.clientId;
+  await store.set({ settings });
+  if (changedServer) { cached = null; await store.remove('tokens'); await store.set({ auth: { status: 'signed_out' } }); }
+  return publicSettings(settings);
+}
+
+function publicSettings(s) {
+  return { clientId: s.clientId, hasClientSecret: !!s.clientSecret, baseUrl: s.baseUrl, scrubParams: s.scrubParams, allowIncognito: s.allowIncognito };
+}
+
+async function getState() {
+  const got = await store.get(['settings', 'tokens', 'auth', 'timer', 'lastTask', 'recent', 'outbox', 'outboxError', 'notice', 'totals', 'pendingPage']);
+  await ready;
+  const size = got.outbox ? outboxSize(got.outbox) : 0;
+  return {
+    settings: publicSettings(await getSettings()),
+    signedIn: !!got.tokens,
+    auth: got.auth || { status: got.tokens ? 'signed_in' : 'signed_out' },
+    timer: got.timer || null,
+    lastTask: got.lastTask || null,
+    recent: got.recent || [],
+    outboxSize: size,
+    outboxError: size ? (got.outboxError || null) : null,
+    notice: got.notice || null,
+    totals: got.totals || null,
+    pendingPage: got.pendingPage || null,
+    redirectUri: redirectUri(),
+  };
+}
+
+// Popup opened: send what waits, check the running entry, fetch totals.
+async function refresh() {
+  const errors = [];
+  await flush().catch((e) => errors.push(errorInfo(e)));
+  let notice = null;
+  try { notice = await reconcile(); } catch (e) { errors.push(errorInfo(e)); }
+  try { await refreshTotals(); } catch (e) { errors.push(errorInfo(e)); }
+  const state = await getState();
+  return { ...state, refreshError: errors.find((e) => !['signed_out', 'not_configured'].includes(e.code)) || null, reconciled: notice };
+}
+
+// ---------------------------------------------------------------- context menu
+async function handleMenuClick(info, tab) {
+  const url = info.menuItemId === 'track-link' ? info.linkUrl : (info.pageUrl || (tab && tab.url));
+  if (!url) return { started: false };
+  const page = { url, title: (tab && tab.title) || '', incognito: !!(tab && tab.incognito) };
+  const { lastTask } = await store.get('lastTask');
+  if (!lastTask) {
+    await store.set({ pendingPage: { ...page, at: Date.now() } });
+    await openPopup();
+    return { started: false, askedForTask: true };
+  }
+  const timer = await startTimer(lastTask, page);
+  return { started: true, timer };
+}
+
+async function openPopup() {
+  try {
+    await chrome.action.openPopup();
+  } catch {
+    await chrome.windows.create({ url: chrome.runtime.getURL('popup/popup.html'), type: 'popup', width: 380, height: 560 });
+  }
+}
+
+// ---------------------------------------------------------------- messages
+const handlers = {
+  getState: () => getState(),
+  refresh: () => refresh(),
+  signIn: (p) => signIn(p),
+  signOut: () => signOut(),
+  saveSettings: (p) => saveSettings(p),
+  search: (p) => search(p),
+  create: (p) => create(p),
+  start: (p) => startTimer(p && p.task, p && p.page),
+  stop: () => stopTimer(),
+  flush: async () => { await flush(); return getState(); },
+  dismissNotice: async () => { await store.set({ notice: null, pendingPage: null }); return true; },
+};
+
+function senderAllowed(sender) {
+  if (!sender || sender.id !== chrome.runtime.id) return false;
+  const base = chrome.runtime.getURL('');
+  return typeof sender.url === 'string' && sender.url.startsWith(base) && (!sender.origin || base.startsWith(sender.origin));
+}
+
+export async function dispatch(msg) {
+  const type = msg && msg.type;
+  if (!Object.prototype.hasOwnProperty.call(handlers, type)) {
+    return { ok: false, error: { code: 'invalid_input', message: 'Unknown request.' } };
+  }
+  try {
+    const data = await handlers[type](msg.payload || {});
+    return { ok: true, data };
+  } catch (e) {
+    return { ok: false, error: e instanceof UserError ? { code: e.code, message: e.message } : errorInfo(e) };
+  }
+}
+
+chrome.runtime.onMessage.addListener((msg, sender, sendResponse) => {
+  if (!senderAllowed(sender)) {
+    sendResponse({ ok: false, error: { code: 'forbidden', message: 'Requests are accepted from this extension’s pages only.' } });
+    return false;
+  }
+  dispatch(msg).then(sendResponse);
+  return true;
+});
+
+chrome.contextMenus.onClicked.addListener((info, tab) => {
+  handleMenuClick(info, tab).catch(async (e) => {
+    await store.set({ notice: { message: e instanceof UserError ? e.message : errorInfo(e).message, at: Date.now() } });
+  });
+});
+
+chrome.alarms.onAlarm.addListener((alarm) => {
+  if (alarm.name === ALARM_OUTBOX || alarm.name === ALARM_WAKE) {
+    flush().catch(() => {});
+  } else if (alarm.name === ALARM_TICK) {
+    (async () => {
+      await updateBadge();
+      await flush().catch(() => {});
+      await reconcile().catch(() => {});
+    })();
+  }
+});
+
+chrome.runtime.onInstalled.addListener(() => {
+  chrome.contextMenus.removeAll(() => {
+    chrome.contextMenus.create({ id: 'track-page', title: 'Track this page', contexts: ['page'] });
+    chrome.contextMenus.create({ id: 'track-link', title: 'Track this link', contexts: ['link'] });
+  });
+});
+
+chrome.runtime.onStartup.addListener(() => { wakeUp(); });
+self.addEventListener('online', () => { flush().catch(() => {}); });
+
+// Every start of the worker (install, browser start, wake-up after being
+// stopped): resend what is left and restore the badge and alarms.
+async function wakeUp() {
+  try {
+    await ready;
+    const { timer } = await store.get('timer');
+    if (timer) await ensureTickAlarm();
+    await updateBadge();
+    await flush();
+  } catch { /* errors are recorded in storage by flush */ }
+}
+wakeUp();
+
+// For tests driving the worker directly (Playwright worker.evaluate).
+globalThis.tymeTab = { dispatch, handleMenuClick };

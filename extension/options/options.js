@@ -1,0 +1,69 @@
+// Options: settings, sign-in and sign-out through the service worker.
+import { send } from '../common.js';
+
+const $ = (id) => document.getElementById(id);
+const DEFAULT_BASE_URL = 'https://api.tyme-app.com';
+
+function say(text, isError = false) {
+  $('message').textContent = text;
+  $('message').className = isError ? 'error' : '';
+}
+
+async function load() {
+  const res = await send('getState');
+  if (!res.ok) { say(res.error.message, true); return; }
+  const s = res.data;
+  $('client-id').value = s.settings.clientId || '';
+  $('client-secret').placeholder = s.settings.hasClientSecret ? '(stored)' : '';
+  $('base-url').value = s.settings.baseUrl || DEFAULT_BASE_URL;
+  $('scrub').value = (s.settings.scrubParams || []).join(' ');
+  $('allow-incognito').checked = !!s.settings.allowIncognito;
+  $('redirect-uri').textContent = s.redirectUri;
+  $('auth-status').textContent = s.signedIn ? 'signed in'
+    : s.auth && s.auth.status === 'reauth' ? 'signed out — sign in again' : 'signed out';
+}
+
+// Ask for the optional host permission of a non-default API base. Sign-in does
+// not wait for the answer: servers that send CORS headers work without it, and
+// a prompt may never be answered.
+function requestHostPermission(baseUrl) {
+  try {
+    const u = new URL(baseUrl);
+    if (u.host === 'api.tyme-app.com') return;
+    chrome.permissions.request({ origins: [`${u.protocol}//${u.hostname}/*`] }).catch(() => {});
+  } catch { /* invalid URL: saveSettings reports it */ }
+}
+
+async function save() {
+  const secret = $('client-secret').value;
+  const payload = {
+    clientId: $('client-id').value,
+    baseUrl: $('base-url').value || DEFAULT_BASE_URL,
+    scrubParams: $('scrub').value.trim() ? $('scrub').value : null,
+    allowIncognito: $('allow-incognito').checked,
+  };
+  if (secret) payload.clientSecret = secret;
+  const res = await send('saveSettings', payload);
+  if (!res.ok) { say(res.error.message, true); return false; }
+  $('client-secret').value = '';
+  return true;
+}
+
+$('save').addEventListener('click', async () => {
+  requestHostPermission($('base-url').value || DEFAULT_BASE_URL);
+  if (await save()) { say('Saved.'); await load(); }
+});
+$('sign-in').addEventListener('click', async () => {
+  requestHostPermission($('base-url').value || DEFAULT_BASE_URL);
+  if (!(await save())) return;
+  say('Signing in…');
+  const res = await send('signIn', { interactive: true });
+  if (res.ok) say('Signed in.'); else say(res.error.message, true);
+  await load();
+});
+$('sign-out').addEventListener('click', async () => {
+  const res = await send('signOut');
+  say(res.ok ? 'Signed out.' : res.error.message, !res.ok);
+  await load();
+});
+load();
