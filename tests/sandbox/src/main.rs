@@ -1,0 +1,116 @@
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::Parser;
+use tyme_sandbox::{start, Client, Config};
+
+/// A Tyme-compatible local API server (OAuth, data, webhooks) for tests and demos.
+///
+/// The wire contract (request and response shapes, control API) is written down
+/// in tests/sandbox/README.md. The first line on stdout is always
+/// `listening on http://HOST:PORT`.
+#[derive(Parser, Debug)]
+#[command(name = "tyme-sandbox", version)]
+struct Args {
+    /// Port to listen on; 0 picks a free port.
+    #[arg(long, default_value_t = 8787)]
+    port: u16,
+
+    /// Address to bind.
+    #[arg(long, default_value = "127.0.0.1")]
+    host: String,
+
+    /// Register an OAuth client: ID[:SECRET]=REDIRECT_URI[,REDIRECT_URI...]
+    /// (repeatable). Redirect URIs must match exactly.
+    #[arg(long = "client", value_name = "ID[:SECRET]=URIS")]
+    clients: Vec<String>,
+
+    /// /v1/authorize redirects at once instead of showing the sign-in form.
+    #[arg(long)]
+    auto_approve: bool,
+
+    /// Enable the control API under /_sandbox/ (reset, state, log, faults, ...).
+    #[arg(long)]
+    control: bool,
+
+    /// Access token lifetime in seconds.
+    #[arg(long, default_value_t = 3600, value_name = "SECONDS")]
+    token_lifetime: i64,
+
+    /// Authorization code lifetime in seconds (codes are single-use).
+    #[arg(long, default_value_t = 60, value_name = "SECONDS")]
+    code_lifetime: i64,
+
+    /// Persist state (data, webhooks, deliveries, tokens, clients) to this JSON
+    /// file, written atomically after each change, loaded at start when present.
+    #[arg(long, value_name = "PATH")]
+    state_file: Option<PathBuf>,
+
+    /// Start with demo categories, projects, tasks and sub-tasks (also the state
+    /// that /_sandbox/reset returns to).
+    #[arg(long)]
+    demo: bool,
+
+    /// Webhook delivery attempts per event and hook URL (retries on failure).
+    #[arg(long, default_value_t = 3, value_name = "N")]
+    webhook_attempts: u32,
+
+    /// Delay before the first webhook retry, doubled each further retry.
+    #[arg(long, default_value_t = 200, value_name = "MS")]
+    webhook_backoff_ms: u64,
+
+    /// Print one line per request (method, path, status, time) to stderr.
+    #[arg(long, short)]
+    verbose: bool,
+}
+
+#[tokio::main]
+async fn main() {
+    let args = Args::parse();
+    let mut clients = Vec::new();
+    for c in &args.clients {
+        match Client::parse(c) {
+            Ok(c) => clients.push(c),
+            Err(e) => {
+                eprintln!("tyme-sandbox: {e}");
+                std::process::exit(2);
+            }
+        }
+    }
+    if args.token_lifetime <= 0 || args.code_lifetime <= 0 {
+        eprintln!("tyme-sandbox: lifetimes must be positive");
+        std::process::exit(2);
+    }
+    let cfg = Config {
+        host: args.host,
+        port: args.port,
+        control: args.control,
+        auto_approve: args.auto_approve,
+        clients,
+        token_lifetime: args.token_lifetime,
+        code_lifetime: args.code_lifetime,
+        state_file: args.state_file,
+        demo: args.demo,
+        webhook_attempts: args.webhook_attempts,
+        webhook_backoff_ms: args.webhook_backoff_ms,
+        verbose: args.verbose,
+    };
+    let running = match start(cfg).await {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("tyme-sandbox: cannot start: {e}");
+            std::process::exit(1);
+        }
+    };
+    {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "listening on {}", running.url());
+        let _ = out.flush();
+    }
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending::<()>().await } } => {}
+    }
+    running.stop();
+}
