@@ -138,6 +138,9 @@ struct Faults {
     /// Process the request (apply its changes) before the fault answers.
     #[serde(default)]
     apply: bool,
+    /// Set when fail_next or fail_percent was given: only those requests fail.
+    #[serde(skip)]
+    counted: bool,
 }
 
 #[derive(Serialize, Deserialize, Default)]
@@ -564,6 +567,8 @@ impl App {
             true
         } else if f.fail_percent > 0.0 {
             (st.rand() % 10_000) as f64 / 100.0 < f.fail_percent
+        } else if f.counted {
+            false
         } else {
             // drop / malformed / status alone apply to every matching request
             f.drop || malformed || f.status.is_some()
@@ -1142,7 +1147,7 @@ fn control(app: &App, req: &Req) -> Resp {
                 Ok(v) => v,
                 Err(r) => return r,
             };
-            let f: Faults = match serde_json::from_value(v) {
+            let mut f: Faults = match serde_json::from_value(v) {
                 Ok(f) => f,
                 Err(e) => {
                     return json_resp(400, &json!({"error":"invalid_request","field":"body","message":e.to_string()}))
@@ -1161,6 +1166,7 @@ fn control(app: &App, req: &Req) -> Resp {
                 Value::String(s) if s == "html" || s == "truncated" => {}
                 _ => return json_resp(400, &json!({"error":"invalid_request","field":"malformed","message":"malformed must be true, false, \"truncated\" or \"html\""})),
             }
+            f.counted = f.fail_next > 0 || f.fail_percent > 0.0;
             let mut st = app.lock();
             st.faults = f;
             json_resp(200, &json!(st.faults))

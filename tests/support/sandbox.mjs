@@ -1,0 +1,101 @@
+// Start the tyme-sandbox binary on a free port for node / Playwright tests.
+//
+//   import { startSandbox } from '../support/sandbox.mjs';
+//   const sb = await startSandbox({ clients: [{ client_id: 'ext', redirect_uris: ['https://x.chromiumapp.org/'] }] });
+//   ... fetch(sb.url + '/data/search_entity/?type=Project&name=') ...
+//   await sb.stop();
+//
+// The binary runs with --port 0 --control --auto-approve (add flags via `args`,
+// e.g. ['--demo'] or ['--token-lifetime', '5']). Every control call returns the
+// parsed JSON answer of the control API (see tests/sandbox/README.md).
+import { spawn, execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const BIN = resolve(ROOT, 'target', 'debug', 'tyme-sandbox');
+
+function clientFlag(c) {
+  const uris = (c.redirect_uris || []).join(',');
+  const id = c.client_secret ? `${c.client_id}:${c.client_secret}` : c.client_id;
+  return `${id}=${uris}`;
+}
+
+export async function startSandbox({ args = [], clients = [] } = {}) {
+  if (!existsSync(BIN)) {
+    execFileSync('cargo', ['build', '-q', '-p', 'tyme-sandbox'], { cwd: ROOT, stdio: 'inherit' });
+  }
+  const argv = ['--port', '0', '--control', '--auto-approve', ...args];
+  for (const c of clients) argv.push('--client', clientFlag(c));
+  const child = spawn(BIN, argv, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => {
+    stderr += d;
+    if (stderr.length > 20000) stderr = stderr.slice(-20000);
+  });
+  const exited = new Promise((res) => child.once('exit', (code, signal) => res({ code, signal })));
+
+  const url = await new Promise((res, rej) => {
+    const rl = createInterface({ input: child.stdout });
+    const timer = setTimeout(() => rej(new Error(`tyme-sandbox did not start within 30 s\n${stderr}`)), 30000);
+    rl.once('line', (line) => {
+      clearTimeout(timer);
+      const m = /^listening on (http:\/\/\S+)$/.exec(line.trim());
+      if (m) res(m[1]);
+      else rej(new Error(`unexpected first line from tyme-sandbox: ${line}\n${stderr}`));
+    });
+    exited.then(({ code, signal }) => {
+      clearTimeout(timer);
+      rej(new Error(`tyme-sandbox exited (code ${code}, signal ${signal}) before listening\n${stderr}`));
+    });
+  });
+  // keep draining stdout so the child never blocks on a full pipe
+  child.stdout.resume();
+  const port = Number(new URL(url).port);
+
+  async function control(method, path, body) {
+    const res = await fetch(`${url}/_sandbox/${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    let json;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new Error(`sandbox control ${method} ${path}: not JSON (${res.status}): ${text.slice(0, 200)}`);
+    }
+    if (!res.ok) throw new Error(`sandbox control ${method} ${path} failed (${res.status}): ${text.slice(0, 300)}`);
+    return json;
+  }
+
+  let stopped = false;
+  return {
+    url,
+    port,
+    process: child,
+    stderr: () => stderr,
+    async stop() {
+      if (stopped) return exited;
+      stopped = true;
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      const t = setTimeout(() => child.kill('SIGKILL'), 3000);
+      const r = await exited;
+      clearTimeout(t);
+      return r;
+    },
+    reset: () => control('POST', 'reset', {}),
+    state: () => control('GET', 'state'),
+    log: () => control('GET', 'log'),
+    clearLog: () => control('DELETE', 'log'),
+    faults: (obj) => control('POST', 'faults', obj || {}),
+    clearFaults: () => control('DELETE', 'faults'),
+    expireTokens: () => control('POST', 'expire_tokens', {}),
+    addClient: ({ client_id, client_secret, redirect_uris }) =>
+      control('POST', 'clients', { client_id, client_secret, redirect_uris }),
+    setInteractive: (interactive) => control('POST', 'mode', { interactive: !!interactive }),
+  };
+}
