@@ -1,0 +1,826 @@
+// Tyme web console: wires the page to the wasm core (www/pkg, built by `make wasm`).
+// Storage:
+//   sessionStorage  tokens and the pending sign-in (state + PKCE verifier): this tab only.
+//   localStorage    the outbox of time-entry writes, the running timer, the entries made
+//                   here, the webhook subscriptions made here and the connection settings:
+//                   pending writes must survive a closed tab or a crash, and client-made ids
+//                   make a write sent twice (say, from two tabs) land once.
+import { h, clear, setText } from './lib/dom.js';
+import { reportRange, parseDateTimeLocal, toDateInput } from './lib/dates.js';
+import { hms, money } from './lib/format.js';
+import { barChart } from './lib/chart.js';
+import { buildReport, reportCsv } from './lib/report.js';
+import {
+  validateCategory, validateProject, validateTask, validateSubTask, validatePastEntry,
+  validateNote, validateHook, validateSettings,
+} from './lib/validate.js';
+
+const K = {
+  tokens: 'tyme.www.tokens',
+  pending: 'tyme.www.signin',
+  outbox: 'tyme.www.outbox',
+  running: 'tyme.www.running',
+  entries: 'tyme.www.entries',
+  hooks: 'tyme.www.webhooks',
+  settings: 'tyme.www.settings',
+};
+const PERMANENT = new Set(['invalid_input', 'not_found', 'forbidden', 'bad_response']);
+const AUTH = new Set(['unauthorized', 'reauth_required']);
+
+const $ = (sel, root = document) => root.querySelector(sel);
+const $$ = (sel, root = document) => [...root.querySelectorAll(sel)];
+
+function load(store, key, fallback) {
+  try {
+    const v = store.getItem(key);
+    return v == null ? fallback : JSON.parse(v);
+  } catch {
+    return fallback;
+  }
+}
+function save(store, key, value) {
+  if (value === null || value === undefined) store.removeItem(key);
+  else store.setItem(key, JSON.stringify(value));
+}
+
+const app = {
+  core: null,
+  client: null,
+  config: null,
+  settings: null,
+  redirectUri: new URL('./', location.href).href,
+  sel: { category: '', project: '', task: '', subtask: '' },
+  lists: { category: [], project: [], task: [], subtask: [], allCategories: [] },
+  report: null,
+  flushing: false,
+  wakeTimer: null,
+};
+window.tymeConsole = app; // for debugging from the devtools console
+
+function say(text, kind = 'info') {
+  const el = $('#message');
+  setText(el, text);
+  el.dataset.kind = kind;
+}
+
+function errText(e) {
+  if (e && e.name === 'TymeError') return `${e.message} (${e.code}${e.status ? `, HTTP ${e.status}` : ''})`;
+  return (e && e.message) || String(e);
+}
+
+// ---------- field errors ----------
+function showErrors(form, errors) {
+  for (const span of $$('.field-error', form)) {
+    const msg = errors[span.dataset.errorFor] || '';
+    setText(span, msg);
+    const input = form.elements[span.dataset.errorFor];
+    if (input && input.setAttribute) {
+      if (msg) input.setAttribute('aria-invalid', 'true');
+      else input.removeAttribute('aria-invalid');
+    }
+  }
+  return Object.keys(errors).length === 0;
+}
+function formStatus(form, text, kind = 'info') {
+  const p = $('.form-status', form);
+  if (p) { setText(p, text); p.dataset.kind = kind; }
+}
+
+// ---------- auth ----------
+function signedIn() {
+  return Boolean(app.client && app.client.getTokens());
+}
+
+function renderAuth() {
+  const on = signedIn();
+  const st = $('#auth-status');
+  st.dataset.state = on ? 'signed-in' : 'signed-out';
+  setText(st, on ? `Signed in to ${app.settings.apiBaseUrl}` : 'Signed out');
+  $('#sign-in').hidden = on;
+  $('#sign-out').hidden = !on;
+  document.body.dataset.auth = on ? 'in' : 'out';
+}
+
+function makeClient() {
+  const { TymeClient } = app.core;
+  app.client = new TymeClient({
+    baseUrl: app.settings.apiBaseUrl,
+    clientId: app.settings.clientId,
+    redirectUri: app.redirectUri,
+    onTokens: async (tokens) => {
+      save(sessionStorage, K.tokens, tokens);
+      if (!tokens) { queueMicrotask(renderAuth); say('Your session ended: sign in again.', 'error'); }
+    },
+  });
+  const tokens = load(sessionStorage, K.tokens, null);
+  if (tokens) app.client.setTokens(tokens);
+}
+
+function beginSignIn() {
+  const { url, state, verifier } = app.client.beginSignIn();
+  save(sessionStorage, K.pending, { state, verifier, apiBaseUrl: app.settings.apiBaseUrl });
+  location.assign(url);
+}
+
+function signOut() {
+  sessionStorage.removeItem(K.tokens);
+  sessionStorage.removeItem(K.pending);
+  app.client.setTokens(null);
+  renderAuth();
+  say('Signed out.');
+}
+
+/** On return from the authorize page: check state, exchange the code, clean the address bar. */
+async function completeSignIn() {
+  const here = new URL(location.href);
+  if (!here.searchParams.has('code') && !here.searchParams.has('error')) return;
+  const pending = load(sessionStorage, K.pending, null);
+  sessionStorage.removeItem(K.pending);
+  const clean = new URL(location.href);
+  for (const p of ['code', 'state', 'error', 'error_description', 'error_uri']) clean.searchParams.delete(p);
+  history.replaceState(null, '', clean.pathname + clean.search + clean.hash);
+  if (!pending) { say('Sign-in answer without a sign-in started from this tab: ignored.', 'error'); return; }
+  try {
+    const code = app.core.TymeClient.parseRedirect(here.href, pending.state);
+    await app.client.exchangeCode(code, pending.verifier);
+    say('Signed in.');
+  } catch (e) {
+    if (e && e.code === 'access_denied') say(`Sign-in was denied: ${e.message}`, 'error');
+    else say(`Sign-in failed: ${errText(e)}`, 'error');
+  }
+}
+
+// ---------- settings ----------
+function loadSettings() {
+  const stored = load(localStorage, K.settings, null) || {};
+  app.settings = {
+    apiBaseUrl: stored.apiBaseUrl || app.config.apiBaseUrl,
+    clientId: stored.clientId || app.config.clientId,
+  };
+  const f = $('#settings-form');
+  f.elements.apiBaseUrl.value = app.settings.apiBaseUrl;
+  f.elements.clientId.value = app.settings.clientId;
+  setText($('#redirect-uri'), app.redirectUri);
+}
+
+function wireSettings() {
+  const f = $('#settings-form');
+  f.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const { value, errors } = validateSettings({ apiBaseUrl: f.elements.apiBaseUrl.value, clientId: f.elements.clientId.value });
+    if (!showErrors(f, errors)) return;
+    save(localStorage, K.settings, value);
+    sessionStorage.removeItem(K.tokens);
+    loadSettings();
+    makeClient();
+    renderAuth();
+    say('Connection saved; sign in again.');
+  });
+  $('#settings-reset').addEventListener('click', () => {
+    localStorage.removeItem(K.settings);
+    sessionStorage.removeItem(K.tokens);
+    loadSettings();
+    makeClient();
+    renderAuth();
+  });
+}
+
+function needSignIn() {
+  if (signedIn()) return false;
+  say('Sign in first.', 'error');
+  return true;
+}
+
+// ---------- entity browser ----------
+const KINDS = {
+  category: { type: 'ProjectCategory', form: '#category-form', list: '#category-list', parent: null, child: 'project', validate: validateCategory, label: 'category' },
+  project: { type: 'Project', form: '#project-form', list: '#project-list', parent: 'category', child: 'task', validate: validateProject, label: 'project' },
+  task: { type: 'TimedTask', form: '#task-form', list: '#task-list', parent: 'project', child: 'subtask', validate: validateTask, label: 'task' },
+  subtask: { type: 'TimedSubTask', form: '#subtask-form', list: '#subtask-list', parent: 'task', child: null, validate: validateSubTask, label: 'sub-task' },
+};
+
+function filterOf(kind) {
+  return $(`.col[data-kind="${kind}"] .filter`).value.trim();
+}
+
+async function loadList(kind) {
+  const k = KINDS[kind];
+  const list = $(k.list);
+  if (!signedIn()) { clear(list); app.lists[kind] = []; return; }
+  const parentId = k.parent ? app.sel[k.parent] : null;
+  if (k.parent && k.parent !== 'category' && !parentId) {
+    app.lists[kind] = [];
+    clear(list).append(h('li', { class: 'empty' }, `Select a ${KINDS[k.parent].label}.`));
+    return;
+  }
+  try {
+    const items = await app.client.searchEntity(k.type, filterOf(kind), parentId || null);
+    app.lists[kind] = items;
+    renderList(kind);
+  } catch (e) {
+    clear(list).append(h('li', { class: 'error' }, errText(e)));
+  }
+}
+
+function renderList(kind) {
+  const k = KINDS[kind];
+  const list = clear($(k.list));
+  if (kind === 'category') {
+    list.append(h('li', {}, h('button', {
+      type: 'button', class: app.sel.category === '' ? 'item selected' : 'item', 'data-id': '',
+      onclick: () => select('category', ''),
+    }, 'All projects')));
+  }
+  if (app.lists[kind].length === 0 && kind !== 'category') list.append(h('li', { class: 'empty' }, 'None yet.'));
+  for (const e of app.lists[kind]) {
+    list.append(h('li', {}, h('button', {
+      type: 'button', class: app.sel[kind] === e.id ? 'item selected' : 'item', 'data-id': e.id,
+      onclick: () => select(kind, e.id),
+    }, e.name || '(no name)')));
+  }
+}
+
+async function select(kind, id) {
+  app.sel[kind] = id;
+  // clear everything below
+  let c = KINDS[kind].child;
+  while (c) { app.sel[c] = ''; c = KINDS[c].child; }
+  renderList(kind);
+  const entity = app.lists[kind].find((e) => e.id === id);
+  if (entity) fillForm(kind, entity); else resetForm(kind);
+  renderTarget();
+  c = KINDS[kind].child;
+  while (c) { await loadList(c); resetForm(c); c = KINDS[c].child; }
+}
+
+function fillParentSelect(sel, items, current, allowNone) {
+  clear(sel);
+  if (allowNone) sel.append(h('option', { value: '' }, '(none)'));
+  else if (!items.length) sel.append(h('option', { value: '' }, '(none available)'));
+  const known = new Set();
+  for (const it of items) {
+    known.add(it.id);
+    sel.append(h('option', { value: it.id }, it.name || it.id));
+  }
+  if (current && !known.has(current)) sel.append(h('option', { value: current }, current));
+  sel.value = current || '';
+}
+
+async function refreshParentSelects() {
+  if (!signedIn()) return;
+  try {
+    app.lists.allCategories = await app.client.searchEntity('ProjectCategory', '', null);
+  } catch { /* shown by the list loads */ }
+}
+
+function resetForm(kind) {
+  const k = KINDS[kind];
+  const f = $(k.form);
+  f.reset();
+  f.elements.id.value = '';
+  setText($('.form-title', f), `New ${k.label}`);
+  showErrors(f, {});
+  formStatus(f, '');
+  syncParentSelect(kind, null);
+}
+
+function syncParentSelect(kind, entity) {
+  const f = $(KINDS[kind].form);
+  if (kind === 'project') fillParentSelect(f.elements.category_id, app.lists.allCategories, entity ? entity.category_id : app.sel.category, true);
+  if (kind === 'task') fillParentSelect(f.elements.project_id, app.lists.project, entity ? entity.project_id : app.sel.project, false);
+  if (kind === 'subtask') fillParentSelect(f.elements.task_id, app.lists.task, entity ? entity.task_id : app.sel.task, false);
+}
+
+function fillForm(kind, e) {
+  const f = $(KINDS[kind].form);
+  showErrors(f, {});
+  formStatus(f, '');
+  setText($('.form-title', f), `Edit ${KINDS[kind].label}: ${e.name || ''}`);
+  f.elements.id.value = e.id;
+  f.elements.name.value = e.name ?? '';
+  syncParentSelect(kind, e);
+  if (kind === 'project') {
+    f.elements.rounding_method.value = e.rounding_method ?? 'NEAREST';
+    f.elements.rounding_minutes.value = e.rounding_minutes ?? 15;
+    f.elements.hourly_rate.value = e.hourly_rate ?? 0;
+    f.elements.planned_duration_hours.value = e.planned_duration_hours ?? 0;
+    f.elements.planned_budget.value = e.planned_budget ?? 0;
+  }
+  if (kind === 'task') f.elements.billable.checked = Boolean(e.billable);
+  if (kind === 'task' || kind === 'subtask') {
+    const secs = Math.max(0, Number(e.planned_duration) || 0);
+    f.elements.planned_minutes.value = Math.floor(secs / 60);
+    f.elements.planned_seconds.value = secs % 60;
+  }
+}
+
+function formValues(f) {
+  const out = {};
+  for (const el of f.elements) {
+    if (!el.name) continue;
+    out[el.name] = el.type === 'checkbox' ? el.checked : el.value;
+  }
+  return out;
+}
+
+async function submitEntity(kind, ev) {
+  ev.preventDefault();
+  const k = KINDS[kind];
+  const f = $(k.form);
+  const { value, errors } = k.validate(formValues(f));
+  if (!showErrors(f, errors)) { formStatus(f, 'Fix the marked fields.', 'error'); return; }
+  if (needSignIn()) return;
+  const creating = !value.id;
+  if (creating) value.id = app.core.newId();
+  formStatus(f, 'Saving…');
+  try {
+    const saved = await app.client.updateEntity(value);
+    formStatus(f, `${creating ? 'Created' : 'Saved'} ${k.label} “${saved.name}”.`, 'ok');
+    if (kind === 'category') await refreshParentSelects();
+    await loadList(kind);
+    app.sel[kind] = saved.id;
+    renderList(kind);
+    fillForm(kind, app.lists[kind].find((e) => e.id === saved.id) || saved);
+    let c = k.child;
+    while (c) { app.sel[c] = ''; await loadList(c); resetForm(c); c = KINDS[c].child; }
+    renderTarget();
+    setText($('.form-status', f), `${creating ? 'Created' : 'Saved'} ${k.label} “${saved.name}”.`);
+  } catch (e) {
+    if (creating) delete value.id;
+    if (e && e.code === 'invalid_input') {
+      formStatus(f, `The server refused it: ${e.message}`, 'error');
+    } else formStatus(f, errText(e), 'error');
+  }
+}
+
+function wireEntities() {
+  for (const kind of Object.keys(KINDS)) {
+    const f = $(KINDS[kind].form);
+    f.addEventListener('submit', (ev) => submitEntity(kind, ev));
+    $('.new', f).addEventListener('click', () => resetForm(kind));
+    let t;
+    $(`.col[data-kind="${kind}"] .filter`).addEventListener('input', () => {
+      clearTimeout(t);
+      t = setTimeout(() => loadList(kind), 250);
+    });
+  }
+}
+
+async function loadAllLists() {
+  await refreshParentSelects();
+  for (const kind of Object.keys(KINDS)) { await loadList(kind); resetForm(kind); }
+}
+
+// ---------- time entries (through the outbox) ----------
+function target() {
+  if (app.sel.subtask) {
+    const st = app.lists.subtask.find((x) => x.id === app.sel.subtask);
+    const t = app.lists.task.find((x) => x.id === app.sel.task);
+    return { task_id: '', subtask_id: app.sel.subtask, parent_task_id: app.sel.task, label: `${t ? t.name : ''} › ${st ? st.name : app.sel.subtask}` };
+  }
+  if (app.sel.task) {
+    const t = app.lists.task.find((x) => x.id === app.sel.task);
+    return { task_id: app.sel.task, subtask_id: '', label: t ? t.name : app.sel.task };
+  }
+  return null;
+}
+
+function renderTarget() {
+  const t = target();
+  setText($('#time-target'), t ? t.label : 'select a task or sub-task above');
+  $('#time-target').dataset.set = t ? 'yes' : 'no';
+}
+
+function outboxState() {
+  return load(localStorage, K.outbox, null) || app.core.outboxNew();
+}
+function saveOutbox(state) {
+  save(localStorage, K.outbox, state);
+  renderOutbox(state);
+}
+function renderOutbox(state = outboxState()) {
+  setText($('#outbox-size'), String(app.core.outboxSize(state)));
+}
+
+function enqueue(entity) {
+  // Read, change and write in one synchronous step, so nothing interleaves.
+  saveOutbox(app.core.outboxEnqueue(outboxState(), entity, Date.now()));
+  flush();
+}
+
+async function flush() {
+  if (app.flushing) { app.flushAgain = true; return; }
+  if (!signedIn()) { setText($('#outbox-error'), '; sign in to send them'); return; }
+  app.flushing = true;
+  clearTimeout(app.wakeTimer);
+  try {
+    do {
+      app.flushAgain = false;
+      const due = app.core.outboxDue(outboxState(), Date.now());
+      for (const op of due) {
+        try {
+          await app.client.updateEntity(op.entity);
+          saveOutbox(app.core.outboxAck(outboxState(), op.opId));
+          setText($('#outbox-error'), '');
+          markEntrySynced(op.entity.id, true);
+        } catch (e) {
+          if (e && PERMANENT.has(e.code)) {
+            saveOutbox(app.core.outboxAck(outboxState(), op.opId));
+            say(`A time entry was refused and dropped: ${errText(e)}`, 'error');
+            markEntrySynced(op.entity.id, false);
+          } else {
+            saveOutbox(app.core.outboxFail(outboxState(), op.opId, { code: e && e.code, message: e && e.message, retryAfter: e && e.retryAfter }, Date.now()));
+            setText($('#outbox-error'), `; last error: ${errText(e)}`);
+            if (e && AUTH.has(e.code)) { renderAuth(); break; }
+          }
+        }
+      }
+    } while (app.flushAgain);
+  } finally {
+    app.flushing = false;
+  }
+  const wake = app.core.outboxNextWake(outboxState());
+  if (wake != null && signedIn()) app.wakeTimer = setTimeout(flush, Math.max(250, wake - Date.now()));
+}
+
+function entries() { return load(localStorage, K.entries, []); }
+function saveEntries(list) { save(localStorage, K.entries, list.slice(0, 50)); renderEntries(); }
+
+function recordEntry(entity, label) {
+  const list = entries().filter((e) => e.entity.id !== entity.id);
+  list.unshift({ entity, label, synced: null });
+  saveEntries(list);
+}
+
+function markEntrySynced(id, ok) {
+  const list = entries();
+  const e = list.find((x) => x.entity.id === id);
+  if (e) { e.synced = ok; saveEntries(list); }
+}
+
+function showTime(wire) {
+  if (!wire) return '…';
+  try { return new Date(app.core.parseDateTime(wire)).toLocaleString(); } catch { return wire; }
+}
+
+function renderEntries() {
+  const ul = clear($('#entry-list'));
+  const list = entries();
+  if (!list.length) { ul.append(h('li', { class: 'empty' }, 'No entries yet.')); return; }
+  for (const item of list) {
+    const e = item.entity;
+    const note = h('input', { name: 'note', value: e.note ?? '', 'aria-label': 'Note', autocomplete: 'off' });
+    const err = h('span', { class: 'field-error' });
+    const form = h('form', { class: 'entry', novalidate: true, 'data-id': e.id },
+      h('span', { class: 'what' }, item.label || ''),
+      h('span', { class: 'when' }, `${showTime(e.time_start)} – ${e.time_end ? showTime(e.time_end) : 'running'}`),
+      h('span', { class: 'sync', 'data-synced': String(item.synced) }, item.synced === false ? 'refused' : item.synced ? 'saved' : 'pending'),
+      note, h('button', { type: 'submit' }, 'Save note'), err);
+    form.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      const errors = {};
+      const n = validateNote(note.value, errors);
+      setText(err, errors.note || '');
+      if (errors.note) return;
+      const updated = { ...e, note: n };
+      const running = load(localStorage, K.running, null);
+      if (running && running.entity.id === e.id) save(localStorage, K.running, { ...running, entity: updated });
+      recordEntry(updated, item.label);
+      enqueue(updated);
+    });
+    ul.append(h('li', {}, form));
+  }
+}
+
+function renderRunning() {
+  const running = load(localStorage, K.running, null);
+  $('#running').hidden = !running;
+  $('#start-timer').disabled = Boolean(running);
+  if (!running) return;
+  setText($('#running-target'), running.label);
+  setText($('#running-since'), showTime(running.entity.time_start));
+  const secs = (Date.now() - app.core.parseDateTime(running.entity.time_start)) / 1000;
+  setText($('#running-elapsed'), hms(secs));
+}
+
+function wireTime() {
+  $('#start-form').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const f = ev.currentTarget;
+    const errors = {};
+    const note = validateNote(f.elements.note.value, errors);
+    const t = target();
+    if (!t) errors.target = 'Select a task or sub-task first.';
+    if (load(localStorage, K.running, null)) errors.target = 'A timer is already running.';
+    if (!showErrors(f, errors)) return;
+    const entity = {
+      type: 'TimedTaskRecord', id: app.core.newId(), task_id: t.task_id, subtask_id: t.subtask_id,
+      time_start: app.core.formatDateTime(Date.now()), time_end: null, note,
+    };
+    save(localStorage, K.running, { entity, label: t.label });
+    recordEntry(entity, t.label);
+    enqueue(entity);
+    f.reset();
+    renderRunning();
+    say(`Timer started on ${t.label}.`);
+  });
+  $('#stop-timer').addEventListener('click', () => {
+    const running = load(localStorage, K.running, null);
+    if (!running) return;
+    const start = app.core.parseDateTime(running.entity.time_start);
+    // The wire keeps whole seconds: an entry stopped in its first second ends one second in.
+    const end = Math.max(Date.now(), start + 1000);
+    const entity = { ...running.entity, time_end: app.core.formatDateTime(end) };
+    localStorage.removeItem(K.running);
+    recordEntry(entity, running.label);
+    enqueue(entity);
+    renderRunning();
+    say(`Timer stopped on ${running.label}.`);
+  });
+  $('#past-form').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const f = ev.currentTarget;
+    const { value, errors } = validatePastEntry({
+      start: parseDateTimeLocal(f.elements.start.value), end: parseDateTimeLocal(f.elements.end.value), note: f.elements.note.value,
+    });
+    const t = target();
+    if (!t) errors.target = 'Select a task or sub-task first.';
+    if (!showErrors(f, errors)) return;
+    const entity = {
+      type: 'TimedTaskRecord', id: app.core.newId(), task_id: t.task_id, subtask_id: t.subtask_id,
+      time_start: app.core.formatDateTime(value.start), time_end: app.core.formatDateTime(value.end), note: value.note,
+    };
+    recordEntry(entity, t.label);
+    enqueue(entity);
+    f.reset();
+    say(`Entry added on ${t.label}.`);
+  });
+  setInterval(() => { if (!$('#running').hidden) renderRunning(); }, 1000);
+  window.addEventListener('online', flush);
+  window.addEventListener('storage', (ev) => {
+    if (ev.key === K.outbox) renderOutbox();
+    if (ev.key === K.entries) renderEntries();
+    if (ev.key === K.running) renderRunning();
+  });
+}
+
+// ---------- report ----------
+async function mapLimit(items, limit, fn) {
+  const out = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i], i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+async function runReport(ev) {
+  ev?.preventDefault();
+  const f = $('#report-form');
+  const kind = f.elements.range.value;
+  let range;
+  try {
+    range = reportRange(kind, Date.now(), { from: f.elements.from.value, to: f.elements.to.value });
+  } catch (e) {
+    showErrors(f, { [e.field || 'from']: e.message });
+    return;
+  }
+  showErrors(f, {});
+  if (needSignIn()) return;
+  f.dataset.state = 'loading';
+  setText($('#report-range'), 'Loading…');
+  const t0 = performance.now();
+  try {
+    // One summary call per local day (at most 4 at a time): the per-day chart needs
+    // them, and the range totals are their sums (the server clips entries to each day).
+    const days = await mapLimit(range.days, 4, async (d) => ({
+      label: d.label, rows: await app.client.summary(d.from, d.to),
+    }));
+    const ms = Math.round(performance.now() - t0);
+    app.report = { ...buildReport(days, (s, m, n) => app.core.roundDuration(s, m, n)), range, ms };
+    renderReport();
+    f.dataset.state = 'done';
+  } catch (e) {
+    f.dataset.state = 'error';
+    setText($('#report-range'), `Report failed: ${errText(e)}`);
+  }
+}
+
+function roundingText(r) {
+  return `${r.rounding_method} ${r.rounding_minutes} min`;
+}
+
+function renderReport() {
+  const r = app.report;
+  const first = r.range.days[0].label;
+  const last = r.range.days[r.range.days.length - 1].label;
+  setText($('#report-range'), `${first} to ${last}: ${r.range.days.length} day(s), ${r.range.days.length} summary request(s) in ${r.ms} ms.`);
+  $('#report-range').dataset.requests = String(r.range.days.length);
+  $('#report-range').dataset.ms = String(r.ms);
+
+  const totals = clear($('#report-totals'));
+  totals.append(
+    h('span', { 'data-total': 'raw', 'data-seconds': r.totals.raw }, `Raw ${hms(r.totals.raw)}`),
+    h('span', { 'data-total': 'rounded', 'data-seconds': r.totals.rounded }, `Rounded ${hms(r.totals.rounded)}`),
+    h('span', { 'data-total': 'amount', 'data-amount': money(r.totals.amount) }, `Billable ${money(r.totals.amount)}`),
+  );
+
+  const fmtH = (v) => (v / 3600).toFixed(v >= 36000 ? 0 : 1);
+  clear($('#day-chart')).append(barChart({
+    title: 'Hours per day', series: [{ name: 'raw', className: 'raw' }], format: fmtH,
+    groups: r.days.map((d) => ({ label: d.label.slice(5), values: [d.raw] })),
+  }));
+  clear($('#project-chart')).append(barChart({
+    title: 'Hours per project', series: [{ name: 'raw', className: 'raw' }, { name: 'rounded', className: 'rounded' }], format: fmtH,
+    groups: r.projects.map((p) => ({ label: p.project_name || p.project_id, values: [p.raw, p.rounded] })),
+  }));
+
+  const pbody = clear($('#project-table tbody'));
+  for (const p of r.projects) {
+    pbody.append(h('tr', { 'data-project-id': p.project_id },
+      h('td', {}, p.category_name || ''), h('td', {}, p.project_name),
+      h('td', {}, roundingText(p)),
+      h('td', { class: 'num', 'data-seconds': p.raw }, hms(p.raw)),
+      h('td', { class: 'num', 'data-seconds': p.rounded }, hms(p.rounded)),
+      h('td', { class: 'num', 'data-amount': money(p.amount) }, money(p.amount))));
+  }
+  if (!r.projects.length) pbody.append(h('tr', {}, h('td', { colspan: 6, class: 'empty' }, 'No time in this range.')));
+
+  const tbody = clear($('#report-table tbody'));
+  for (const t of r.rows) {
+    tbody.append(h('tr', { 'data-task-id': t.task_id, 'data-subtask-id': t.subtask_id || '' },
+      h('td', {}, t.category_name || ''), h('td', {}, t.project_name), h('td', {}, t.task_name),
+      h('td', {}, t.subtask_name || ''), h('td', {}, t.billable ? 'yes' : 'no'),
+      h('td', { class: 'num', 'data-seconds': t.raw }, hms(t.raw)),
+      h('td', {}, roundingText(t)),
+      h('td', { class: 'num', 'data-seconds': t.rounded }, hms(t.rounded)),
+      h('td', { class: 'num' }, money(t.hourly_rate)),
+      h('td', { class: 'num', 'data-amount': money(t.amount) }, money(t.amount))));
+  }
+  if (!r.rows.length) tbody.append(h('tr', {}, h('td', { colspan: 10, class: 'empty' }, 'No time in this range.')));
+  $('#csv-download').disabled = false;
+}
+
+function downloadCsv() {
+  if (!app.report) return;
+  const blob = new Blob(['\uFEFF', reportCsv(app.report)], { type: 'text/csv;charset=utf-8' });
+  const a = h('a', {
+    href: URL.createObjectURL(blob),
+    download: `tyme-report-${app.report.range.days[0].label}-to-${app.report.range.days.at(-1).label}.csv`,
+  });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(a.href), 10000);
+}
+
+function wireReport() {
+  const f = $('#report-form');
+  f.addEventListener('submit', runReport);
+  const today = toDateInput(Date.now());
+  f.elements.from.value = today;
+  f.elements.to.value = today;
+  for (const el of [f.elements.from, f.elements.to]) {
+    el.addEventListener('input', () => { f.elements.range.value = 'custom'; });
+  }
+  $('#csv-download').addEventListener('click', downloadCsv);
+}
+
+// ---------- webhooks ----------
+function hooks() { return load(localStorage, K.hooks, []); }
+
+function renderHooks() {
+  const tbody = clear($('#hook-table tbody'));
+  const list = hooks();
+  if (!list.length) tbody.append(h('tr', {}, h('td', { colspan: 4, class: 'empty' }, 'None.')));
+  for (const s of list) {
+    tbody.append(h('tr', { 'data-trigger': s.trigger },
+      h('td', {}, s.hookUrl), h('td', {}, s.trigger), h('td', {}, new Date(s.at).toLocaleString()),
+      h('td', {}, h('button', { type: 'button', class: 'unsub', onclick: () => unsubscribe(s.hookUrl, [s.trigger]) }, 'Unsubscribe'))));
+  }
+}
+
+async function subscribe(ev) {
+  ev.preventDefault();
+  const f = $('#hook-form');
+  const { value, errors } = validateHook({ hookUrl: f.elements.hookUrl.value, triggers: $$('input[name=trigger]:checked', f).map((c) => c.value) });
+  if (!showErrors(f, errors)) return;
+  if (needSignIn()) return;
+  formStatus(f, 'Subscribing…');
+  const done = [];
+  try {
+    for (const t of value.triggers) {
+      await app.client.subscribeWebhook(value.hookUrl, t);
+      done.push(t);
+      const list = hooks().filter((x) => !(x.hookUrl === value.hookUrl && x.trigger === t));
+      list.push({ hookUrl: value.hookUrl, trigger: t, at: Date.now() });
+      save(localStorage, K.hooks, list);
+    }
+    formStatus(f, `Subscribed to ${done.join(', ')}.`, 'ok');
+  } catch (e) {
+    formStatus(f, `Subscribing failed${done.length ? ` after ${done.join(', ')}` : ''}: ${errText(e)}`, 'error');
+  }
+  renderHooks();
+}
+
+async function unsubscribe(hookUrl, triggers) {
+  const f = $('#hook-form');
+  if (needSignIn()) return;
+  const done = [];
+  try {
+    for (const t of triggers) {
+      await app.client.unsubscribeWebhook(hookUrl, t);
+      done.push(t);
+      save(localStorage, K.hooks, hooks().filter((x) => !(x.hookUrl === hookUrl && x.trigger === t)));
+    }
+    formStatus(f, `Unsubscribed from ${done.join(', ')}.`, 'ok');
+  } catch (e) {
+    formStatus(f, `Unsubscribing failed: ${errText(e)}`, 'error');
+  }
+  renderHooks();
+}
+
+function wireHooks() {
+  const f = $('#hook-form');
+  f.elements.hookUrl.value = app.config.hooksUrl || '';
+  f.addEventListener('submit', subscribe);
+  $('#hook-unsubscribe').addEventListener('click', () => {
+    const { value, errors } = validateHook({ hookUrl: f.elements.hookUrl.value, triggers: $$('input[name=trigger]:checked', f).map((c) => c.value) });
+    if (!showErrors(f, errors)) return;
+    unsubscribe(value.hookUrl, value.triggers);
+  });
+  renderHooks();
+  const status = $('#hook-stream');
+  const ol = $('#deliveries');
+  const es = new EventSource('hooks/events');
+  es.addEventListener('open', () => { setText(status, '(live)'); status.dataset.state = 'open'; });
+  es.addEventListener('error', () => { setText(status, '(reconnecting…)'); status.dataset.state = 'error'; });
+  es.addEventListener('delivery', (msg) => {
+    let d;
+    try { d = JSON.parse(msg.data); } catch { return; }
+    const ent = d.entity && typeof d.entity === 'object' ? d.entity : {};
+    const what = ent.name || ent.note || ent.id || '';
+    ol.prepend(h('li', { 'data-trigger': d.trigger_type || '', 'data-entity-id': ent.id || '' },
+      h('time', {}, new Date(d.receivedAt).toLocaleTimeString()), ' ',
+      h('strong', {}, d.trigger_type || '(unknown)'), ' ',
+      h('span', { class: 'etype' }, ent.type || ''), ' ',
+      h('span', { class: 'ename' }, String(what)),
+      ent.time_end !== undefined ? h('span', { class: 'hint' }, ent.time_end ? ` ended ${ent.time_end}` : ' running') : null));
+    while (ol.children.length > 200) ol.lastElementChild.remove();
+  });
+}
+
+// ---------- tabs ----------
+function showTab() {
+  const name = (location.hash || '#browse').slice(1);
+  const known = $$('[data-tab-panel]').map((p) => p.dataset.tabPanel);
+  const tab = known.includes(name) ? name : 'browse';
+  for (const p of $$('[data-tab-panel]')) p.hidden = p.dataset.tabPanel !== tab;
+  for (const a of $$('nav a')) a.setAttribute('aria-current', a.dataset.tab === tab ? 'page' : 'false');
+}
+
+// ---------- start ----------
+async function main() {
+  showTab();
+  window.addEventListener('hashchange', showTab);
+  try {
+    app.config = await (await fetch('config.json', { cache: 'no-store' })).json();
+  } catch {
+    app.config = { apiBaseUrl: 'https://api.tyme-app.com', clientId: '', hooksUrl: '' };
+  }
+  try {
+    const mod = await import('./pkg/tyme_tab.js');
+    await mod.default({ module_or_path: new URL('./pkg/tyme_tab_bg.wasm', import.meta.url) });
+    app.core = mod;
+  } catch (e) {
+    setText($('#auth-status'), 'Unavailable');
+    say(`The wasm package could not be loaded (run \`make wasm\`): ${e.message}`, 'error');
+    return;
+  }
+  loadSettings();
+  makeClient();
+  wireSettings();
+  $('#sign-in').addEventListener('click', beginSignIn);
+  $('#sign-out').addEventListener('click', signOut);
+  await completeSignIn();
+  renderAuth();
+  wireEntities();
+  wireTime();
+  wireReport();
+  wireHooks();
+  renderEntries();
+  renderRunning();
+  renderOutbox();
+  renderTarget();
+  if (signedIn()) {
+    await loadAllLists();
+    flush();
+  }
+  document.body.dataset.ready = 'true';
+}
+
+main();
