@@ -1,0 +1,234 @@
+//! Helpers for the sandbox's own tests: a raw HTTP/1.1 client over
+//! 127.0.0.1 (so dropped connections and broken bodies are visible as such),
+//! sign-in, and a local webhook receiver.
+#![allow(dead_code)]
+
+use std::sync::{Arc, Mutex};
+
+use serde_json::Value;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tyme_sandbox::{start, Client, Config, Running};
+
+pub const REDIRECT: &str = "http://127.0.0.1:9/callback";
+
+pub fn cfg() -> Config {
+    Config {
+        clients: vec![
+            Client { client_id: "app".into(), client_secret: None, redirect_uris: vec![REDIRECT.into()] },
+            Client {
+                client_id: "secret-app".into(),
+                client_secret: Some("s3cret".into()),
+                redirect_uris: vec![REDIRECT.into()],
+            },
+        ],
+        webhook_backoff_ms: 20,
+        ..Config::default()
+    }
+}
+
+pub async fn server() -> Running {
+    start(cfg()).await.expect("server starts")
+}
+
+#[derive(Debug)]
+pub struct R {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl R {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.clone())
+    }
+}
+
+/// One request on a fresh connection; Err when the server closed the
+/// connection without an answer.
+pub async fn raw(addr: &str, method: &str, path: &str, headers: &[(&str, &str)], body: Option<&str>) -> std::io::Result<R> {
+    let mut s = TcpStream::connect(addr).await?;
+    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    let body = body.unwrap_or("");
+    if !body.is_empty() || method == "POST" {
+        req.push_str(&format!("Content-Length: {}\r\n", body.len()));
+    }
+    req.push_str("\r\n");
+    req.push_str(body);
+    s.write_all(req.as_bytes()).await?;
+    let mut buf = Vec::new();
+    s.read_to_end(&mut buf).await?;
+    if buf.is_empty() {
+        return Err(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "connection closed without a response"));
+    }
+    let text = String::from_utf8_lossy(&buf).to_string();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let mut lines = head.lines();
+    let status: u16 = lines.next().unwrap_or("").split(' ').nth(1).unwrap_or("0").parse().unwrap_or(0);
+    let headers = lines
+        .filter_map(|l| l.split_once(':').map(|(k, v)| (k.trim().to_string(), v.trim().to_string())))
+        .collect();
+    Ok(R { status, headers, body: body.to_string() })
+}
+
+pub struct Api {
+    pub addr: String,
+    pub token: Option<String>,
+}
+
+impl Api {
+    pub fn new(r: &Running) -> Api {
+        Api { addr: r.addr.to_string(), token: None }
+    }
+    fn auth(&self) -> Vec<(&str, String)> {
+        match &self.token {
+            Some(t) => vec![("Authorization", format!("Bearer {t}"))],
+            None => vec![],
+        }
+    }
+    pub async fn get(&self, path: &str) -> R {
+        let a = self.auth();
+        let h: Vec<(&str, &str)> = a.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        raw(&self.addr, "GET", path, &h, None).await.expect("response")
+    }
+    pub async fn send(&self, method: &str, path: &str, body: &Value) -> R {
+        let a = self.auth();
+        let mut h: Vec<(&str, &str)> = a.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        h.push(("Content-Type", "application/json"));
+        raw(&self.addr, method, path, &h, Some(&body.to_string())).await.expect("response")
+    }
+    pub async fn post(&self, path: &str, body: &Value) -> R {
+        self.send("POST", path, body).await
+    }
+    pub async fn update(&self, body: Value) -> R {
+        self.post("/data/update_entity/", &body).await
+    }
+    pub async fn state(&self) -> Value {
+        raw(&self.addr, "GET", "/_sandbox/state", &[], None).await.unwrap().json()
+    }
+}
+
+pub fn query_param(url: &str, name: &str) -> Option<String> {
+    let q = url.split_once('?')?.1;
+    form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
+}
+
+pub fn enc(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// Auto-approve authorize → code.
+pub async fn get_code(addr: &str, client: &str, extra: &str) -> String {
+    let path = format!(
+        "/v1/authorize?response_type=code&client_id={client}&state=st1&redirect_uri={}{extra}",
+        enc(REDIRECT)
+    );
+    let r = raw(addr, "GET", &path, &[], None).await.unwrap();
+    assert_eq!(r.status, 302, "{}", r.body);
+    let loc = r.header("location").unwrap();
+    assert_eq!(query_param(&loc, "state").as_deref(), Some("st1"));
+    query_param(&loc, "code").expect("code in redirect")
+}
+
+/// Sign in with client `app`; returns (access, refresh).
+pub async fn sign_in(api: &mut Api) -> (String, String) {
+    let code = get_code(&api.addr, "app", "").await;
+    let r = raw(
+        &api.addr,
+        "POST",
+        "/v1/access_token",
+        &[("Content-Type", "application/json")],
+        Some(
+            &serde_json::json!({"grant_type":"authorization_code","code":code,"redirect_uri":REDIRECT,"client_id":"app"})
+                .to_string(),
+        ),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status, 200, "{}", r.body);
+    let j = r.json();
+    let a = j["access_token"].as_str().unwrap().to_string();
+    api.token = Some(a.clone());
+    (a, j["refresh_token"].as_str().unwrap().to_string())
+}
+
+pub async fn signed_in(r: &Running) -> Api {
+    let mut api = Api::new(r);
+    sign_in(&mut api).await;
+    api
+}
+
+/// A local webhook receiver: records each POST body; answers with the
+/// statuses in `plan` in turn (then 200).
+pub struct Receiver {
+    pub url: String,
+    pub got: Arc<Mutex<Vec<Value>>>,
+    pub hits: Arc<Mutex<u32>>,
+}
+
+pub async fn receiver(plan: Vec<u16>) -> Receiver {
+    let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", l.local_addr().unwrap());
+    let got = Arc::new(Mutex::new(Vec::new()));
+    let hits = Arc::new(Mutex::new(0u32));
+    let (g, h) = (got.clone(), hits.clone());
+    let plan = Arc::new(Mutex::new(plan));
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut s, _)) = l.accept().await else { return };
+            let (g, h, plan) = (g.clone(), h.clone(), plan.clone());
+            tokio::spawn(async move {
+                let mut buf = Vec::new();
+                let mut tmp = [0u8; 4096];
+                loop {
+                    let n = s.read(&mut tmp).await.unwrap_or(0);
+                    if n == 0 {
+                        break;
+                    }
+                    buf.extend_from_slice(&tmp[..n]);
+                    let text = String::from_utf8_lossy(&buf).to_string();
+                    if let Some((head, body)) = text.split_once("\r\n\r\n") {
+                        let len: usize = head
+                            .lines()
+                            .find_map(|l| {
+                                let (k, v) = l.split_once(':')?;
+                                k.eq_ignore_ascii_case("content-length").then(|| v.trim().parse().ok())?
+                            })
+                            .unwrap_or(0);
+                        if body.len() >= len {
+                            *h.lock().unwrap() += 1;
+                            let status = {
+                                let mut p = plan.lock().unwrap();
+                                if p.is_empty() { 200 } else { p.remove(0) }
+                            };
+                            if status == 200 {
+                                g.lock().unwrap().push(serde_json::from_str(&body[..len]).unwrap_or(Value::Null));
+                            }
+                            let resp = format!("HTTP/1.1 {status} X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+                            let _ = s.write_all(resp.as_bytes()).await;
+                            break;
+                        }
+                    }
+                }
+            });
+        }
+    });
+    Receiver { url, got, hits }
+}
+
+/// Poll until `f` holds or 5 s pass.
+pub async fn eventually<F: FnMut() -> bool>(mut f: F) -> bool {
+    for _ in 0..100 {
+        if f() {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    false
+}
