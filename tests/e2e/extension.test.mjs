@@ -1,0 +1,339 @@
+// End-to-end journeys: the real extension in headless Chromium against a real
+// tyme-sandbox on 127.0.0.1. Each test has its own sandbox and profile.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { startSandbox } from '../support/sandbox.mjs';
+import {
+  ROOT, EXT_DIR, EXTENSION_ID, REDIRECT_URI, launchExtension, configure, signIn, waitFor, servePages, popupView,
+} from './support.mjs';
+
+const SHOTS = path.join(ROOT, 'out', 'screenshots');
+const CLIENT = 'tyme-tab-e2e';
+
+async function setup({ args = [], sandboxArgs = [], interactive = false } = {}) {
+  const sandbox = await startSandbox({ args: sandboxArgs, clients: [{ client_id: CLIENT, redirect_uris: [REDIRECT_URI] }] });
+  if (interactive) await sandbox.setInteractive(true);
+  const ext = await launchExtension({ args });
+  await configure(ext, { baseUrl: sandbox.url, clientId: CLIENT });
+  return {
+    sandbox, ext,
+    async close() { await ext.close(); await sandbox.stop(); },
+  };
+}
+
+async function ok(res) {
+  assert.equal(res.ok, true, `expected ok, got ${JSON.stringify(res.error)}`);
+  return res.data;
+}
+
+// A project and a task created through the extension (outbox) and confirmed by the sandbox.
+async function projectAndTask(env, project = 'Website', task = 'Research') {
+  const p = await ok(await env.ext.send('create', { type: 'Project', name: project }));
+  const t = await ok(await env.ext.send('create', { type: 'TimedTask', name: task, parentId: p.id }));
+  await waitFor(async () => (await env.sandbox.state()).tasks.some((x) => x.id === t.id), { what: 'task on the server' });
+  return { taskId: t.id, subtaskId: '', taskName: t.name, subtaskName: '', projectId: p.id, projectName: p.name };
+}
+
+async function entries(sandbox) { return (await sandbox.state()).time_entries; }
+
+test('manifest asks for exactly the minimal permissions', () => {
+  const m = JSON.parse(fs.readFileSync(path.join(EXT_DIR, 'manifest.json'), 'utf8'));
+  assert.equal(m.manifest_version, 3);
+  assert.deepEqual(m.permissions, ['identity', 'storage', 'contextMenus', 'activeTab', 'alarms']);
+  assert.deepEqual(m.host_permissions, ['https://api.tyme-app.com/*']);
+  assert.equal(m.content_security_policy.extension_pages, "script-src 'self' 'wasm-unsafe-eval'; object-src 'self'");
+  assert.equal(m.background.type, 'module');
+  assert.equal(m.content_scripts, undefined);
+  assert.ok(!JSON.stringify(m).includes('<all_urls>'));
+});
+
+test('sign-in through launchWebAuthFlow with auto-approve', async () => {
+  const env = await setup();
+  try {
+    assert.equal(env.ext.extensionId, EXTENSION_ID);
+    const popup = await env.ext.openPopup();
+    assert.equal((await popupView(popup)).signedOut, true);
+    await env.ext.screenshot(popup, path.join(SHOTS, 'signed-out.png'));
+    await popup.click('#sign-in');
+    await popup.waitForSelector('#idle:not([hidden])', { timeout: 10000 });
+    const st = await env.ext.storage(['tokens', 'auth']);
+    assert.ok(st.tokens && st.tokens.accessToken && st.tokens.refreshToken, 'tokens stored');
+    assert.equal(st.auth.status, 'signed_in');
+    assert.equal((await env.sandbox.state()).stats.tokens_issued, 1);
+    const log = await env.sandbox.log();
+    assert.ok(log.some((l) => l.path.startsWith('/v1/access_token') && l.status === 200));
+    // sign-out removes the tokens
+    await ok(await env.ext.send('signOut'));
+    assert.equal((await env.ext.storage('tokens')).tokens, undefined);
+  } finally { await env.close(); }
+});
+
+test('sign-in through the interactive form', async () => {
+  const env = await setup({ interactive: true });
+  try {
+    const popup = await env.ext.openPopup();
+    const authPage = env.ext.context.waitForEvent('page', { timeout: 10000 });
+    await popup.click('#sign-in');
+    const form = await authPage;
+    await form.waitForSelector('#approve');
+    await form.fill('[name=email]', 'ada@example.com');
+    await form.fill('[name=password]', 'correct horse');
+    await form.click('#approve');
+    await popup.waitForSelector('#idle:not([hidden])', { timeout: 10000 });
+    assert.ok((await env.ext.storage('tokens')).tokens.accessToken);
+  } finally { await env.close(); }
+});
+
+test('a denied sign-in leaves the user signed out with a clear message', async () => {
+  const env = await setup({ interactive: true });
+  try {
+    const popup = await env.ext.openPopup();
+    const authPage = env.ext.context.waitForEvent('page', { timeout: 10000 });
+    await popup.click('#sign-in');
+    const form = await authPage;
+    await form.click('#deny');
+    await popup.waitForSelector('#error:not([hidden])', { timeout: 10000 });
+    const v = await popupView(popup);
+    assert.equal(v.signedOut, true);
+    assert.match(v.error, /denied|cancel/i);
+    assert.equal((await env.ext.storage('tokens')).tokens, undefined);
+    assert.equal((await env.sandbox.state()).stats.tokens_issued, 0);
+    await env.ext.screenshot(popup, path.join(SHOTS, 'sign-in-denied.png'));
+  } finally { await env.close(); }
+});
+
+test('start from the popup on a real page, then stop', async () => {
+  // The page is served over TLS under the manifest's one host permission, so the
+  // popup may read the tab's URL and title as it does through activeTab.
+  const pages = await servePages({ '/article': { title: 'A page worth tracking' } }, { tls: true });
+  const env = await setup({ args: [`--host-resolver-rules=MAP api.tyme-app.com 127.0.0.1:${pages.port}`, '--ignore-certificate-errors'] });
+  try {
+    await signIn(env.ext);
+    const pageUrl = 'https://api.tyme-app.com/article?id=7&utm_source=news&token=s3cr3t#part';
+    const page = await env.ext.context.newPage();
+    await page.goto(pageUrl);
+    const w = await env.ext.worker();
+    const [tab] = await w.evaluate(() => chrome.tabs.query({ url: 'https://api.tyme-app.com/*' }));
+    assert.ok(tab && tab.id, 'the page tab');
+
+    const popup = await env.ext.openPopup(`?tab=${tab.id}`);
+    // inline creation of a project and a task, then pick the task
+    await popup.fill('#project-search', 'Client work');
+    await popup.waitForSelector('#create-project:not([hidden])');
+    await popup.click('#create-project');
+    await popup.waitForSelector('#task-box:not([hidden])');
+    await popup.fill('#task-search', 'Reading');
+    await popup.click('#create-task');
+    await popup.waitForSelector('#selected:not([hidden])');
+    assert.match(await popup.textContent('#selected'), /Client work › Reading/);
+    await env.ext.screenshot(popup, path.join(SHOTS, 'idle-picker.png'));
+    await popup.click('#start');
+    await popup.waitForSelector('#running:not([hidden])');
+
+    const running = await waitFor(async () => (await entries(env.sandbox)).find((e) => e.time_end === null), { what: 'running entry on the server' });
+    assert.ok(running.note.includes('https://api.tyme-app.com/article?id=7'), running.note);
+    assert.ok(running.note.includes('A page worth tracking'), running.note);
+    assert.ok(!running.note.includes('s3cr3t') && !running.note.includes('utm_source') && !running.note.includes('#part'), running.note);
+    assert.match(running.time_start, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
+    const st = await env.sandbox.state();
+    assert.equal(st.projects.find((p) => p.name === 'Client work')?.id, st.tasks.find((t) => t.name === 'Reading')?.project_id);
+    assert.equal(running.task_id, st.tasks.find((t) => t.name === 'Reading').id);
+    const local = (await env.ext.storage('timer')).timer;
+    assert.equal(local.entity.id, running.id, 'client-generated id used on the server');
+    await waitFor(async () => /\d:\d\d:\d\d/.test((await popupView(popup)).elapsed));
+    assert.equal((await popupView(popup)).task, 'Client work › Reading');
+    await new Promise((r) => setTimeout(r, 1100));
+    await env.ext.screenshot(popup, path.join(SHOTS, 'running.png'));
+    const badge = await w.evaluate(() => chrome.action.getBadgeText({}));
+    assert.equal(badge, '0m');
+
+    await popup.click('#stop');
+    await popup.waitForSelector('#idle:not([hidden])');
+    const stopped = await waitFor(async () => (await entries(env.sandbox)).find((e) => e.id === running.id && e.time_end), { what: 'time_end on the server' });
+    assert.ok(stopped.time_end >= stopped.time_start);
+    assert.equal((await entries(env.sandbox)).length, 1);
+    // totals from summary after a refresh
+    const popup2 = await env.ext.openPopup(`?tab=${tab.id}`);
+    await popup2.waitForSelector('#totals:not([hidden])');
+    assert.match(await popup2.textContent('#recent'), /Client work › Reading/);
+    await env.ext.screenshot(popup2, path.join(SHOTS, 'idle-after-stop.png'));
+  } finally { await env.close(); await pages.stop(); }
+});
+
+test('context menu: track this page and track this link', async () => {
+  const env = await setup();
+  try {
+    await signIn(env.ext);
+    // no task known yet: the popup asks, the page is kept for it
+    const asked = await env.ext.menuClick({ menuItemId: 'track-page', pageUrl: 'https://example.com/first' }, { id: 1, title: 'First', url: 'https://example.com/first' });
+    assert.equal(asked.askedForTask, true);
+    assert.equal((await env.ext.storage('pendingPage')).pendingPage.url, 'https://example.com/first');
+    assert.equal((await entries(env.sandbox)).length, 0);
+
+    const ref = await projectAndTask(env);
+    await ok(await env.ext.send('start', { task: ref, page: { url: 'https://example.com/start', title: 'Start' } }));
+    const r1 = await env.ext.menuClick({ menuItemId: 'track-page', pageUrl: 'https://example.com/docs?page=2' }, { id: 5, title: 'Docs page', url: 'https://example.com/docs?page=2' });
+    assert.equal(r1.started, true);
+    const r2 = await env.ext.menuClick({ menuItemId: 'track-link', linkUrl: 'https://example.org/linked', pageUrl: 'https://example.com/docs?page=2' }, { id: 5, title: 'Docs page', url: 'https://example.com/docs?page=2' });
+    assert.equal(r2.started, true);
+    const all = await waitFor(async () => {
+      const es = await entries(env.sandbox);
+      return es.length === 3 && es.filter((e) => e.time_end === null).length === 1 ? es : null;
+    }, { what: 'three entries, one running' });
+    const byNote = (s) => all.find((e) => e.note.includes(s));
+    assert.ok(byNote('https://example.com/start').time_end, 'first stopped when the page was tracked');
+    assert.ok(byNote('https://example.com/docs?page=2').time_end, 'page entry stopped when the link was tracked');
+    assert.ok(byNote('Docs page'));
+    const link = byNote('https://example.org/linked');
+    assert.equal(link.time_end, null);
+    assert.equal(link.task_id, ref.taskId);
+  } finally { await env.close(); }
+});
+
+test('expired tokens mid-session: the next action succeeds with exactly one refresh', async () => {
+  const env = await setup();
+  try {
+    await signIn(env.ext);
+    const ref = await projectAndTask(env);
+    await ok(await env.ext.send('start', { task: ref, page: { url: 'https://example.com/a', title: 'A' } }));
+    await waitFor(async () => (await entries(env.sandbox)).length === 1, { what: 'entry' });
+    await env.sandbox.expireTokens();
+    await env.sandbox.clearLog();
+    const before = (await env.ext.storage('tokens')).tokens;
+    await ok(await env.ext.send('stop'));
+    await waitFor(async () => (await entries(env.sandbox))[0].time_end, { what: 'time_end after refresh' });
+    const log = await env.sandbox.log();
+    assert.equal(log.filter((l) => l.path.startsWith('/v1/refresh_token')).length, 1, JSON.stringify(log));
+    const after = (await env.ext.storage('tokens')).tokens;
+    assert.notEqual(after.refreshToken, before.refreshToken, 'rotated pair stored');
+    assert.equal((await env.sandbox.state()).stats.refreshes, 1);
+    const popup = await env.ext.openPopup();
+    const v = await popupView(popup);
+    assert.equal(v.idle, true);
+    assert.equal(v.error, '');
+  } finally { await env.close(); }
+});
+
+test('a rejected refresh token signs out but keeps the outbox, which drains after sign-in', async () => {
+  const env = await setup();
+  try {
+    await signIn(env.ext);
+    const ref = await projectAndTask(env);
+    // spend the stored refresh token behind the extension's back
+    const { tokens } = await env.ext.storage('tokens');
+    const r = await fetch(`${env.sandbox.url}/v1/refresh_token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ grant_type: 'refresh_token', refresh_token: tokens.refreshToken, client_id: CLIENT }) });
+    assert.equal(r.status, 200);
+    await env.sandbox.expireTokens();
+    await ok(await env.ext.send('start', { task: ref, page: { url: 'https://example.com/kept', title: 'Kept' } }));
+    await waitFor(async () => (await env.ext.storage('auth')).auth.status === 'reauth', { what: 'reauth state' });
+    assert.equal((await env.ext.storage('tokens')).tokens, undefined);
+    assert.equal((await env.ext.storage('outboxSize')).outboxSize, 1);
+    const popup = await env.ext.openPopup();
+    const v = await popupView(popup);
+    assert.equal(v.signedOut, true);
+    assert.match(v.signedOutText, /sign in again/i);
+    assert.match(v.pending, /1 change waiting/);
+    await env.ext.screenshot(popup, path.join(SHOTS, 'sign-in-again.png'));
+    await popup.click('#sign-in');
+    await waitFor(async () => (await entries(env.sandbox)).some((e) => e.note.includes('https://example.com/kept')), { what: 'kept entry sent after sign-in' });
+  } finally { await env.close(); }
+});
+
+test('the sandbox failing requests: clear message, changes waiting, nothing lost', async () => {
+  const env = await setup();
+  try {
+    await signIn(env.ext);
+    const ref = await projectAndTask(env);
+    await env.sandbox.faults({ fail_next: 3, status: 503, retry_after: 1, path_prefix: '/data/update_entity' });
+    const popup = await env.ext.openPopup();
+    await popup.click('#project-list button:has-text("Website")');
+    await popup.click('#task-list button:has-text("Research")');
+    await popup.waitForSelector('#start:not([disabled])');
+    await popup.click('#start');
+    await popup.waitForSelector('#running:not([hidden])');
+    await popup.waitForSelector('#pending:not([hidden])', { timeout: 10000 });
+    const v = await popupView(popup);
+    assert.match(v.pending, /1 change waiting/);
+    assert.match(v.pending, /server error \(HTTP 503\)/);
+    await env.ext.screenshot(popup, path.join(SHOTS, 'changes-waiting.png'));
+    assert.equal((await entries(env.sandbox)).length, 0);
+    // the retries (alarm-driven, Retry-After honoured) get it through once the faults are spent
+    await env.sandbox.clearFaults();
+    const e = await waitFor(async () => (await entries(env.sandbox))[0], { timeout: 45000, what: 'entry after the faults' });
+    assert.equal(e.task_id, ref.taskId);
+    await popup.waitForSelector('#pending', { state: 'hidden', timeout: 10000 });
+    assert.equal((await entries(env.sandbox)).length, 1);
+  } finally { await env.close(); }
+});
+
+test('the service worker stopped while a timer runs: the popup shows the same timer', async () => {
+  const env = await setup();
+  try {
+    await signIn(env.ext);
+    const ref = await projectAndTask(env);
+    const started = await ok(await env.ext.send('start', { task: ref, page: { url: 'https://example.com/long', title: 'Long read' } }));
+    await env.ext.stopWorker();
+    const popup = await env.ext.openPopup();
+    const v = await popupView(popup);
+    assert.equal(v.running, true);
+    assert.equal(v.task, 'Website › Research');
+    assert.ok(v.note.includes('https://example.com/long'));
+    assert.equal((await env.ext.storage('timer')).timer.entity.id, started.entity.id);
+    await popup.click('#stop');
+    await waitFor(async () => (await entries(env.sandbox)).find((e) => e.id === started.entity.id && e.time_end), { what: 'stopped after worker restart' });
+  } finally { await env.close(); }
+});
+
+test('a page title with markup renders as text', async () => {
+  const env = await setup();
+  try {
+    await signIn(env.ext);
+    const ref = await projectAndTask(env);
+    const title = '<img src=x onerror=alert(1)>';
+    await ok(await env.ext.send('start', { task: ref, page: { url: 'https://example.com/x', title } }));
+    const popup = await env.ext.openPopup();
+    let dialog = false;
+    popup.on('dialog', (d) => { dialog = true; d.dismiss().catch(() => {}); });
+    const v = await popupView(popup);
+    assert.ok(v.note.includes(title), v.note);
+    assert.equal(await popup.locator('#run-note img').count(), 0);
+    assert.equal(await popup.locator('img[src=x]').count(), 0);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(dialog, false);
+    await env.ext.screenshot(popup, path.join(SHOTS, 'markup-title-as-text.png'));
+  } finally { await env.close(); }
+});
+
+test('a timer stopped elsewhere is stopped here too, and the user is told', async () => {
+  const env = await setup();
+  try {
+    await signIn(env.ext);
+    const ref = await projectAndTask(env);
+    const started = await ok(await env.ext.send('start', { task: ref, page: { url: 'https://example.com/r', title: 'R' } }));
+    await waitFor(async () => (await entries(env.sandbox)).length === 1 && (await env.ext.storage('outboxSize')).outboxSize === 0, { what: 'synced' });
+    // the entry ran for ten minutes and was stopped in the Tyme app after one
+    const fmt = (ms) => new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
+    const startMs = Date.now() - 600_000;
+    const { tokens } = await env.ext.storage('tokens');
+    const r = await fetch(`${env.sandbox.url}/data/update_entity/`, {
+      method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens.accessToken}` },
+      body: JSON.stringify({ ...started.entity, time_start: fmt(startMs), time_end: fmt(startMs + 60_000) }),
+    });
+    assert.equal(r.status, 200);
+    const { timer } = await env.ext.storage('timer');
+    await env.ext.setStorage({ timer: { ...timer, startMs } });
+    const popup = await env.ext.openPopup();
+    await popup.waitForSelector('#notice:not([hidden])', { timeout: 10000 });
+    const v = await popupView(popup);
+    assert.match(v.notice, /stopped elsewhere/);
+    assert.equal(v.idle, true);
+    assert.equal((await env.ext.storage('timer')).timer, null);
+    // a timer still running on the server is left alone
+    await ok(await env.ext.send('start', { task: ref, page: { url: 'https://example.com/s', title: 'S' } }));
+    await waitFor(async () => (await env.ext.storage('outboxSize')).outboxSize === 0, { what: 'synced' });
+    await ok(await env.ext.send('refresh'));
+    assert.ok((await env.ext.storage('timer')).timer);
+  } finally { await env.close(); }
+});

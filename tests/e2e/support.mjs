@@ -1,0 +1,211 @@
+// Launch Chromium with the Tyme Tab extension loaded and drive it: find the
+// service worker and the extension id, open the popup, call the worker, stop
+// the worker through the DevTools protocol, serve local pages. Used by the
+// end-to-end tests, scripts/run.mjs, and later by the soak test and benchmark.
+import { chromium } from 'playwright-core';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import http from 'node:http';
+import https from 'node:https';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const EXT_DIR = path.join(ROOT, 'extension');
+// Fixed by the manifest `key`.
+export const EXTENSION_ID = 'lnbnkbecnbgfjimheicebbkfalphbcmg';
+export const REDIRECT_URI = `https://${EXTENSION_ID}.chromiumapp.org/`;
+export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+
+export function chromiumArgs(extDir = EXT_DIR, extra = []) {
+  return [
+    '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    `--disable-extensions-except=${extDir}`, `--load-extension=${extDir}`, ...extra,
+  ];
+}
+
+export function assertBuilt() {
+  const wasm = path.join(EXT_DIR, 'pkg', 'tyme_tab_bg.wasm');
+  if (!fs.existsSync(wasm)) throw new Error(`${wasm} is missing: run \`make wasm\` first`);
+}
+
+/**
+ * Launch Chromium with the extension. Returns a handle:
+ * { context, extensionId, profileDir, worker(), openPopup(query), call(type, payload),
+ *   send(page, type, payload), storage(keys), setStorage(obj), stopWorker(), screenshot(page, file), close() }
+ */
+export async function launchExtension({ profileDir, headless = true, args = [], keepProfile = false } = {}) {
+  assertBuilt();
+  const dir = profileDir || fs.mkdtempSync(path.join(os.tmpdir(), 'tyme-tab-profile-'));
+  fs.mkdirSync(dir, { recursive: true });
+  const context = await chromium.launchPersistentContext(dir, {
+    executablePath: CHROMIUM, headless, args: chromiumArgs(EXT_DIR, args), viewport: { width: 380, height: 600 },
+  });
+  let sw = context.serviceWorkers().find((w) => w.url().startsWith(`chrome-extension://${EXTENSION_ID}/`));
+  if (!sw) sw = await context.waitForEvent('serviceworker', { predicate: (w) => w.url().startsWith('chrome-extension://'), timeout: 15000 });
+  const extensionId = new URL(sw.url()).host;
+  if (extensionId !== EXTENSION_ID) throw new Error(`unexpected extension id ${extensionId} (manifest key changed?)`);
+  const base = `chrome-extension://${extensionId}`;
+
+  let helperPage = null;
+  const ext = {
+    context, extensionId, profileDir: dir, base,
+    /** The live service worker, waking it (through an extension page) if it was stopped. */
+    async worker() {
+      for (let i = 0; i < 3; i++) {
+        const w = context.serviceWorkers().find((x) => x.url().startsWith(base));
+        if (w) {
+          try { await w.evaluate(() => 1); return w; } catch { /* stale handle of a stopped worker */ }
+        }
+        const waiter = context.waitForEvent('serviceworker', { predicate: (x) => x.url().startsWith(base), timeout: 10000 }).catch(() => null);
+        const p = await ext.page();
+        p.evaluate(() => chrome.runtime.sendMessage({ type: 'getState' }).catch(() => null)).catch(() => {});
+        await waiter;
+      }
+      throw new Error('service worker did not come back');
+    },
+    /** A blank extension page used to talk to the worker and to storage the way the popup does. */
+    async page() {
+      if (!helperPage || helperPage.isClosed()) {
+        helperPage = await context.newPage();
+        await helperPage.goto(`${base}/options/options.html`);
+      }
+      return helperPage;
+    },
+    async openPopup(query = '') {
+      const page = await context.newPage();
+      await page.goto(`${base}/popup/popup.html${query}`);
+      await page.waitForSelector('body[data-ready="1"]', { timeout: 15000 });
+      return page;
+    },
+    async openOptions() {
+      const page = await context.newPage();
+      await page.goto(`${base}/options/options.html`);
+      return page;
+    },
+    /** The message protocol from an extension page: {ok, data} | {ok:false, error}. */
+    async send(type, payload = {}, page = null) {
+      const p = page || await ext.page();
+      return p.evaluate(([t, pl]) => chrome.runtime.sendMessage({ type: t, payload: pl }), [type, payload]);
+    },
+    /** Same handlers, called inside the worker. */
+    async call(type, payload = {}) {
+      const w = await ext.worker();
+      return w.evaluate(([t, pl]) => globalThis.tymeTab.dispatch({ type: t, payload: pl }), [type, payload]);
+    },
+    /** Dispatch the context-menu click handler in the worker. */
+    async menuClick(info, tab) {
+      const w = await ext.worker();
+      return w.evaluate(([i, t]) => globalThis.tymeTab.handleMenuClick(i, t), [info, tab]);
+    },
+    async storage(keys = null) {
+      const w = await ext.worker();
+      return w.evaluate((k) => chrome.storage.local.get(k), keys);
+    },
+    async setStorage(obj) {
+      const w = await ext.worker();
+      return w.evaluate((o) => chrome.storage.local.set(o), obj);
+    },
+    /** Stop every service worker through the DevTools protocol. */
+    async stopWorker() {
+      const p = await ext.page();
+      const s = await context.newCDPSession(p);
+      await s.send('ServiceWorker.enable');
+      await s.send('ServiceWorker.stopAllWorkers');
+      await s.detach().catch(() => {});
+      for (let i = 0; i < 50; i++) {
+        const alive = context.serviceWorkers().find((x) => x.url().startsWith(base));
+        if (!alive) return;
+        try { await Promise.race([alive.evaluate(() => 1), new Promise((_, r) => setTimeout(() => r(new Error('timeout')), 200))]); } catch { return; }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
+    async screenshot(page, file) {
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      await page.screenshot({ path: file, fullPage: true });
+      return file;
+    },
+    async close() {
+      await context.close().catch(() => {});
+      if (!profileDir && !keepProfile) fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return ext;
+}
+
+/** Point the extension at a sandbox and sign in (auto-approve). */
+export async function configure(ext, { baseUrl, clientId, clientSecret }) {
+  const res = await ext.send('saveSettings', { baseUrl, clientId, ...(clientSecret ? { clientSecret } : {}) });
+  if (!res.ok) throw new Error(`saveSettings: ${res.error.message}`);
+  return res.data;
+}
+
+export async function signIn(ext) {
+  const res = await ext.send('signIn', { interactive: true });
+  if (!res.ok) throw new Error(`signIn: ${res.error.code}: ${res.error.message}`);
+  return res.data;
+}
+
+/** Wait until fn() returns a truthy value. */
+export async function waitFor(fn, { timeout = 10000, interval = 100, what = 'condition' } = {}) {
+  const end = Date.now() + timeout;
+  let last;
+  while (Date.now() < end) {
+    try { last = await fn(); if (last) return last; } catch (e) { last = e; }
+    await new Promise((r) => setTimeout(r, interval));
+  }
+  throw new Error(`timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
+}
+
+/**
+ * Serve a few HTML pages on 127.0.0.1. pages: {'/path': {title, body?}}.
+ * With tls: true, serves https with a throw-away self-signed certificate.
+ */
+export async function servePages(pages, { tls = false } = {}) {
+  const handler = (req, res) => {
+    const u = new URL(req.url, 'http://x');
+    const p = pages[u.pathname];
+    if (!p) { res.writeHead(404, { 'content-type': 'text/plain' }); res.end('not found'); return; }
+    const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    res.end(`<!doctype html><html><head><meta charset="utf-8"><title>${esc(p.title)}</title></head><body>${p.body || `<h1>${esc(p.title)}</h1>`}</body></html>`);
+  };
+  let server;
+  let tmp = null;
+  if (tls) {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tyme-tab-tls-'));
+    const key = path.join(tmp, 'key.pem');
+    const cert = path.join(tmp, 'cert.pem');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost'], { stdio: 'ignore' });
+    server = https.createServer({ key: fs.readFileSync(key), cert: fs.readFileSync(cert) }, handler);
+  } else {
+    server = http.createServer(handler);
+  }
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const port = server.address().port;
+  return {
+    port,
+    url: `${tls ? 'https' : 'http'}://127.0.0.1:${port}`,
+    async stop() {
+      server.closeAllConnections?.();
+      await new Promise((r) => server.close(r));
+      if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Run one popup action and return the popup's visible state, for assertions. */
+export async function popupView(page) {
+  return page.evaluate(() => {
+    const vis = (id) => { const e = document.getElementById(id); return !!e && !e.hidden; };
+    const txt = (id) => document.getElementById(id)?.textContent || '';
+    return {
+      signedOut: vis('signed-out'), idle: vis('idle'), running: vis('running'),
+      error: vis('error') ? txt('error') : '', notice: vis('notice') ? txt('notice') : '',
+      pending: vis('pending') ? txt('pending') : '', task: txt('run-task'), note: txt('run-note'),
+      elapsed: txt('run-elapsed'), signedOutText: txt('signed-out-text'), totals: vis('totals') ? txt('totals') : '',
+    };
+  });
+}
