@@ -1,0 +1,319 @@
+//! Plain HTTP values: what to send (`HttpRequest`) and the shared rules for
+//! reading what came back (status to error, size limit, lenient JSON).
+
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::error::{Error, ErrorKind, Result};
+
+/// Bodies larger than this are refused with `bad_response`.
+pub const MAX_BODY: usize = 8 * 1024 * 1024;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+        }
+    }
+}
+
+/// A request ready for any transport. `Debug` hides header values and the
+/// body, which may carry tokens.
+#[derive(Clone, PartialEq)]
+pub struct HttpRequest {
+    pub method: Method,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<Vec<u8>>,
+}
+
+impl std::fmt::Debug for HttpRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<&str> = self.headers.iter().map(|(k, _)| k.as_str()).collect();
+        f.debug_struct("HttpRequest")
+            .field("method", &self.method)
+            .field("url", &redact(&self.url))
+            .field("headers", &names)
+            .field("body", &self.body.as_ref().map(|b| format!("[{} bytes]", b.len())))
+            .finish()
+    }
+}
+
+impl HttpRequest {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
+    /// The body parsed as JSON (for tests and logging-free inspection).
+    pub fn json_body(&self) -> Option<Value> {
+        self.body.as_ref().and_then(|b| serde_json::from_slice(b).ok())
+    }
+
+    /// The query pairs of the URL, decoded.
+    pub fn query_pairs(&self) -> Vec<(String, String)> {
+        match self.url.split_once('?') {
+            Some((_, q)) => form_urlencoded::parse(q.split('#').next().unwrap_or("").as_bytes()).into_owned().collect(),
+            None => Vec::new(),
+        }
+    }
+
+    /// The path of the URL (after scheme and host, before the query).
+    pub fn path(&self) -> &str {
+        let rest = self.url.split_once("://").map(|(_, r)| r).unwrap_or(&self.url);
+        let rest = rest.split(['?', '#']).next().unwrap_or("");
+        match rest.find('/') {
+            Some(i) => &rest[i..],
+            None => "/",
+        }
+    }
+}
+
+/// Joins a base URL (with or without a trailing slash, possibly with a path
+/// prefix) and an absolute API path.
+pub fn join_url(base: &str, path: &str) -> String {
+    format!("{}{}", base.trim_end_matches('/'), path)
+}
+
+pub fn query(pairs: &[(&str, &str)]) -> String {
+    let mut s = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs {
+        s.append_pair(k, v);
+    }
+    s.finish()
+}
+
+/// Finds a header value, ignoring case.
+pub fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+}
+
+/// `Retry-After` in whole seconds (an HTTP date is not honoured: it reads as absent).
+pub fn retry_after(headers: &[(String, String)]) -> Option<u32> {
+    let v = header(headers, "retry-after")?.trim();
+    if let Ok(n) = v.parse::<u64>() {
+        return Some(n.min(u32::MAX as u64) as u32);
+    }
+    v.parse::<f64>().ok().filter(|f| f.is_finite() && *f >= 0.0).map(|f| f.ceil().min(u32::MAX as f64) as u32)
+}
+
+/// Replaces every run of 20 or more token-like characters with `[redacted]`,
+/// so an excerpt of a body or URL can never carry a bearer or refresh token.
+pub fn redact(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut run = String::new();
+    let flush = |run: &mut String, out: &mut String| {
+        if run.chars().count() >= 20 {
+            out.push_str("[redacted]");
+        } else {
+            out.push_str(run);
+        }
+        run.clear();
+    };
+    for c in s.chars() {
+        if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '~' | '+' | '/' | '=' | '%') {
+            run.push(c);
+        } else {
+            flush(&mut run, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut run, &mut out);
+    out
+}
+
+/// A short, single-line, redacted excerpt of a body for error messages.
+pub fn excerpt(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&body[..body.len().min(400)]);
+    let one_line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let short: String = one_line.chars().take(120).collect();
+    let mut r = redact(&short);
+    if one_line.chars().count() > 120 {
+        r.push('…');
+    }
+    r
+}
+
+/// The server's `error` / `message` / `error_description` text, redacted.
+fn server_reason(body: &[u8]) -> Option<(String, String)> {
+    let v: Value = serde_json::from_slice(body).ok()?;
+    let obj = v.as_object()?;
+    let error = obj.get("error").and_then(Value::as_str).unwrap_or("").to_string();
+    let detail = ["message", "error_description"]
+        .iter()
+        .find_map(|k| obj.get(*k).and_then(Value::as_str))
+        .unwrap_or("");
+    let field = obj.get("field").and_then(Value::as_str);
+    let mut d = detail.chars().take(200).collect::<String>();
+    if let Some(f) = field {
+        if d.is_empty() {
+            d = format!("field {f}");
+        } else {
+            d = format!("{d} (field {f})");
+        }
+    }
+    Some((redact(&error.chars().take(60).collect::<String>()), redact(&d)))
+}
+
+fn describe(body: &[u8], fallback: &str) -> String {
+    match server_reason(body) {
+        Some((e, d)) if !e.is_empty() && !d.is_empty() => format!("{fallback}: {e}: {d}"),
+        Some((e, _)) if !e.is_empty() => format!("{fallback}: {e}"),
+        Some((_, d)) if !d.is_empty() => format!("{fallback}: {d}"),
+        _ if body.is_empty() => fallback.to_string(),
+        _ => format!("{fallback}: {}", excerpt(body)),
+    }
+}
+
+/// Maps a non-2xx answer of a data or webhook endpoint to an error.
+/// A 2xx answer gives `Ok(())`.
+pub fn check_status(status: u16, headers: &[(String, String)], body: &[u8]) -> Result<()> {
+    if (200..300).contains(&status) {
+        return Ok(());
+    }
+    let (kind, what) = match status {
+        400 | 422 => (ErrorKind::InvalidInput, "the server refused the request"),
+        401 => (ErrorKind::Unauthorized, "not signed in, or the session expired"),
+        403 => (
+            ErrorKind::Forbidden,
+            "this account may not use the Tyme API (access must be granted by Tyme, and the account must be a team admin)",
+        ),
+        404 => (ErrorKind::NotFound, "not found"),
+        429 => (ErrorKind::RateLimited, "too many requests, try again later"),
+        500..=599 => (ErrorKind::Server, "the Tyme server failed"),
+        _ => (ErrorKind::BadResponse, "unexpected HTTP status"),
+    };
+    let mut err = Error::new(kind, describe(body, what)).with_status(status);
+    if matches!(kind, ErrorKind::RateLimited | ErrorKind::Server) {
+        err = err.with_retry_after(retry_after(headers));
+    }
+    Err(err)
+}
+
+fn check_size(body: &[u8]) -> Result<()> {
+    if body.len() > MAX_BODY {
+        return Err(Error::bad_response(format!("response body too large ({} bytes, limit {MAX_BODY})", body.len())));
+    }
+    Ok(())
+}
+
+/// Parses a 2xx JSON body into `T`; empty, non-JSON (e.g. HTML) and
+/// wrongly typed bodies become `bad_response` with a short excerpt.
+pub fn decode_json<T: DeserializeOwned>(status: u16, body: &[u8]) -> Result<T> {
+    let v = decode_value(status, body)?;
+    from_value(v, body)
+}
+
+fn decode_value(status: u16, body: &[u8]) -> Result<Value> {
+    check_size(body)?;
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(Error::bad_response("empty response body").with_status(status));
+    }
+    serde_json::from_slice(body).map_err(|e| {
+        Error::bad_response(format!("response is not JSON ({}): {}", e.classify_name(), excerpt(body))).with_status(status)
+    })
+}
+
+fn from_value<T: DeserializeOwned>(v: Value, body: &[u8]) -> Result<T> {
+    serde_json::from_value(v).map_err(|e| {
+        Error::bad_response(format!("response has an unexpected shape ({}): {}", redact(&e.to_string()), excerpt(body)))
+    })
+}
+
+trait Classify {
+    fn classify_name(&self) -> &'static str;
+}
+impl Classify for serde_json::Error {
+    fn classify_name(&self) -> &'static str {
+        match self.classify() {
+            serde_json::error::Category::Io => "io",
+            serde_json::error::Category::Syntax => "syntax error",
+            serde_json::error::Category::Data => "data error",
+            serde_json::error::Category::Eof => "truncated",
+        }
+    }
+}
+
+/// Parses a list answered as a bare array, a `{"data": [...]}` envelope,
+/// or a single object (a list of one).
+pub fn decode_list<T: DeserializeOwned>(status: u16, body: &[u8]) -> Result<Vec<T>> {
+    let v = unwrap_envelope(decode_value(status, body)?);
+    let items = match v {
+        Value::Array(items) => items,
+        Value::Null => Vec::new(),
+        obj @ Value::Object(_) => vec![obj],
+        other => {
+            return Err(Error::bad_response(format!(
+                "expected a list, got {}: {}",
+                crate::model::id::kind_of(&other),
+                excerpt(body)
+            )))
+        }
+    };
+    items.into_iter().map(|item| from_value(item, body)).collect()
+}
+
+/// Parses one object answered bare, in a `{"data": {...}}` envelope, or as
+/// a list of one.
+pub fn decode_one<T: DeserializeOwned>(status: u16, body: &[u8]) -> Result<T> {
+    let v = unwrap_envelope(decode_value(status, body)?);
+    let v = match v {
+        Value::Array(mut items) if items.len() == 1 => items.remove(0),
+        other => other,
+    };
+    from_value(v, body)
+}
+
+fn unwrap_envelope(v: Value) -> Value {
+    match v {
+        Value::Object(mut m) if m.contains_key("data") && !m.contains_key("type") => m.remove("data").unwrap_or(Value::Null),
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_long_tokens() {
+        assert_eq!(redact("Bearer abcdefghijklmnopqrstuvwxyz0123 ok"), "Bearer [redacted] ok");
+        assert_eq!(redact("short words stay"), "short words stay");
+    }
+
+    #[test]
+    fn retry_after_forms() {
+        let h = |v: &str| vec![("Retry-After".to_string(), v.to_string())];
+        assert_eq!(retry_after(&h("30")), Some(30));
+        assert_eq!(retry_after(&h("1.2")), Some(2));
+        assert_eq!(retry_after(&h("Wed, 21 Oct 2015 07:28:00 GMT")), None);
+        assert_eq!(retry_after(&[]), None);
+    }
+
+    #[test]
+    fn url_helpers() {
+        assert_eq!(join_url("http://h:1/", "/data/x/"), "http://h:1/data/x/");
+        assert_eq!(join_url("http://h:1/api", "/data/x/"), "http://h:1/api/data/x/");
+        let r = HttpRequest { method: Method::Get, url: "http://h:1/a/b/?x=1%202&y=%C3%A9".into(), headers: vec![], body: None };
+        assert_eq!(r.path(), "/a/b/");
+        assert_eq!(r.query_pairs(), vec![("x".into(), "1 2".into()), ("y".into(), "é".into())]);
+    }
+
+    #[test]
+    fn debug_hides_secrets() {
+        let r = HttpRequest {
+            method: Method::Post,
+            url: "http://h/x".into(),
+            headers: vec![("Authorization".into(), "Bearer supersecretaccesstoken123456".into())],
+            body: Some(b"{\"refresh_token\":\"supersecretrefreshtoken123456\"}".to_vec()),
+        };
+        let d = format!("{r:?}");
+        assert!(!d.contains("supersecret"), "{d}");
+    }
+}

@@ -1,0 +1,46 @@
+//! What a data call must do first, given the tokens held now.
+
+use super::token::TokenSet;
+
+/// Refresh this long before the access token expires.
+pub const REFRESH_MARGIN_MS: i64 = 60_000;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NextStep {
+    /// No tokens: the user must sign in (`unauthorized`).
+    SignIn,
+    /// The access token is (nearly) expired: refresh, then send.
+    Refresh,
+    /// Send with the current access token.
+    Send,
+}
+
+pub fn next_step(tokens: Option<&TokenSet>, now_ms: i64) -> NextStep {
+    match tokens {
+        None => NextStep::SignIn,
+        Some(t) if t.needs_refresh(now_ms) => NextStep::Refresh,
+        Some(_) => NextStep::Send,
+    }
+}
+
+/// After a data call answered 401 with fresh-looking tokens: refresh once and
+/// retry, unless this attempt already followed a refresh.
+pub fn retry_after_unauthorized(already_refreshed: bool) -> bool {
+    !already_refreshed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::oauth::Secret;
+
+    #[test]
+    fn steps() {
+        let t = TokenSet { access_token: Secret::new("a"), refresh_token: Secret::new("r"), token_type: "Bearer".into(), expires_at_ms: 100_000 };
+        assert_eq!(next_step(None, 0), NextStep::SignIn);
+        assert_eq!(next_step(Some(&t), 0), NextStep::Send);
+        assert_eq!(next_step(Some(&t), 40_000), NextStep::Refresh);
+        assert!(retry_after_unauthorized(false));
+        assert!(!retry_after_unauthorized(true));
+    }
+}

@@ -1,0 +1,196 @@
+//! Code exchange and refresh: the requests and the token response.
+
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+
+use super::secret::Secret;
+use super::ClientConfig;
+use crate::error::{Error, ErrorKind, Result};
+use crate::http::{check_status, decode_json, excerpt, join_url, redact, HttpRequest, Method, MAX_BODY};
+
+/// Lifetime assumed when the server names none.
+pub const DEFAULT_EXPIRES_IN_S: i64 = 3600;
+
+/// An access/refresh pair with its expiry (milliseconds since the epoch).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TokenSet {
+    pub access_token: Secret,
+    pub refresh_token: Secret,
+    pub token_type: String,
+    pub expires_at_ms: i64,
+}
+
+impl TokenSet {
+    /// Due for a refresh within `margin_ms` of its expiry.
+    pub fn needs_refresh_with(&self, now_ms: i64, margin_ms: i64) -> bool {
+        now_ms.saturating_add(margin_ms) >= self.expires_at_ms
+    }
+
+    /// Due for a refresh within the standard 60 s margin.
+    pub fn needs_refresh(&self, now_ms: i64) -> bool {
+        self.needs_refresh_with(now_ms, super::session::REFRESH_MARGIN_MS)
+    }
+
+    pub fn authorization(&self) -> String {
+        format!("Bearer {}", self.access_token.expose())
+    }
+}
+
+/// Which grant a token request was, so the answer is read in context.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenGrant {
+    AuthorizationCode,
+    RefreshToken,
+}
+
+fn token_request(cfg: &ClientConfig, path: &str, mut body: Map<String, Value>) -> HttpRequest {
+    body.insert("client_id".into(), json!(cfg.client_id));
+    if let Some(secret) = &cfg.client_secret {
+        body.insert("client_secret".into(), json!(secret.expose()));
+    }
+    HttpRequest {
+        method: Method::Post,
+        url: join_url(&cfg.base_url, path),
+        headers: vec![
+            ("Content-Type".into(), "application/json".into()),
+            ("Accept".into(), "application/json".into()),
+        ],
+        body: Some(serde_json::to_vec(&Value::Object(body)).expect("a JSON map always serialises")),
+    }
+}
+
+/// `POST /v1/access_token` with the code and the PKCE verifier.
+pub fn build_exchange(cfg: &ClientConfig, code: &str, verifier: &str) -> Result<HttpRequest> {
+    if code.is_empty() {
+        return Err(Error::new(ErrorKind::MissingCode, "no authorization code to exchange"));
+    }
+    if !(43..=128).contains(&verifier.len()) {
+        return Err(Error::invalid_input("the PKCE verifier must be 43 to 128 characters"));
+    }
+    let mut m = Map::new();
+    m.insert("grant_type".into(), json!("authorization_code"));
+    m.insert("code".into(), json!(code));
+    m.insert("redirect_uri".into(), json!(cfg.redirect_uri));
+    m.insert("code_verifier".into(), json!(verifier));
+    Ok(token_request(cfg, "/v1/access_token", m))
+}
+
+/// `POST /v1/refresh_token` with the current refresh token.
+pub fn build_refresh(cfg: &ClientConfig, refresh_token: &Secret) -> Result<HttpRequest> {
+    if refresh_token.expose().is_empty() {
+        return Err(Error::new(ErrorKind::Unauthorized, "no refresh token: sign in first"));
+    }
+    let mut m = Map::new();
+    m.insert("grant_type".into(), json!("refresh_token"));
+    m.insert("refresh_token".into(), json!(refresh_token.expose()));
+    Ok(token_request(cfg, "/v1/refresh_token", m))
+}
+
+#[derive(Deserialize)]
+struct Wire {
+    access_token: Option<Value>,
+    refresh_token: Option<Value>,
+    token_type: Option<Value>,
+    expires_in: Option<Value>,
+}
+
+/// Reads a token endpoint's answer. `previous_refresh` is kept when a
+/// refresh answer carries no new refresh token. An `invalid_grant` is
+/// `reauth_required`: the user must sign in again.
+pub fn parse_token_response(
+    grant: TokenGrant,
+    status: u16,
+    headers: &[(String, String)],
+    body: &[u8],
+    now_ms: i64,
+    previous_refresh: Option<&Secret>,
+) -> Result<TokenSet> {
+    if body.len() > MAX_BODY {
+        return Err(Error::bad_response("token response too large").with_status(status));
+    }
+    if !(200..300).contains(&status) {
+        if let Ok(Value::Object(m)) = serde_json::from_slice::<Value>(body) {
+            let code = m.get("error").and_then(Value::as_str).unwrap_or("");
+            let desc = m.get("error_description").and_then(Value::as_str).map(|d| redact(&d.chars().take(160).collect::<String>()));
+            let with_desc = |base: &str| match &desc {
+                Some(d) if !d.is_empty() => format!("{base} ({d})"),
+                _ => base.to_string(),
+            };
+            let err = match code {
+                "invalid_grant" => Some(Error::new(
+                    ErrorKind::ReauthRequired,
+                    with_desc(match grant {
+                        TokenGrant::RefreshToken => "the session ended (refresh token rejected): sign in again",
+                        TokenGrant::AuthorizationCode => "the sign-in code was rejected: sign in again",
+                    }),
+                )),
+                "invalid_client" | "unauthorized_client" => {
+                    Some(Error::new(ErrorKind::Unauthorized, with_desc("this client is not accepted by the server")))
+                }
+                "invalid_request" | "unsupported_grant_type" | "invalid_scope" => {
+                    Some(Error::invalid_input(with_desc(&format!("the server refused the token request: {code}"))))
+                }
+                _ => None,
+            };
+            if let Some(e) = err {
+                return Err(e.with_status(status));
+            }
+        }
+        check_status(status, headers, body)?;
+    }
+    let w: Wire = decode_json(status, body)?;
+    let text = |v: Option<Value>, name: &str| -> Result<Option<String>> {
+        match v {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s)),
+            Some(_) => Err(Error::bad_response(format!("token response: {name} is not a string"))),
+        }
+    };
+    let access = text(w.access_token, "access_token")?
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| Error::bad_response(format!("token response without access_token: {}", excerpt(body))))?;
+    let refresh = match text(w.refresh_token, "refresh_token")?.filter(|s| !s.is_empty()) {
+        Some(r) => Secret::new(r),
+        None => previous_refresh
+            .cloned()
+            .ok_or_else(|| Error::bad_response("token response without refresh_token"))?,
+    };
+    let token_type = text(w.token_type, "token_type")?.unwrap_or_else(|| "Bearer".into());
+    let expires_in = match w.expires_in {
+        None | Some(Value::Null) => DEFAULT_EXPIRES_IN_S,
+        Some(Value::Number(n)) => n.as_f64().filter(|f| f.is_finite() && *f >= 0.0).map(|f| f as i64).ok_or_else(|| {
+            Error::bad_response("token response: expires_in is not a positive number")
+        })?,
+        Some(Value::String(s)) => s.trim().parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
+            Error::bad_response("token response: expires_in is not a number")
+        })?,
+        Some(_) => return Err(Error::bad_response("token response: expires_in is not a number")),
+    };
+    Ok(TokenSet {
+        access_token: Secret::new(access),
+        refresh_token: refresh,
+        token_type,
+        expires_at_ms: now_ms.saturating_add(expires_in.min(10 * 365 * 86_400).saturating_mul(1000)),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn needs_refresh_margin() {
+        let t = TokenSet {
+            access_token: Secret::new("a"),
+            refresh_token: Secret::new("r"),
+            token_type: "Bearer".into(),
+            expires_at_ms: 1_000_000,
+        };
+        assert!(!t.needs_refresh(1_000_000 - 60_001));
+        assert!(t.needs_refresh(1_000_000 - 60_000));
+        assert!(t.needs_refresh(2_000_000));
+        assert!(!t.needs_refresh_with(999_999, 0));
+        assert!(format!("{t:?}").contains("[redacted]"));
+        assert!(!format!("{t:?}").contains("\"a\""));
+    }
+}

@@ -1,0 +1,357 @@
+//! `TymeClient`: the core's requests sent with `fetch`, with the token set
+//! kept here, refreshed single-flight before expiry and once after a 401,
+//! and every new pair handed to `onTokens` before it is used.
+
+use std::cell::RefCell;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
+
+use js_sys::{Function, Promise, Reflect};
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::{future_to_promise, spawn_local, JsFuture};
+
+use super::convert::{from_js, now_ms, random_bytes, to_js};
+use super::error::{js_err, to_js_error};
+use super::transport::{send, Reply};
+use crate::api::{search, summary, update, webhooks};
+use crate::error::{Error, ErrorKind, Result};
+use crate::http::HttpRequest;
+use crate::model::{new_id, Entity, EntityType, TriggerType};
+use crate::oauth::{self, next_step, ClientConfig, NextStep, Secret, TokenGrant, TokenSet};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ConfigIn {
+    base_url: String,
+    client_id: String,
+    #[serde(default)]
+    client_secret: Option<String>,
+    redirect_uri: String,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct TokenSetJs {
+    access_token: String,
+    refresh_token: String,
+    #[serde(default)]
+    token_type: Option<String>,
+    expires_at: f64,
+}
+
+fn token_to_js(t: &TokenSet) -> Result<JsValue> {
+    to_js(&TokenSetJs {
+        access_token: t.access_token.expose().to_string(),
+        refresh_token: t.refresh_token.expose().to_string(),
+        token_type: Some(t.token_type.clone()),
+        expires_at: t.expires_at_ms as f64,
+    })
+}
+
+fn token_from_js(v: JsValue) -> Result<Option<TokenSet>> {
+    if v.is_null() || v.is_undefined() {
+        return Ok(None);
+    }
+    let t: TokenSetJs = from_js(v, "tokens must be {accessToken, refreshToken, tokenType, expiresAt}")?;
+    if t.access_token.is_empty() || t.refresh_token.is_empty() || !t.expires_at.is_finite() {
+        return Err(Error::invalid_input("tokens need a non-empty accessToken and refreshToken and a numeric expiresAt"));
+    }
+    Ok(Some(TokenSet {
+        access_token: Secret::new(t.access_token),
+        refresh_token: Secret::new(t.refresh_token),
+        token_type: t.token_type.filter(|s| !s.is_empty()).unwrap_or_else(|| "Bearer".into()),
+        expires_at_ms: t.expires_at as i64,
+    }))
+}
+
+/// A refresh in progress that every concurrent caller waits on.
+#[derive(Default)]
+struct Flight {
+    result: RefCell<Option<Result<TokenSet>>>,
+    wakers: RefCell<Vec<Waker>>,
+}
+
+struct FlightWait(Rc<Flight>);
+
+impl Future for FlightWait {
+    type Output = Result<TokenSet>;
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        if let Some(r) = self.0.result.borrow().as_ref() {
+            return Poll::Ready(r.clone());
+        }
+        self.0.wakers.borrow_mut().push(cx.waker().clone());
+        Poll::Pending
+    }
+}
+
+struct Inner {
+    cfg: ClientConfig,
+    tokens: RefCell<Option<TokenSet>>,
+    on_tokens: Option<Function>,
+    flight: RefCell<Option<Rc<Flight>>>,
+}
+
+impl Inner {
+    fn access_token(&self) -> Option<String> {
+        self.tokens.borrow().as_ref().map(|t| t.access_token.expose().to_string())
+    }
+
+    /// Hands the new pair (or null) to `onTokens` and waits for it.
+    async fn notify(&self, tokens: Option<&TokenSet>) -> std::result::Result<(), JsValue> {
+        let Some(f) = &self.on_tokens else { return Ok(()) };
+        let arg = match tokens {
+            Some(t) => token_to_js(t).map_err(js_err)?,
+            None => JsValue::NULL,
+        };
+        let ret = f.call1(&JsValue::NULL, &arg)?;
+        JsFuture::from(Promise::resolve(&ret)).await?;
+        Ok(())
+    }
+
+    async fn run_refresh(self: Rc<Self>) -> Result<TokenSet> {
+        let current = self.tokens.borrow().clone();
+        let Some(current) = current else {
+            return Err(Error::new(ErrorKind::Unauthorized, "not signed in"));
+        };
+        let req = oauth::build_refresh(&self.cfg, &current.refresh_token)?;
+        let reply = send(req).await?;
+        match oauth::parse_token_response(
+            TokenGrant::RefreshToken,
+            reply.status,
+            &reply.headers,
+            &reply.body,
+            now_ms(),
+            Some(&current.refresh_token),
+        ) {
+            Ok(t) => {
+                // The old refresh token is spent: keep the new pair whatever
+                // the storage callback does, and report its failure.
+                *self.tokens.borrow_mut() = Some(t.clone());
+                if self.notify(Some(&t)).await.is_err() {
+                    return Err(Error::invalid_input("onTokens failed to store the new token pair"));
+                }
+                Ok(t)
+            }
+            Err(e) => {
+                if e.kind == ErrorKind::ReauthRequired {
+                    *self.tokens.borrow_mut() = None;
+                    let _ = self.notify(None).await;
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// Single-flight refresh: joins the one in progress or starts one.
+    async fn refresh(self: &Rc<Self>) -> Result<TokenSet> {
+        let flight = {
+            let mut slot = self.flight.borrow_mut();
+            match slot.as_ref() {
+                Some(f) => f.clone(),
+                None => {
+                    let f = Rc::new(Flight::default());
+                    *slot = Some(f.clone());
+                    let me = self.clone();
+                    let fl = f.clone();
+                    spawn_local(async move {
+                        let r = me.clone().run_refresh().await;
+                        me.flight.borrow_mut().take();
+                        *fl.result.borrow_mut() = Some(r);
+                        for w in fl.wakers.borrow_mut().drain(..) {
+                            w.wake();
+                        }
+                    });
+                    f
+                }
+            }
+        };
+        FlightWait(flight).await
+    }
+
+    /// Runs one data call: refresh first when due, and once more after a 401.
+    async fn call<T>(
+        self: &Rc<Self>,
+        build: impl Fn(&str) -> Result<HttpRequest>,
+        parse: impl Fn(u16, &[(String, String)], &[u8]) -> Result<T>,
+    ) -> Result<T> {
+        let mut retried = false;
+        let step = next_step(self.tokens.borrow().as_ref(), now_ms());
+        match step {
+            NextStep::SignIn => return Err(Error::new(ErrorKind::Unauthorized, "not signed in")),
+            NextStep::Refresh => {
+                self.refresh().await?;
+            }
+            NextStep::Send => {}
+        }
+        loop {
+            let access = self.access_token().ok_or_else(|| Error::new(ErrorKind::Unauthorized, "not signed in"))?;
+            let req = build(&access)?;
+            let Reply { status, headers, body } = send(req).await?;
+            if status == 401 && !retried {
+                retried = true;
+                // Another call may have refreshed meanwhile: then just retry.
+                if self.access_token().as_deref() == Some(access.as_str()) {
+                    self.refresh().await?;
+                }
+                continue;
+            }
+            return parse(status, &headers, &body);
+        }
+    }
+}
+
+fn promise<F>(fut: F) -> Promise
+where
+    F: Future<Output = Result<JsValue>> + 'static,
+{
+    future_to_promise(async move { fut.await.map_err(|e| to_js_error(&e)) })
+}
+
+#[wasm_bindgen]
+pub struct TymeClient {
+    inner: Rc<Inner>,
+}
+
+#[wasm_bindgen]
+impl TymeClient {
+    #[wasm_bindgen(constructor)]
+    pub fn new(#[wasm_bindgen(unchecked_param_type = "TymeConfig")] config: JsValue) -> std::result::Result<TymeClient, JsValue> {
+        if !config.is_object() {
+            return Err(js_err(Error::invalid_input("config must be an object")));
+        }
+        let on_tokens = Reflect::get(&config, &"onTokens".into()).unwrap_or(JsValue::UNDEFINED);
+        let on_tokens = if on_tokens.is_undefined() || on_tokens.is_null() {
+            None
+        } else {
+            Some(on_tokens.dyn_into::<Function>().map_err(|_| js_err(Error::invalid_input("onTokens must be a function")))?)
+        };
+        let c: ConfigIn = from_js(config, "config must be {baseUrl, clientId, clientSecret?, redirectUri, onTokens?}").map_err(js_err)?;
+        let cfg = ClientConfig::new(&c.base_url, &c.client_id, c.client_secret.as_deref(), &c.redirect_uri).map_err(js_err)?;
+        Ok(TymeClient { inner: Rc::new(Inner { cfg, tokens: RefCell::new(None), on_tokens, flight: RefCell::new(None) }) })
+    }
+
+    /// The authorize URL with a fresh state and PKCE verifier.
+    #[wasm_bindgen(js_name = beginSignIn, unchecked_return_type = "SignIn")]
+    pub fn begin_sign_in(&self) -> std::result::Result<JsValue, JsValue> {
+        let state = random_bytes::<32>().map_err(js_err)?;
+        let verifier = random_bytes::<32>().map_err(js_err)?;
+        let s = oauth::authorize_request(&self.inner.cfg, &state, &verifier).map_err(js_err)?;
+        #[derive(Serialize)]
+        struct Out<'a> {
+            url: &'a str,
+            state: &'a str,
+            verifier: &'a str,
+        }
+        to_js(&Out { url: &s.url, state: &s.state, verifier: &s.verifier }).map_err(js_err)
+    }
+
+    /// The code from the redirect URL, or `invalid_state` / `missing_code` / `access_denied`.
+    #[wasm_bindgen(js_name = parseRedirect)]
+    pub fn parse_redirect(redirect_url: &str, expected_state: &str) -> std::result::Result<String, JsValue> {
+        oauth::parse_redirect(redirect_url, expected_state).map_err(js_err)
+    }
+
+    #[wasm_bindgen(js_name = exchangeCode, unchecked_return_type = "Promise<TokenSet>")]
+    pub fn exchange_code(&self, code: String, verifier: String) -> Promise {
+        let inner = self.inner.clone();
+        promise(async move {
+            let req = oauth::build_exchange(&inner.cfg, &code, &verifier)?;
+            let reply = send(req).await?;
+            let t = oauth::parse_token_response(TokenGrant::AuthorizationCode, reply.status, &reply.headers, &reply.body, now_ms(), None)?;
+            *inner.tokens.borrow_mut() = Some(t.clone());
+            if inner.notify(Some(&t)).await.is_err() {
+                return Err(Error::invalid_input("onTokens failed to store the new token pair"));
+            }
+            token_to_js(&t)
+        })
+    }
+
+    #[wasm_bindgen(js_name = setTokens)]
+    pub fn set_tokens(&self, #[wasm_bindgen(unchecked_param_type = "TokenSet | null")] tokens: JsValue) -> std::result::Result<(), JsValue> {
+        let t = token_from_js(tokens).map_err(js_err)?;
+        *self.inner.tokens.borrow_mut() = t;
+        Ok(())
+    }
+
+    #[wasm_bindgen(js_name = getTokens, unchecked_return_type = "TokenSet | null")]
+    pub fn get_tokens(&self) -> std::result::Result<JsValue, JsValue> {
+        match self.inner.tokens.borrow().as_ref() {
+            Some(t) => token_to_js(t).map_err(js_err),
+            None => Ok(JsValue::NULL),
+        }
+    }
+
+    #[wasm_bindgen(unchecked_return_type = "Promise<TokenSet>")]
+    pub fn refresh(&self) -> Promise {
+        let inner = self.inner.clone();
+        promise(async move { token_to_js(&inner.refresh().await?) })
+    }
+
+    #[wasm_bindgen(js_name = searchEntity, unchecked_return_type = "Promise<Entity[]>")]
+    pub fn search_entity(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "EntityType")] entity_type: String,
+        name: String,
+        parent_id: Option<String>,
+    ) -> Promise {
+        let inner = self.inner.clone();
+        promise(async move {
+            let t = EntityType::parse(&entity_type)?;
+            let base = inner.cfg.base_url.clone();
+            let list = inner
+                .call(|tok| search::build_search(&base, tok, t, &name, parent_id.as_deref()), search::parse_search)
+                .await?;
+            to_js(&list)
+        })
+    }
+
+    #[wasm_bindgen(js_name = updateEntity, unchecked_return_type = "Promise<Entity>")]
+    pub fn update_entity(&self, #[wasm_bindgen(unchecked_param_type = "EntityInput")] entity: JsValue) -> Promise {
+        let inner = self.inner.clone();
+        let parsed: Result<Entity> = from_js(entity, "entity must be an object with a known type and the seed's fields");
+        promise(async move {
+            let mut e = parsed?;
+            if e.id().trim().is_empty() {
+                e.set_id(new_id(random_bytes::<16>()?));
+            }
+            let base = inner.cfg.base_url.clone();
+            let stored = inner.call(|tok| update::build_update(&base, tok, &e), update::parse_update).await?;
+            to_js(&stored)
+        })
+    }
+
+    #[wasm_bindgen(unchecked_return_type = "Promise<SummaryRow[]>")]
+    pub fn summary(&self, from_ms: f64, to_ms: f64) -> Promise {
+        let inner = self.inner.clone();
+        promise(async move {
+            let base = inner.cfg.base_url.clone();
+            let rows = inner.call(|tok| summary::build_summary(&base, tok, from_ms, to_ms), summary::parse_summary).await?;
+            to_js(&rows)
+        })
+    }
+
+    #[wasm_bindgen(js_name = subscribeWebhook, unchecked_return_type = "Promise<void>")]
+    pub fn subscribe_webhook(&self, hook_url: String, #[wasm_bindgen(unchecked_param_type = "TriggerType")] trigger: String) -> Promise {
+        let inner = self.inner.clone();
+        promise(async move {
+            let t = TriggerType::parse(&trigger)?;
+            let base = inner.cfg.base_url.clone();
+            inner.call(|tok| webhooks::build_subscribe(&base, tok, &hook_url, t), webhooks::parse_webhook).await?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    #[wasm_bindgen(js_name = unsubscribeWebhook, unchecked_return_type = "Promise<void>")]
+    pub fn unsubscribe_webhook(&self, hook_url: String, #[wasm_bindgen(unchecked_param_type = "TriggerType")] trigger: String) -> Promise {
+        let inner = self.inner.clone();
+        promise(async move {
+            let t = TriggerType::parse(&trigger)?;
+            let base = inner.cfg.base_url.clone();
+            inner.call(|tok| webhooks::build_unsubscribe(&base, tok, &hook_url, t), webhooks::parse_webhook).await?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+}

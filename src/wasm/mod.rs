@@ -1,0 +1,15 @@
+//! The only code that knows JavaScript: `#[wasm_bindgen]` exports, `fetch`
+//! transport, `crypto.getRandomValues`, and errors as JS `Error` objects.
+//! No logic lives here; it converts values and calls the core.
+
+mod client;
+mod convert;
+pub(crate) mod error;
+pub mod pure;
+mod transport;
+mod types;
+
+pub use client::TymeClient;
+pub use pure::{format_date_time, new_id, parse_date_time, round_duration};
+#[allow(unused_imports)]
+pub(crate) use error::to_js_error;

@@ -1,0 +1,37 @@
+//! Hand-written TypeScript types for the values that cross the boundary.
+
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_TYPES: &str = r#"
+export type EntityType = "ProjectCategory" | "Project" | "TimedTask" | "TimedSubTask" | "TimedTaskRecord";
+export type TriggerType = "category" | "project" | "task" | "subtask" | "time" | "stopped_time";
+export type RoundingMethod = "DOWN" | "NEAREST" | "UP";
+export type ErrorCode = "unauthorized" | "reauth_required" | "forbidden" | "not_found" | "invalid_state"
+  | "missing_code" | "access_denied" | "network" | "server" | "rate_limited" | "bad_response" | "invalid_input";
+/** Every rejection/throw is an Error with name "TymeError". */
+export interface TymeError extends Error { name: "TymeError"; code: ErrorCode; status?: number; retryAfter?: number; }
+export interface TokenSet { accessToken: string; refreshToken: string; tokenType: string; expiresAt: number; }
+export interface TymeConfig {
+  baseUrl: string; clientId: string; clientSecret?: string; redirectUri: string;
+  onTokens?: (tokens: TokenSet | null) => Promise<void> | void;
+}
+export interface SignIn { url: string; state: string; verifier: string; }
+export interface ProjectCategory { type: "ProjectCategory"; id: string; name: string; }
+export interface Project { type: "Project"; id: string; name: string; category_id: string | null;
+  rounding_method: RoundingMethod; rounding_minutes: number; hourly_rate: number;
+  planned_duration_hours: number; planned_budget: number; }
+export interface TimedTask { type: "TimedTask"; id: string; name: string; project_id: string; billable: boolean; planned_duration: number; }
+export interface TimedSubTask { type: "TimedSubTask"; id: string; name: string; task_id: string; planned_duration: number; }
+/** time_start / time_end are UTC "YYYY-MM-DD HH:MM:SS"; time_end is null while running. */
+export interface TimedTaskRecord { type: "TimedTaskRecord"; id: string; task_id: string; subtask_id: string;
+  time_start: string; time_end: string | null; note: string; }
+export type Entity = ProjectCategory | Project | TimedTask | TimedSubTask | TimedTaskRecord;
+/** An entity to send: `id` may be omitted (one is generated); optional fields default. */
+export type EntityInput = { type: EntityType; id?: string; [field: string]: unknown };
+export interface SummaryRow { task_id: string; task_name: string; subtask_id: string | null; subtask_name: string | null;
+  project_id: string; project_name: string; category_id: string | null; category_name: string | null;
+  billable: boolean; rounding_method: RoundingMethod; rounding_minutes: number; hourly_rate: number;
+  /** seconds, unrounded */ duration: number; entries: number;
+  /** seconds, rounded with the project's rounding */ rounded_duration: number; }
+"#;
