@@ -1,0 +1,562 @@
+//! Pending writes: what must still reach the server, in which order, and when
+//! to try again.  No I/O: the clock and randomness are passed in, and the
+//! state is a plain serde value the extension persists (chrome.storage).
+//!
+//! Life of a write:
+//! 1. `enqueue(entity, now)` records it *before* it is sent.  Writes are full
+//!    upserts keyed by `(type, id)`.  If the entity's latest op is not in
+//!    flight, the new body replaces it (a fresh op with a new `opId`, placed
+//!    at the end of the queue); otherwise the new op is queued behind the one
+//!    in flight.  So an entity has at most two ops, and a stop never overtakes
+//!    its start.
+//! 2. `due(now)` lists what to send now: for each entity only its oldest op,
+//!    if it is `queued` and `nextAttemptAt <= now` (or `sending` with an
+//!    expired lease, see below), not held by a global `holdUntil`
+//!    (`Retry-After`), and not waiting for a parent entity it references
+//!    (`category_id`, `project_id`, `task_id`, `subtask_id`) that still has an
+//!    op in the queue.  Oldest first.
+//! 3. `mark_sending(op_id, now)` is called just before the request goes out:
+//!    the op is then *in flight* (state `sending`) until `ack`, `fail`, or
+//!    `requeue_in_flight()` (call it when the service worker starts: a new
+//!    worker has no request outstanding), and at most `SEND_LEASE_MS` (after
+//!    which `due` offers it again; the resend is harmless since it carries the
+//!    entity's id).  A write enqueued meanwhile waits behind it.
+//! 4. `ack(op_id)` removes it: the only way an op leaves, apart from being
+//!    replaced by a newer full body of the same entity that was not in flight.
+//!    Acking or failing an unknown op id changes nothing (a replaced op's late
+//!    answer is ignored; its newer body is still queued and will be sent).
+//! 5. `fail(op_id, failure, now, rand)`:
+//!    * `unauthorized` / `reauth_required`: the op waits for sign-in
+//!      (`waitingForSignIn`) until `resume_all(now)`;
+//!    * `invalid_input` / `not_found` / `forbidden`: retrying cannot help; the
+//!      op is parked as `stuck` (kept and shown) until `retry(op_id, now)`, a
+//!      new write of the entity, or `resume_all(now)`;
+//!    * anything else (`network`, `server`, `rate_limited`, `bad_response`,
+//!      unknown codes): exponential backoff, capped, with full jitter:
+//!      `delay = max(MIN_DELAY_MS, rand * min(MAX_DELAY_MS, BASE_DELAY_MS * 2^(attempts-1)))`;
+//!      a `retryAfter` (429, 503) makes the delay at least that long (capped at
+//!      `MAX_RETRY_AFTER_SECS`) and holds the whole queue until then.
+
+use crate::error::Error;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::{HashMap, HashSet};
+
+/// Version of the stored JSON shape.
+pub const STATE_VERSION: u32 = 1;
+/// First retry delay (before jitter).
+pub const BASE_DELAY_MS: i64 = 2_000;
+/// Backoff cap (before jitter).
+pub const MAX_DELAY_MS: i64 = 300_000;
+/// Smallest delay after a failure, so jitter never gives a hot loop.
+pub const MIN_DELAY_MS: i64 = 1_000;
+/// Largest `Retry-After` honoured (seconds); longer ones are capped.
+pub const MAX_RETRY_AFTER_SECS: u32 = 3_600;
+/// How long an op may stay `sending` before it is offered again.
+pub const SEND_LEASE_MS: i64 = 120_000;
+/// Most ops kept; enqueueing beyond is refused (never silently dropped).
+pub const MAX_OPS: usize = 10_000;
+/// Largest entity body accepted (bytes of JSON).
+pub const MAX_ENTITY_BYTES: usize = 64 * 1024;
+/// Longest error message kept in `lastError`.
+pub const MAX_MESSAGE_CHARS: usize = 300;
+/// Valid range of clock values (ms since the epoch), as JS `Date` allows.
+pub const MAX_ABS_TIME_MS: i64 = 8_640_000_000_000_000;
+
+/// Where an op is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum OpState {
+    /// Waiting for `nextAttemptAt`.
+    Queued,
+    /// Handed to the transport (`mark_sending`), answer not yet known.
+    Sending,
+    /// Refused in a way retrying cannot fix; kept and shown to the user.
+    Stuck,
+    /// Refused for lack of a valid sign-in; resumed by `resume_all`.
+    WaitingForSignIn,
+}
+
+/// The last failure of an op.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LastError {
+    pub code: String,
+    #[serde(default)]
+    pub message: String,
+    #[serde(default)]
+    pub retry_after: Option<u32>,
+    pub at: i64,
+}
+
+/// One pending write.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PendingOp {
+    pub op_id: String,
+    pub seq: u64,
+    pub entity_type: String,
+    pub entity_id: String,
+    /// The full entity body (wire field names, with `type` and `id`).
+    pub entity: Value,
+    pub enqueued_at: i64,
+    pub attempts: u32,
+    pub next_attempt_at: i64,
+    pub state: OpState,
+    #[serde(default)]
+    pub sending_since: Option<i64>,
+    #[serde(default)]
+    pub last_error: Option<LastError>,
+}
+
+impl PendingOp {
+    fn key(&self) -> (&str, &str) {
+        (&self.entity_type, &self.entity_id)
+    }
+}
+
+/// A failed attempt, as the transport reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Failure {
+    pub code: String,
+    #[serde(default)]
+    pub message: String,
+    #[serde(default)]
+    pub retry_after: Option<u32>,
+}
+
+impl Failure {
+    pub fn new(code: &str, retry_after: Option<u32>) -> Self {
+        Failure { code: code.to_string(), message: String::new(), retry_after }
+    }
+}
+
+impl From<&Error> for Failure {
+    fn from(e: &Error) -> Self {
+        Failure { code: e.code().to_string(), message: e.message.clone(), retry_after: e.retry_after }
+    }
+}
+
+/// How a failure is handled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureClass {
+    Retry,
+    Stuck,
+    WaitForSignIn,
+}
+
+/// Classify a failure code (unknown codes are retried: never drop, never park
+/// on a guess).
+pub fn classify(code: &str) -> FailureClass {
+    match code {
+        "unauthorized" | "reauth_required" => FailureClass::WaitForSignIn,
+        "invalid_input" | "not_found" | "forbidden" => FailureClass::Stuck,
+        _ => FailureClass::Retry,
+    }
+}
+
+/// The backoff delay after the `attempts`-th failed attempt (1-based), with
+/// full jitter from `rand` in `[0, 1]` (clamped; NaN counts as 1).
+pub fn backoff_delay_ms(attempts: u32, rand: f64) -> i64 {
+    let exp = attempts.saturating_sub(1).min(30);
+    let cap = BASE_DELAY_MS.saturating_mul(1i64 << exp).min(MAX_DELAY_MS);
+    let r = if rand.is_nan() { 1.0 } else { rand.clamp(0.0, 1.0) };
+    ((cap as f64 * r) as i64).clamp(MIN_DELAY_MS, MAX_DELAY_MS)
+}
+
+/// The whole outbox.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OutboxState {
+    pub version: u32,
+    pub next_seq: u64,
+    #[serde(default)]
+    pub hold_until: Option<i64>,
+    pub ops: Vec<PendingOp>,
+}
+
+impl Default for OutboxState {
+    fn default() -> Self {
+        OutboxState::new()
+    }
+}
+
+fn check_time(now: i64) -> Result<i64, Error> {
+    if now.abs() > MAX_ABS_TIME_MS {
+        return Err(Error::invalid_input("time out of range"));
+    }
+    Ok(now)
+}
+
+/// `(type, id)` of an entity body, or why it is refused.
+pub fn entity_key(entity: &Value) -> Result<(String, String), Error> {
+    let obj = entity.as_object().ok_or_else(|| Error::invalid_input("entity must be an object"))?;
+    let ty = obj.get("type").and_then(Value::as_str).unwrap_or("");
+    let id = obj.get("id").and_then(Value::as_str).unwrap_or("");
+    if ty.is_empty() || ty.len() > 64 {
+        return Err(Error::invalid_input("entity needs a \"type\" string"));
+    }
+    if id.is_empty() || id.len() > 256 {
+        return Err(Error::invalid_input("entity needs an \"id\" string (client-generated)"));
+    }
+    Ok((ty.to_string(), id.to_string()))
+}
+
+/// Rank in the Tyme hierarchy: an entity may only wait for entities of a
+/// lower rank, so the waiting graph has no cycle and the queue always drains.
+fn type_rank(ty: &str) -> u8 {
+    match ty {
+        "ProjectCategory" => 0,
+        "Project" => 1,
+        "TimedTask" => 2,
+        "TimedSubTask" => 3,
+        "TimedTaskRecord" => 4,
+        _ => 5,
+    }
+}
+
+/// The parent `(type, id)`s an entity body references.
+fn parents(entity: &Value) -> Vec<(&'static str, &str)> {
+    const LINKS: [(&str, &str); 4] = [
+        ("category_id", "ProjectCategory"),
+        ("project_id", "Project"),
+        ("task_id", "TimedTask"),
+        ("subtask_id", "TimedSubTask"),
+    ];
+    let mut out = Vec::new();
+    if let Some(obj) = entity.as_object() {
+        for (field, ty) in LINKS {
+            if let Some(id) = obj.get(field).and_then(Value::as_str) {
+                if !id.is_empty() {
+                    out.push((ty, id));
+                }
+            }
+        }
+    }
+    out
+}
+
+impl OutboxState {
+    /// An empty outbox.
+    pub fn new() -> Self {
+        OutboxState { version: STATE_VERSION, next_seq: 1, hold_until: None, ops: Vec::new() }
+    }
+
+    /// Parse a stored state (JSON text); a corrupt one is an `invalid_input`
+    /// error, never a panic.
+    pub fn from_json(text: &str) -> Result<Self, Error> {
+        let state: OutboxState = serde_json::from_str(text)
+            .map_err(|e| Error::invalid_input(format!("stored outbox state is corrupt: {}", short(&e.to_string()))))?;
+        state.validate()?;
+        Ok(state)
+    }
+
+    /// Parse a stored state from a JSON value (see `from_json`).
+    pub fn from_value(value: Value) -> Result<Self, Error> {
+        let state: OutboxState = serde_json::from_value(value)
+            .map_err(|e| Error::invalid_input(format!("stored outbox state is corrupt: {}", short(&e.to_string()))))?;
+        state.validate()?;
+        Ok(state)
+    }
+
+    /// The stored JSON text.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|_| String::from("{}"))
+    }
+
+    /// Check the invariants of a state read from storage.
+    pub fn validate(&self) -> Result<(), Error> {
+        let corrupt = |why: &str| Error::invalid_input(format!("stored outbox state is corrupt: {why}"));
+        if self.version != STATE_VERSION {
+            return Err(corrupt("unknown version"));
+        }
+        if self.ops.len() > MAX_OPS {
+            return Err(corrupt("too many ops"));
+        }
+        if let Some(h) = self.hold_until {
+            check_time(h).map_err(|_| corrupt("holdUntil out of range"))?;
+        }
+        let mut ids = HashSet::new();
+        let mut per_entity: HashMap<(&str, &str), usize> = HashMap::new();
+        let mut last_seq = 0u64;
+        for op in &self.ops {
+            if op.seq == 0 || op.seq <= last_seq || op.seq >= self.next_seq {
+                return Err(corrupt("op sequence numbers out of order"));
+            }
+            last_seq = op.seq;
+            if op.op_id != format!("op-{}", op.seq) || !ids.insert(op.op_id.as_str()) {
+                return Err(corrupt("bad or repeated opId"));
+            }
+            let (ty, id) = entity_key(&op.entity).map_err(|_| corrupt("op without a valid entity"))?;
+            if ty != op.entity_type || id != op.entity_id {
+                return Err(corrupt("entityType/entityId do not match the entity"));
+            }
+            for t in [op.enqueued_at, op.next_attempt_at] {
+                check_time(t).map_err(|_| corrupt("time out of range"))?;
+            }
+            match (op.state, op.sending_since) {
+                (OpState::Sending, Some(t)) => {
+                    check_time(t).map_err(|_| corrupt("time out of range"))?;
+                }
+                (OpState::Sending, None) => return Err(corrupt("sending op without sendingSince")),
+                _ => {}
+            }
+            let n = per_entity.entry(op.key()).or_insert(0);
+            *n += 1;
+            if *n > 2 {
+                return Err(corrupt("more than two ops for one entity"));
+            }
+        }
+        Ok(())
+    }
+
+    /// Number of pending ops.
+    pub fn size(&self) -> usize {
+        self.ops.len()
+    }
+
+    /// Every pending op, oldest first (for display: "2 changes waiting").
+    pub fn pending(&self) -> &[PendingOp] {
+        &self.ops
+    }
+
+    fn find(&self, op_id: &str) -> Option<usize> {
+        self.ops.iter().position(|o| o.op_id == op_id)
+    }
+
+    /// Record a write before it is sent; returns the new op's id.
+    pub fn enqueue(&mut self, entity: Value, now: i64) -> Result<String, Error> {
+        let now = check_time(now)?;
+        let (ty, id) = entity_key(&entity)?;
+        let size = serde_json::to_string(&entity).map(|s| s.len()).unwrap_or(usize::MAX);
+        if size > MAX_ENTITY_BYTES {
+            return Err(Error::invalid_input("entity too large for the outbox"));
+        }
+        // The entity's latest op, if it is not in flight, is superseded.
+        if let Some(i) = self.ops.iter().rposition(|o| o.entity_type == ty && o.entity_id == id) {
+            if self.ops[i].state != OpState::Sending {
+                self.ops.remove(i);
+            }
+        }
+        if self.ops.len() >= MAX_OPS {
+            return Err(Error::invalid_input("outbox full: too many changes waiting"));
+        }
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        let op_id = format!("op-{seq}");
+        self.ops.push(PendingOp {
+            op_id: op_id.clone(),
+            seq,
+            entity_type: ty,
+            entity_id: id,
+            entity,
+            enqueued_at: now,
+            attempts: 0,
+            next_attempt_at: now,
+            state: OpState::Queued,
+            sending_since: None,
+            last_error: None,
+        });
+        Ok(op_id)
+    }
+
+    /// Indices of ops that are the oldest of their entity.
+    fn heads(&self) -> Vec<usize> {
+        let mut seen = HashSet::new();
+        (0..self.ops.len()).filter(|&i| seen.insert(self.ops[i].key())).collect()
+    }
+
+    /// Is this op waiting for a parent entity that still has an op queued?
+    fn waits_for_parent(&self, op: &PendingOp, keys: &HashSet<(&str, &str)>) -> bool {
+        let rank = type_rank(&op.entity_type);
+        parents(&op.entity)
+            .into_iter()
+            .any(|(ty, id)| type_rank(ty) < rank && keys.contains(&(ty, id)))
+    }
+
+    fn ready(&self, op: &PendingOp, now: i64) -> bool {
+        match op.state {
+            OpState::Queued => op.next_attempt_at <= now,
+            OpState::Sending => op.sending_since.map_or(true, |t| t.saturating_add(SEND_LEASE_MS) <= now),
+            OpState::Stuck | OpState::WaitingForSignIn => false,
+        }
+    }
+
+    /// What to send now: at most one op per entity, oldest first.
+    pub fn due(&self, now: i64) -> Vec<PendingOp> {
+        if self.hold_until.is_some_and(|h| h > now) {
+            return Vec::new();
+        }
+        let keys: HashSet<(&str, &str)> = self.ops.iter().map(|o| o.key()).collect();
+        self.heads()
+            .into_iter()
+            .map(|i| &self.ops[i])
+            .filter(|op| self.ready(op, now) && !self.waits_for_parent(op, &keys))
+            .cloned()
+            .collect()
+    }
+
+    /// The op is being sent now (it is in flight until ack/fail).
+    pub fn mark_sending(&mut self, op_id: &str, now: i64) -> Result<(), Error> {
+        let now = check_time(now)?;
+        let Some(i) = self.find(op_id) else { return Ok(()) };
+        if !self.heads().contains(&i) {
+            return Err(Error::invalid_input("op waits behind another write of the same entity"));
+        }
+        let op = &mut self.ops[i];
+        op.state = OpState::Sending;
+        op.sending_since = Some(now);
+        Ok(())
+    }
+
+    /// Back to `queued` every op left `sending` (a fresh worker has no request
+    /// outstanding).  They are due at once.
+    pub fn requeue_in_flight(&mut self) {
+        for op in &mut self.ops {
+            if op.state == OpState::Sending {
+                op.state = OpState::Queued;
+                op.sending_since = None;
+            }
+        }
+    }
+
+    /// The server confirmed the op: remove it.  Unknown ids change nothing.
+    pub fn ack(&mut self, op_id: &str) -> bool {
+        match self.find(op_id) {
+            Some(i) => {
+                self.ops.remove(i);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// An attempt failed: schedule, park, or wait for sign-in (module doc).
+    pub fn fail(&mut self, op_id: &str, failure: &Failure, now: i64, rand: f64) -> Result<(), Error> {
+        let now = check_time(now)?;
+        let Some(i) = self.find(op_id) else { return Ok(()) };
+        let retry_after = failure.retry_after.map(|s| s.min(MAX_RETRY_AFTER_SECS));
+        let class = classify(&failure.code);
+        let op = &mut self.ops[i];
+        op.attempts = op.attempts.saturating_add(1);
+        op.sending_since = None;
+        op.last_error = Some(LastError {
+            code: short_code(&failure.code),
+            message: short(&failure.message),
+            retry_after,
+            at: now,
+        });
+        match class {
+            FailureClass::WaitForSignIn => {
+                op.state = OpState::WaitingForSignIn;
+                op.next_attempt_at = now;
+            }
+            FailureClass::Stuck => {
+                op.state = OpState::Stuck;
+                op.next_attempt_at = now;
+            }
+            FailureClass::Retry => {
+                let mut delay = backoff_delay_ms(op.attempts, rand);
+                if let Some(s) = retry_after {
+                    let ra = i64::from(s) * 1000;
+                    delay = delay.max(ra);
+                    let until = now.saturating_add(ra);
+                    self.hold_until = Some(self.hold_until.map_or(until, |h| h.max(until)));
+                }
+                let op = &mut self.ops[i];
+                op.state = OpState::Queued;
+                op.next_attempt_at = now.saturating_add(delay);
+            }
+        }
+        Ok(())
+    }
+
+    /// Retry one parked (or backing-off) op now, on the user's request.
+    pub fn retry(&mut self, op_id: &str, now: i64) -> Result<(), Error> {
+        let now = check_time(now)?;
+        if let Some(i) = self.find(op_id) {
+            let op = &mut self.ops[i];
+            if op.state != OpState::Sending {
+                op.state = OpState::Queued;
+                op.next_attempt_at = now;
+            }
+        }
+        Ok(())
+    }
+
+    /// After sign-in (or a user's "retry all"): every parked op is due again.
+    pub fn resume_all(&mut self, now: i64) -> Result<(), Error> {
+        let now = check_time(now)?;
+        for op in &mut self.ops {
+            if matches!(op.state, OpState::Stuck | OpState::WaitingForSignIn) {
+                op.state = OpState::Queued;
+                op.next_attempt_at = now;
+            }
+        }
+        Ok(())
+    }
+
+    /// When `due` may next return something (ms), or `None` if nothing will
+    /// become due without an outside event (empty, or all parked).
+    pub fn next_wake(&self) -> Option<i64> {
+        let keys: HashSet<(&str, &str)> = self.ops.iter().map(|o| o.key()).collect();
+        let t = self
+            .heads()
+            .into_iter()
+            .map(|i| &self.ops[i])
+            .filter(|op| !self.waits_for_parent(op, &keys))
+            .filter_map(|op| match op.state {
+                OpState::Queued => Some(op.next_attempt_at),
+                OpState::Sending => op.sending_since.map(|t| t.saturating_add(SEND_LEASE_MS)),
+                _ => None,
+            })
+            .min()?;
+        Some(self.hold_until.map_or(t, |h| h.max(t)))
+    }
+
+    /// Ops parked as `stuck` (to show the user).
+    pub fn stuck(&self) -> Vec<&PendingOp> {
+        self.ops.iter().filter(|o| o.state == OpState::Stuck).collect()
+    }
+}
+
+fn short(s: &str) -> String {
+    s.chars().filter(|c| !c.is_control()).take(MAX_MESSAGE_CHARS).collect()
+}
+
+fn short_code(s: &str) -> String {
+    let c: String = s.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_').take(40).collect();
+    if c.is_empty() {
+        "unknown".to_string()
+    } else {
+        c
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        assert_eq!(backoff_delay_ms(1, 1.0), 2_000);
+        assert_eq!(backoff_delay_ms(2, 1.0), 4_000);
+        assert_eq!(backoff_delay_ms(9, 1.0), MAX_DELAY_MS);
+        assert_eq!(backoff_delay_ms(u32::MAX, 1.0), MAX_DELAY_MS);
+        assert_eq!(backoff_delay_ms(3, 0.0), MIN_DELAY_MS);
+        assert_eq!(backoff_delay_ms(3, f64::NAN), 8_000);
+    }
+
+    #[test]
+    fn replace_when_not_in_flight() {
+        let mut s = OutboxState::new();
+        let a = s.enqueue(json!({"type":"TimedTaskRecord","id":"r1","time_end":null}), 0).unwrap();
+        let b = s.enqueue(json!({"type":"TimedTaskRecord","id":"r1","time_end":"x"}), 1).unwrap();
+        assert_ne!(a, b);
+        assert_eq!(s.size(), 1);
+        assert!(!s.ack(&a));
+        assert_eq!(s.size(), 1);
+    }
+}
