@@ -3,10 +3,16 @@
 // chrome.storage.local; the worker may be stopped at any moment. The only
 // module-level state is de-duplication of work in flight (flush, refresh,
 // storage mutations), never the source of truth.
-import init, {
+import init, * as core from './pkg/tyme_tab.js';
+
+const {
   TymeClient, newId, formatDateTime, makeNote,
   outboxNew, outboxEnqueue, outboxDue, outboxAck, outboxFail, outboxNextWake, outboxSize, outboxPending,
-} from './pkg/tyme_tab.js';
+} = core;
+// Outbox lifecycle helpers (in-flight lease, sign-in resume): used where the package has them.
+const outboxMarkSending = core.outboxMarkSending || ((s) => s);
+const outboxRequeueInFlight = core.outboxRequeueInFlight || ((s) => s);
+const outboxResumeAll = core.outboxResumeAll || ((s) => s);
 
 const ready = init({ module_or_path: chrome.runtime.getURL('pkg/tyme_tab_bg.wasm') });
 
@@ -116,8 +122,12 @@ function flush() {
 
 function sameEntity(a, b) { return JSON.stringify(a) === JSON.stringify(b); }
 
+// A new worker has no request outstanding: ops marked in flight go back to
+// the queue, before this worker sends anything.
+const started = ready.then(() => mutateOutbox((s) => outboxRequeueInFlight(s, Date.now()))).catch(() => {});
+
 async function doFlush() {
-  await ready;
+  await started;
   let client;
   try { client = await getClient(); } catch (e) { await scheduleOutboxAlarms(); return; }
   for (let round = 0; round < 50; round++) {
@@ -128,6 +138,7 @@ async function doFlush() {
     let failed = false;
     for (const op of due) {
       try {
+        await mutateOutbox((s) => outboxMarkSending(s, op.opId, Date.now()));
         await client.updateEntity(op.entity);
         await mutateOutbox((s) => {
           const now = outboxPending(s).find((p) => p.opId === op.opId);
@@ -363,6 +374,7 @@ async function signIn({ interactive = true } = {}) {
   const code = TymeClient.parseRedirect(redirect, state);
   await client.exchangeCode(code, verifier); // onTokens stores the pair
   await store.set({ auth: { status: 'signed_in' }, outboxError: null });
+  await mutateOutbox((s) => outboxResumeAll(s, Date.now()));
   flush().catch(() => {});
   return { signedIn: true };
 }
@@ -529,7 +541,7 @@ self.addEventListener('online', () => { flush().catch(() => {}); });
 // stopped): resend what is left and restore the badge and alarms.
 async function wakeUp() {
   try {
-    await ready;
+    await started;
     const { timer } = await store.get('timer');
     if (timer) await ensureTickAlarm();
     await updateBadge();
