@@ -1,0 +1,241 @@
+mod common;
+
+use common::*;
+use serde_json::json;
+use std::time::{Duration, Instant};
+
+#[tokio::test]
+async fn webhooks_are_delivered_for_each_trigger() {
+    let s = server().await;
+    let api = signed_in(&s).await;
+    let rx = receiver(vec![]).await;
+    // seed GET with hookUrl, live POST with hook_url
+    for t in ["category", "project", "task"] {
+        let r = api.get(&format!("/webhooks/subscribe/?hookUrl={}&trigger_type={t}", enc(&rx.url))).await;
+        assert_eq!((r.status, r.json()), (200, json!({"status":"success"})));
+    }
+    for t in ["subtask", "time", "stopped_time"] {
+        let r = api.post("/webhooks/subscribe", &json!({"hook_url": rx.url, "trigger_type": t})).await;
+        assert_eq!(r.status, 200);
+    }
+    // subscribing twice keeps one subscription
+    api.post("/webhooks/subscribe", &json!({"hook_url": rx.url, "trigger_type": "task"})).await;
+    assert_eq!(api.state().await["webhooks"].as_array().unwrap().len(), 6);
+
+    let c = api.update(json!({"type":"ProjectCategory","name":"C"})).await.json();
+    let p = api.update(json!({"type":"Project","name":"P","category_id":c["id"]})).await.json();
+    let t = api.update(json!({"type":"TimedTask","name":"T","project_id":p["id"]})).await.json();
+    api.update(json!({"type":"TimedTask","id":t["id"],"name":"T2"})).await; // update: no event
+    let st = api.update(json!({"type":"TimedSubTask","name":"S","task_id":t["id"]})).await.json();
+    let e = api.update(json!({"type":"TimedTaskRecord","subtask_id":st["id"],"time_start":"2025-01-01 10:00:00","time_end":null})).await.json();
+    api.update(json!({"type":"TimedTaskRecord","id":e["id"],"time_end":"2025-01-01 11:00:00"})).await;
+
+    assert!(eventually(|| rx.got.lock().unwrap().len() >= 6).await, "deliveries: {:?}", rx.got.lock().unwrap());
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let got = rx.got.lock().unwrap().clone();
+    assert_eq!(got.len(), 6, "{got:?}");
+    let mut triggers: Vec<String> = got.iter().map(|g| g["trigger_type"].as_str().unwrap().to_string()).collect();
+    triggers.sort();
+    assert_eq!(triggers, ["category", "project", "stopped_time", "subtask", "task", "time"]);
+    let stopped = got.iter().find(|g| g["trigger_type"] == "stopped_time").unwrap();
+    assert_eq!(stopped["entity"]["id"], e["id"]);
+    assert_eq!(stopped["entity"]["time_end"], "2025-01-01 11:00:00");
+    let task = got.iter().find(|g| g["trigger_type"] == "task").unwrap();
+    assert_eq!(task["entity"]["name"], "T");
+
+    let state = api.state().await;
+    let d = state["deliveries"].as_array().unwrap();
+    assert_eq!(d.len(), 6);
+    assert!(d.iter().all(|d| d["status"] == "delivered" && d["attempts"] == 1 && d["last_status"] == 200));
+
+    // unsubscribe (POST seed shape, DELETE live shape): no more deliveries
+    let r = api.post("/webhooks/unsubscribe/", &json!({"hookUrl": rx.url, "trigger_type": "category"})).await;
+    assert_eq!(r.status, 200);
+    let r = api.send("DELETE", "/webhooks/unsubscribe", &json!({"hook_url": rx.url, "trigger_type": "project"})).await;
+    assert_eq!(r.status, 200);
+    api.update(json!({"type":"ProjectCategory","name":"C2"})).await;
+    api.update(json!({"type":"Project","name":"P2"})).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(rx.got.lock().unwrap().len(), 6);
+}
+
+#[tokio::test]
+async fn webhook_deliveries_are_retried_then_marked_failed() {
+    let s = server().await;
+    let api = signed_in(&s).await;
+    let rx = receiver(vec![500, 503]).await; // two failures, then 200
+    api.post("/webhooks/subscribe", &json!({"hook_url": rx.url, "trigger_type": "category"})).await;
+    api.update(json!({"type":"ProjectCategory","name":"C"})).await;
+    assert!(eventually(|| rx.got.lock().unwrap().len() == 1).await);
+    assert_eq!(*rx.hits.lock().unwrap(), 3);
+    let st = api.state().await;
+    assert_eq!(st["deliveries"][0]["attempts"], 3);
+    assert_eq!(st["deliveries"][0]["status"], "delivered");
+
+    // a receiver that is down: attempts exhausted → failed
+    let dead = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}/gone", l.local_addr().unwrap())
+    };
+    api.post("/webhooks/subscribe", &json!({"hook_url": dead, "trigger_type": "project"})).await;
+    api.update(json!({"type":"Project","name":"P"})).await;
+    let mut ok = false;
+    for _ in 0..100 {
+        let st = api.state().await;
+        if st["deliveries"].as_array().unwrap().iter().any(|d| d["hook_url"] == json!(dead) && d["status"] == "failed") {
+            let d = st["deliveries"].as_array().unwrap().iter().find(|d| d["hook_url"] == json!(dead)).unwrap().clone();
+            assert_eq!(d["attempts"], 3);
+            assert!(d["last_error"].as_str().unwrap().contains("connection"));
+            ok = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(ok, "undeliverable hook not marked failed");
+}
+
+#[tokio::test]
+async fn webhook_validation() {
+    let s = server().await;
+    let api = signed_in(&s).await;
+    let r = api.get("/webhooks/subscribe?trigger_type=task").await;
+    assert_eq!((r.status, r.json()), (400, json!({"error":"missing values","field":"hookUrl"})));
+    let r = api.post("/webhooks/subscribe", &json!({"hook_url":"http://127.0.0.1:1/","trigger_type":"everything"})).await;
+    assert_eq!((r.status, r.json()["field"].clone()), (400, json!("trigger_type")));
+    let r = api.post("/webhooks/subscribe", &json!({"hook_url":"ftp://x/","trigger_type":"task"})).await;
+    assert_eq!((r.status, r.json()["error"].clone()), (403, json!("not_allowed")));
+}
+
+async fn faults(api: &Api, f: serde_json::Value) {
+    let r = raw(&api.addr, "POST", "/_sandbox/faults", &[("Content-Type", "application/json")], Some(&f.to_string())).await.unwrap();
+    assert_eq!(r.status, 200, "{}", r.body);
+}
+
+const SEARCH: &str = "/data/search_entity?type=Project&name=";
+
+#[tokio::test]
+async fn fault_fail_next_with_status_and_retry_after() {
+    let s = server().await;
+    let api = signed_in(&s).await;
+    faults(&api, json!({"fail_next": 2, "status": 429, "retry_after": 7})).await;
+    for _ in 0..2 {
+        let r = api.get(SEARCH).await;
+        assert_eq!(r.status, 429);
+        assert_eq!(r.header("retry-after").as_deref(), Some("7"));
+        assert_eq!(r.json()["error"], "rate_limited");
+        assert_eq!(r.header("access-control-allow-origin").as_deref(), Some("*"));
+    }
+    assert_eq!(api.get(SEARCH).await.status, 200);
+    for status in [500, 502, 503] {
+        faults(&api, json!({"fail_next": 1, "status": status})).await;
+        let r = api.get(SEARCH).await;
+        assert_eq!(r.status, status);
+        if status == 503 {
+            assert!(r.header("retry-after").is_some());
+        }
+        assert_eq!(api.get(SEARCH).await.status, 200);
+    }
+    // a failed write was not applied
+    faults(&api, json!({"fail_next": 1, "status": 500})).await;
+    api.update(json!({"type":"ProjectCategory","id":"c1","name":"x"})).await;
+    assert_eq!(api.state().await["categories"], json!([]));
+    // with apply: the write happens, the answer still fails
+    faults(&api, json!({"fail_next": 1, "status": 502, "apply": true})).await;
+    assert_eq!(api.update(json!({"type":"ProjectCategory","id":"c1","name":"x"})).await.status, 502);
+    assert_eq!(api.state().await["categories"].as_array().unwrap().len(), 1);
+    // invalid fault settings are refused
+    let r = raw(&api.addr, "POST", "/_sandbox/faults", &[], Some("{\"status\":418}")).await.unwrap();
+    assert_eq!((r.status, r.json()["field"].clone()), (400, json!("status")));
+}
+
+#[tokio::test]
+async fn fault_percent_path_prefix_and_clear() {
+    let s = server().await;
+    let api = signed_in(&s).await;
+    faults(&api, json!({"fail_percent": 100, "status": 503, "path_prefix": "/data/summary"})).await;
+    assert_eq!(api.get(SEARCH).await.status, 200);
+    assert_eq!(api.get("/data/summary?from=2025-01-01%2000:00:00&to=2025-01-02%2000:00:00").await.status, 503);
+    faults(&api, json!({"fail_percent": 50, "status": 500})).await;
+    let mut failed = 0;
+    for _ in 0..200 {
+        if api.get(SEARCH).await.status == 500 {
+            failed += 1;
+        }
+    }
+    assert!((50..=150).contains(&failed), "{failed} of 200 failed at 50%");
+    let r = raw(&api.addr, "DELETE", "/_sandbox/faults", &[], None).await.unwrap();
+    assert_eq!(r.status, 200);
+    for _ in 0..20 {
+        assert_eq!(api.get(SEARCH).await.status, 200);
+    }
+}
+
+#[tokio::test]
+async fn fault_latency_fixed_and_random() {
+    let s = server().await;
+    let api = signed_in(&s).await;
+    faults(&api, json!({"latency_ms": 300})).await;
+    let t = Instant::now();
+    assert_eq!(api.get(SEARCH).await.status, 200);
+    assert!(t.elapsed() >= Duration::from_millis(300));
+    faults(&api, json!({"latency_ms": 10, "latency_jitter_ms": 200})).await;
+    let mut times = vec![];
+    for _ in 0..8 {
+        let t = Instant::now();
+        assert_eq!(api.get(SEARCH).await.status, 200);
+        times.push(t.elapsed().as_millis());
+    }
+    assert!(times.iter().all(|&ms| ms >= 10));
+    assert!(times.iter().max().unwrap() - times.iter().min().unwrap() > 10, "{times:?}");
+    let log = raw(&api.addr, "GET", "/_sandbox/log", &[], None).await.unwrap().json();
+    assert!(log.as_array().unwrap().iter().any(|e| e["ms"].as_u64().unwrap() >= 300));
+}
+
+#[tokio::test]
+async fn fault_drop_closes_the_connection_without_a_response() {
+    let s = server().await;
+    let api = signed_in(&s).await;
+    faults(&api, json!({"fail_next": 1, "drop": true})).await;
+    let h = format!("Bearer {}", api.token.as_ref().unwrap());
+    let r = raw(&api.addr, "GET", SEARCH, &[("Authorization", &h)], None).await;
+    assert!(r.is_err(), "expected a dropped connection, got {r:?}");
+    assert_eq!(api.get(SEARCH).await.status, 200);
+    let log = raw(&api.addr, "GET", "/_sandbox/log", &[], None).await.unwrap().json();
+    let statuses: Vec<u64> = log.as_array().unwrap().iter().map(|e| e["status"].as_u64().unwrap()).collect();
+    assert!(statuses.contains(&0), "dropped request logged with status 0: {statuses:?}");
+}
+
+#[tokio::test]
+async fn fault_malformed_bodies() {
+    let s = server().await;
+    let api = signed_in(&s).await;
+    faults(&api, json!({"fail_next": 1, "malformed": true})).await;
+    let r = api.get(SEARCH).await;
+    assert_eq!(r.status, 200);
+    assert!(serde_json::from_str::<serde_json::Value>(&r.body).is_err(), "body should be truncated: {}", r.body);
+    faults(&api, json!({"fail_next": 1, "malformed": "html"})).await;
+    let r = api.get(SEARCH).await;
+    assert_eq!(r.status, 200);
+    assert!(r.header("content-type").unwrap().starts_with("text/html"));
+    assert!(r.body.starts_with("<html>"));
+    assert_eq!(api.get(SEARCH).await.json(), json!([]));
+}
+
+#[tokio::test]
+async fn request_log_records_method_path_status() {
+    let s = server().await;
+    let api = signed_in(&s).await;
+    raw(&api.addr, "DELETE", "/_sandbox/log", &[], None).await.unwrap();
+    api.get(SEARCH).await;
+    api.update(json!({"name":"x"})).await;
+    let log = raw(&api.addr, "GET", "/_sandbox/log", &[], None).await.unwrap().json();
+    let log = log.as_array().unwrap();
+    assert_eq!(log.len(), 2, "control calls are not logged: {log:?}");
+    assert_eq!(log[0]["method"], "GET");
+    assert_eq!(log[0]["path"], "/data/search_entity");
+    assert_eq!(log[0]["status"], 200);
+    assert_eq!(log[1]["method"], "POST");
+    assert_eq!(log[1]["status"], 400);
+    assert!(log[1]["at"].as_str().unwrap().len() >= 19);
+    assert!(log[1]["ms"].is_u64());
+}
