@@ -391,6 +391,10 @@ function renderTarget() {
   $('#time-target').dataset.set = t ? 'yes' : 'no';
 }
 
+function hasOutbox() {
+  return typeof app.core.outboxNew === 'function';
+}
+
 function outboxState() {
   return load(localStorage, K.outbox, null) || app.core.outboxNew();
 }
@@ -398,17 +402,20 @@ function saveOutbox(state) {
   save(localStorage, K.outbox, state);
   renderOutbox(state);
 }
-function renderOutbox(state = outboxState()) {
-  setText($('#outbox-size'), String(app.core.outboxSize(state)));
+function renderOutbox(state) {
+  if (!hasOutbox()) { setText($('#outbox-error'), '; the outbox is missing from this wasm build'); return; }
+  setText($('#outbox-size'), String(app.core.outboxSize(state || outboxState())));
 }
 
 function enqueue(entity) {
+  if (!hasOutbox()) { say('Time entries cannot be saved: the outbox is missing from this wasm build.', 'error'); return; }
   // Read, change and write in one synchronous step, so nothing interleaves.
   saveOutbox(app.core.outboxEnqueue(outboxState(), entity, Date.now()));
   flush();
 }
 
 async function flush() {
+  if (!hasOutbox()) return;
   if (app.flushing) { app.flushAgain = true; return; }
   if (!signedIn()) { setText($('#outbox-error'), '; sign in to send them'); return; }
   app.flushing = true;

@@ -1,0 +1,97 @@
+// The www server on its own: static files, MIME types, no traversal, config
+// and the webhook receiver (list and Server-Sent Events).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { startWwwServer } from '../../scripts/www-server.mjs';
+import { ROOT } from './support.mjs';
+
+/** A raw GET whose path is sent exactly as written (fetch would normalise `..`). */
+function rawGet(url, rawPath) {
+  const u = new URL(url);
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: u.hostname, port: u.port, path: rawPath, method: 'GET' }, (res) => {
+      let body = '';
+      res.on('data', (c) => { body += c; });
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+test('serves www/ with the right MIME types and a CSP on the page', async (t) => {
+  const srv = await startWwwServer({ sandboxUrl: 'http://127.0.0.1:9' });
+  t.after(() => srv.stop());
+  const cases = [['/', 'text/html; charset=utf-8'], ['/index.html', 'text/html; charset=utf-8'],
+    ['/app.js', 'text/javascript; charset=utf-8'], ['/lib/csv.js', 'text/javascript; charset=utf-8'],
+    ['/style.css', 'text/css; charset=utf-8'], ['/config.json', 'application/json; charset=utf-8']];
+  if (existsSync(path.join(ROOT, 'www/pkg/tyme_tab_bg.wasm'))) cases.push(['/pkg/tyme_tab_bg.wasm', 'application/wasm']);
+  else assert.fail('www/pkg/tyme_tab_bg.wasm missing: run `make wasm`');
+  for (const [p, type] of cases) {
+    const res = await fetch(srv.url + p);
+    assert.equal(res.status, 200, p);
+    assert.equal(res.headers.get('content-type'), type, p);
+    assert.equal(res.headers.get('x-content-type-options'), 'nosniff', p);
+    await res.arrayBuffer();
+  }
+  const page = await fetch(srv.url + '/');
+  const csp = page.headers.get('content-security-policy');
+  assert.match(csp, /script-src 'self' 'wasm-unsafe-eval'/);
+  assert.match(csp, /connect-src 'self' http:\/\/127\.0\.0\.1:9 /);
+  const cfg = await (await fetch(srv.url + '/config.json')).json();
+  assert.deepEqual(cfg, { apiBaseUrl: 'http://127.0.0.1:9', clientId: 'tyme-www', hooksUrl: `${srv.url}/hooks/receive` });
+});
+
+test('refuses directory traversal, hidden files and other methods', async (t) => {
+  const srv = await startWwwServer({ sandboxUrl: 'http://127.0.0.1:9' });
+  t.after(() => srv.stop());
+  for (const p of ['/../Makefile', '/..%2fMakefile', '/%2e%2e/Makefile', '/lib/../../Makefile', '/pkg/../../Cargo.toml',
+    '/..\\Makefile', '/%5c..%5cMakefile', '/.gitignore', '/%00', '/nope.html']) {
+    const res = await rawGet(srv.url, p);
+    assert.equal(res.status, 404, `${p} → ${res.status}`);
+    assert.ok(!res.body.includes('wasm-bindgen') && !res.body.includes('[workspace]'), p);
+  }
+  const dir = await rawGet(srv.url, '/lib');
+  assert.equal(dir.status, 301);
+  const post = await fetch(srv.url + '/index.html', { method: 'POST', body: 'x' });
+  assert.equal(post.status, 405);
+});
+
+test('webhook receiver records deliveries, lists them and streams them as SSE', async (t) => {
+  const srv = await startWwwServer({ sandboxUrl: 'http://127.0.0.1:9' });
+  t.after(() => srv.stop());
+  const first = { trigger_type: 'time', entity: { type: 'TimedTaskRecord', id: 'e1', note: '<b>x</b>' } };
+  assert.equal((await fetch(srv.url + '/hooks/receive', { method: 'POST', body: JSON.stringify(first) })).status, 200);
+
+  const ac = new AbortController();
+  const res = await fetch(srv.url + '/hooks/events', { signal: ac.signal });
+  assert.equal(res.headers.get('content-type'), 'text/event-stream; charset=utf-8');
+  const reader = res.body.getReader();
+  let text = '';
+  const readUntil = async (pred) => {
+    while (!pred(text)) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += new TextDecoder().decode(value);
+    }
+  };
+  await readUntil((s) => s.includes('"e1"')); // the backlog
+  await fetch(srv.url + '/hooks/receive', { method: 'POST', body: JSON.stringify({ trigger_type: 'stopped_time', entity: { id: 'e2' } }) });
+  await readUntil((s) => s.includes('"e2"')); // live
+  ac.abort();
+  const events = text.split('\n\n').filter((b) => b.includes('event: delivery'))
+    .map((b) => JSON.parse(b.split('\n').find((l) => l.startsWith('data: ')).slice(6)));
+  assert.deepEqual(events.map((e) => [e.id, e.trigger_type, e.entity.id]), [[1, 'time', 'e1'], [2, 'stopped_time', 'e2']]);
+
+  const list = await (await fetch(srv.url + '/hooks/list')).json();
+  assert.equal(list.length, 2);
+  assert.equal(list[0].entity.note, '<b>x</b>');
+  assert.equal((await fetch(srv.url + '/hooks/receive')).status, 405);
+  const big = 'x'.repeat(70 * 1024);
+  const tooBig = await fetch(srv.url + '/hooks/receive', { method: 'POST', body: big }).catch(() => null);
+  assert.ok(!tooBig || tooBig.status === 413);
+  assert.equal((await (await fetch(srv.url + '/hooks/list')).json()).length, 2);
+});

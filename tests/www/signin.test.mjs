@@ -1,0 +1,74 @@
+// Sign-in by a full-page redirect with PKCE, tokens in sessionStorage only,
+// a clean address bar, sign-out, and a denied sign-in shown as a message.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { setup, signIn, openConsole } from './support.mjs';
+
+test('sign-in redirects to the sandbox, exchanges the code with PKCE, keeps tokens for the session only', async (t) => {
+  const { sb, www, page, pageErrors } = await setup(t);
+  const authorize = [];
+  page.on('request', (r) => { if (r.url().includes('/v1/authorize')) authorize.push(new URL(r.url())); });
+  await signIn(page, www);
+
+  assert.equal(authorize.length, 1);
+  const q = authorize[0].searchParams;
+  assert.equal(q.get('client_id'), 'tyme-www-test');
+  assert.equal(q.get('redirect_uri'), `${www.url}/`);
+  assert.equal(q.get('code_challenge_method'), 'S256');
+  assert.ok(q.get('state').length >= 20);
+
+  // The code and state are gone from the address bar.
+  assert.equal(page.url(), `${www.url}/`);
+  const stored = await page.evaluate(() => ({
+    session: sessionStorage.getItem('tyme.www.tokens'),
+    pending: sessionStorage.getItem('tyme.www.signin'),
+    local: Object.keys(localStorage).map((k) => localStorage.getItem(k)).join('\n'),
+  }));
+  const tokens = JSON.parse(stored.session);
+  assert.ok(tokens.accessToken && tokens.refreshToken);
+  assert.equal(stored.pending, null);
+  assert.ok(!stored.local.includes(tokens.accessToken) && !stored.local.includes(tokens.refreshToken));
+  const st = await sb.state();
+  assert.equal(st.stats.tokens_issued, 1);
+  const log = await sb.log();
+  assert.ok(log.some((r) => r.path.startsWith('/v1/access_token') && r.status === 200));
+
+  // A reload keeps the session (same tab), and the browser lists load.
+  await openConsole(page, www);
+  assert.equal(await page.getAttribute('#auth-status', 'data-state'), 'signed-in');
+
+  await page.click('#sign-out');
+  assert.equal(await page.getAttribute('#auth-status', 'data-state'), 'signed-out');
+  assert.equal(await page.evaluate(() => sessionStorage.getItem('tyme.www.tokens')), null);
+  await openConsole(page, www);
+  assert.equal(await page.getAttribute('#auth-status', 'data-state'), 'signed-out');
+  assert.deepEqual(pageErrors, []);
+});
+
+test('a denied sign-in is shown as a message and stores nothing', async (t) => {
+  const { sb, www, page } = await setup(t);
+  await sb.setInteractive(true);
+  await openConsole(page, www);
+  await page.click('#sign-in');
+  await page.waitForSelector('#deny');
+  await page.click('#deny');
+  await page.waitForSelector('body[data-ready="true"]', { state: 'attached' });
+  await page.waitForFunction(() => /denied/i.test(document.querySelector('#message').textContent));
+  assert.equal(await page.getAttribute('#message', 'data-kind'), 'error');
+  assert.equal(await page.getAttribute('#auth-status', 'data-state'), 'signed-out');
+  assert.equal(page.url(), `${www.url}/`);
+  assert.equal(await page.evaluate(() => sessionStorage.getItem('tyme.www.tokens')), null);
+  assert.equal((await sb.state()).stats.tokens_issued, 0);
+});
+
+test('a redirect whose state does not match is refused', async (t) => {
+  const { sb, www, page } = await setup(t);
+  await openConsole(page, www);
+  await page.evaluate(() => sessionStorage.setItem('tyme.www.signin', JSON.stringify({ state: 'expected-state', verifier: 'v'.repeat(64) })));
+  await page.goto(`${www.url}/?code=stolen&state=other-state`);
+  await page.waitForSelector('body[data-ready="true"]', { state: 'attached' });
+  assert.match(await page.textContent('#message'), /Sign-in failed/);
+  assert.equal(await page.getAttribute('#auth-status', 'data-state'), 'signed-out');
+  assert.equal(page.url(), `${www.url}/`);
+  assert.ok(!(await sb.log()).some((r) => r.path.startsWith('/v1/access_token')));
+});
