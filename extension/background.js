@@ -12,7 +12,7 @@ const {
 // Outbox lifecycle helpers (in-flight lease, sign-in resume): used where the package has them.
 const outboxMarkSending = core.outboxMarkSending || ((s) => s);
 const outboxRequeueInFlight = core.outboxRequeueInFlight || ((s) => s);
-const outboxResumeAll = core.outboxResumeAll || ((s) => s);
+const outboxResumeAll = core.outboxResume || ((s) => s);
 
 const ready = init({ module_or_path: chrome.runtime.getURL('pkg/tyme_tab_bg.wasm') });
 
