@@ -1,0 +1,168 @@
+//! `outbox*` functions: thin wrappers of `crate::outbox`.  The state is a
+//! plain object the caller persists; every call validates it (a corrupt one
+//! throws `invalid_input`) and returns the new state.
+
+use serde::Deserialize;
+use serde_json::Value;
+use wasm_bindgen::prelude::*;
+
+use super::convert::{from_js, random_bytes, to_js};
+use super::error::js_err;
+use crate::error::{Error, Result};
+use crate::outbox::{Failure, OutboxState, MAX_ABS_TIME_MS};
+
+fn state_in(v: JsValue) -> Result<OutboxState> {
+    if v.is_undefined() || v.is_null() {
+        return Ok(OutboxState::new());
+    }
+    let raw: Value = from_js(v, "outbox state")?;
+    OutboxState::from_value(raw)
+}
+
+fn ms(v: f64) -> Result<i64> {
+    if !v.is_finite() || v.abs() > MAX_ABS_TIME_MS as f64 {
+        return Err(Error::invalid_input("time must be a finite number of milliseconds"));
+    }
+    Ok(v.floor() as i64)
+}
+
+fn out<T: serde::Serialize>(v: &T) -> std::result::Result<JsValue, JsValue> {
+    to_js(v).map_err(js_err)
+}
+
+/// An empty outbox state.
+#[wasm_bindgen(js_name = outboxNew)]
+pub fn outbox_new() -> std::result::Result<JsValue, JsValue> {
+    out(&OutboxState::new())
+}
+
+/// Record a write (an entity with `type` and `id`) before it is sent.
+#[wasm_bindgen(js_name = outboxEnqueue)]
+pub fn outbox_enqueue(state: JsValue, entity: JsValue, now_ms: f64) -> std::result::Result<JsValue, JsValue> {
+    let run = || -> Result<OutboxState> {
+        let mut s = state_in(state)?;
+        let entity: Value = from_js(entity, "entity")?;
+        s.enqueue(entity, ms(now_ms)?)?;
+        Ok(s)
+    };
+    out(&run().map_err(js_err)?)
+}
+
+/// What to send now: at most one op per entity, oldest first.
+#[wasm_bindgen(js_name = outboxDue)]
+pub fn outbox_due(state: JsValue, now_ms: f64) -> std::result::Result<JsValue, JsValue> {
+    let run = || -> Result<_> { Ok(state_in(state)?.due(ms(now_ms)?)) };
+    out(&run().map_err(js_err)?)
+}
+
+/// The op is about to be sent: writes of its entity enqueued meanwhile wait behind it.
+#[wasm_bindgen(js_name = outboxMarkSending)]
+pub fn outbox_mark_sending(state: JsValue, op_id: &str, now_ms: f64) -> std::result::Result<JsValue, JsValue> {
+    let run = || -> Result<OutboxState> {
+        let mut s = state_in(state)?;
+        s.mark_sending(op_id, ms(now_ms)?)?;
+        Ok(s)
+    };
+    out(&run().map_err(js_err)?)
+}
+
+/// The server confirmed the op: remove it (unknown ids change nothing).
+#[wasm_bindgen(js_name = outboxAck)]
+pub fn outbox_ack(state: JsValue, op_id: &str) -> std::result::Result<JsValue, JsValue> {
+    let run = || -> Result<OutboxState> {
+        let mut s = state_in(state)?;
+        s.ack(op_id);
+        Ok(s)
+    };
+    out(&run().map_err(js_err)?)
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct JsFailure {
+    code: String,
+    #[serde(default)]
+    message: Option<String>,
+    #[serde(default)]
+    retry_after: Option<f64>,
+}
+
+/// An attempt failed with `error = {code, message?, retryAfter?}`: backoff
+/// with jitter (from `crypto.getRandomValues`, or `rand` in [0, 1] if given),
+/// or park the op (see src/outbox.rs).
+#[wasm_bindgen(js_name = outboxFail)]
+pub fn outbox_fail(state: JsValue, op_id: &str, error: JsValue, now_ms: f64, rand: Option<f64>) -> std::result::Result<JsValue, JsValue> {
+    let run = || -> Result<OutboxState> {
+        let mut s = state_in(state)?;
+        let f: JsFailure = from_js(error, "outbox failure")?;
+        let retry_after = f
+            .retry_after
+            .filter(|r| r.is_finite() && *r > 0.0)
+            .map(|r| r.ceil().min(u32::MAX as f64) as u32);
+        let failure = Failure { code: f.code, message: f.message.unwrap_or_default(), retry_after };
+        let r = match rand {
+            Some(r) => r,
+            None => {
+                let b = random_bytes::<4>()?;
+                f64::from(u32::from_le_bytes(b)) / f64::from(u32::MAX)
+            }
+        };
+        s.fail(op_id, &failure, ms(now_ms)?, r)?;
+        Ok(s)
+    };
+    out(&run().map_err(js_err)?)
+}
+
+/// Retry one op now (the user asked; also un-parks a stuck op).
+#[wasm_bindgen(js_name = outboxRetry)]
+pub fn outbox_retry(state: JsValue, op_id: &str, now_ms: f64) -> std::result::Result<JsValue, JsValue> {
+    let run = || -> Result<OutboxState> {
+        let mut s = state_in(state)?;
+        s.retry(op_id, ms(now_ms)?)?;
+        Ok(s)
+    };
+    out(&run().map_err(js_err)?)
+}
+
+/// After sign-in: every parked op (stuck or waiting for sign-in) is due again.
+#[wasm_bindgen(js_name = outboxResume)]
+pub fn outbox_resume(state: JsValue, now_ms: f64) -> std::result::Result<JsValue, JsValue> {
+    let run = || -> Result<OutboxState> {
+        let mut s = state_in(state)?;
+        s.resume_all(ms(now_ms)?)?;
+        Ok(s)
+    };
+    out(&run().map_err(js_err)?)
+}
+
+/// At service-worker start: ops left `sending` by a dead worker are queued again.
+#[wasm_bindgen(js_name = outboxRequeueInFlight)]
+pub fn outbox_requeue_in_flight(state: JsValue) -> std::result::Result<JsValue, JsValue> {
+    let run = || -> Result<OutboxState> {
+        let mut s = state_in(state)?;
+        s.requeue_in_flight();
+        Ok(s)
+    };
+    out(&run().map_err(js_err)?)
+}
+
+/// When something may next be due (ms), or null.
+#[wasm_bindgen(js_name = outboxNextWake)]
+pub fn outbox_next_wake(state: JsValue) -> std::result::Result<Option<f64>, JsValue> {
+    let s = state_in(state).map_err(js_err)?;
+    Ok(s.next_wake().map(|t| t as f64))
+}
+
+/// Number of pending ops.
+#[wasm_bindgen(js_name = outboxSize)]
+pub fn outbox_size(state: JsValue) -> std::result::Result<u32, JsValue> {
+    let s = state_in(state).map_err(js_err)?;
+    Ok(s.size() as u32)
+}
+
+/// Every pending op, oldest first (with `state`: queued, sending, stuck, waitingForSignIn).
+#[wasm_bindgen(js_name = outboxPending)]
+pub fn outbox_pending(state: JsValue) -> std::result::Result<JsValue, JsValue> {
+    let s = state_in(state).map_err(js_err)?;
+    out(&s.pending())
+}
