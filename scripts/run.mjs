@@ -90,7 +90,7 @@ async function main() {
   await popup.click('#start');
   await popup.waitForSelector('#running:not([hidden])');
   const entry = await waitFor(async () => (await sandbox.state()).time_entries.find((e) => e.time_end === null), { what: 'running entry' });
-  console.log(`  started on ${tab.url ? '' : 'https://api.tyme-app.com/guide'}: note "${entry.note}"`);
+  console.log(`  started on the demo page: note "${entry.note}"`);
   await new Promise((r) => setTimeout(r, 2200));
   await shot(popup, '3-running.png');
 

@@ -1,6 +1,6 @@
 // Popup: renders state and sends requests to the service worker. Plain DOM,
 // every piece of data goes through textContent.
-import { send, hms, hm, el } from '../common.js';
+import { send, hms, el } from '../common.js';
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -69,8 +69,8 @@ function render(s) {
   if (signedIn && !s.timer) renderIdle(s);
 
   if (s.totals) {
-    $('total-today').textContent = hm(s.totals.today);
-    $('total-week').textContent = hm(s.totals.week);
+    $('total-today').textContent = hms(s.totals.today);
+    $('total-week').textContent = hms(s.totals.week);
     show('totals', signedIn);
   } else show('totals', false);
 
