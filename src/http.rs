@@ -1,10 +1,10 @@
 //! Plain HTTP values: what to send (`HttpRequest`) and the shared rules for
 //! reading what came back (status to error, size limit, lenient JSON).
 
-use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::model::read::kind_of;
 
 /// Bodies larger than this are refused with `bad_response`.
 pub const MAX_BODY: usize = 8 * 1024 * 1024;
@@ -100,7 +100,15 @@ pub fn retry_after(headers: &[(String, String)]) -> Option<u32> {
     if let Ok(n) = v.parse::<u64>() {
         return Some(n.min(u32::MAX as u64) as u32);
     }
-    v.parse::<f64>().ok().filter(|f| f.is_finite() && *f >= 0.0).map(|f| f.ceil().min(u32::MAX as f64) as u32)
+    // A fractional value ("1.5") rounds up; parsed by hand to keep float
+    // parsing out of the WebAssembly module.
+    let (whole, frac) = v.split_once('.')?;
+    let whole: u64 = if whole.is_empty() { 0 } else { whole.parse().ok()? };
+    if frac.is_empty() || !frac.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let up = u64::from(frac.bytes().any(|b| b != b'0'));
+    Some(whole.saturating_add(up).min(u32::MAX as u64) as u32)
 }
 
 /// Replaces every run of 20 or more token-like characters with `[redacted]`,
@@ -203,71 +211,46 @@ fn check_size(body: &[u8]) -> Result<()> {
     Ok(())
 }
 
-/// Parses a 2xx JSON body into `T`; empty, non-JSON (e.g. HTML) and
-/// wrongly typed bodies become `bad_response` with a short excerpt.
-pub fn decode_json<T: DeserializeOwned>(status: u16, body: &[u8]) -> Result<T> {
-    let v = decode_value(status, body)?;
-    from_value(v, body)
-}
-
-fn decode_value(status: u16, body: &[u8]) -> Result<Value> {
+/// Parses a 2xx body as JSON; empty, non-JSON (e.g. HTML) and oversized
+/// bodies become `bad_response` with a short, redacted excerpt.
+pub fn decode_value(status: u16, body: &[u8]) -> Result<Value> {
     check_size(body)?;
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(Error::bad_response("empty response body").with_status(status));
     }
     serde_json::from_slice(body).map_err(|e| {
-        Error::bad_response(format!("response is not JSON ({}): {}", e.classify_name(), excerpt(body))).with_status(status)
+        let what = if e.is_eof() { "truncated JSON" } else { "not JSON" };
+        Error::bad_response(format!("response is {what}: {}", excerpt(body))).with_status(status)
     })
-}
-
-fn from_value<T: DeserializeOwned>(v: Value, body: &[u8]) -> Result<T> {
-    serde_json::from_value(v).map_err(|e| {
-        Error::bad_response(format!("response has an unexpected shape ({}): {}", redact(&e.to_string()), excerpt(body)))
-    })
-}
-
-trait Classify {
-    fn classify_name(&self) -> &'static str;
-}
-impl Classify for serde_json::Error {
-    fn classify_name(&self) -> &'static str {
-        match self.classify() {
-            serde_json::error::Category::Io => "io",
-            serde_json::error::Category::Syntax => "syntax error",
-            serde_json::error::Category::Data => "data error",
-            serde_json::error::Category::Eof => "truncated",
-        }
-    }
 }
 
 /// Parses a list answered as a bare array, a `{"data": [...]}` envelope,
-/// or a single object (a list of one).
-pub fn decode_list<T: DeserializeOwned>(status: u16, body: &[u8]) -> Result<Vec<T>> {
+/// or a single object (a list of one), reading each item with `item`.
+pub fn decode_list<T>(status: u16, body: &[u8], item: impl Fn(&Value) -> Result<T>) -> Result<Vec<T>> {
     let v = unwrap_envelope(decode_value(status, body)?);
-    let items = match v {
-        Value::Array(items) => items,
-        Value::Null => Vec::new(),
-        obj @ Value::Object(_) => vec![obj],
-        other => {
-            return Err(Error::bad_response(format!(
-                "expected a list, got {}: {}",
-                crate::model::id::kind_of(&other),
-                excerpt(body)
-            )))
+    match v {
+        Value::Array(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            for it in &items {
+                out.push(item(it).map_err(|e| e.with_status(status))?);
+            }
+            Ok(out)
         }
-    };
-    items.into_iter().map(|item| from_value(item, body)).collect()
+        Value::Null => Ok(Vec::new()),
+        obj @ Value::Object(_) => Ok(vec![item(&obj).map_err(|e| e.with_status(status))?]),
+        other => Err(Error::bad_response(format!("expected a list, got {}: {}", kind_of(&other), excerpt(body))).with_status(status)),
+    }
 }
 
 /// Parses one object answered bare, in a `{"data": {...}}` envelope, or as
 /// a list of one.
-pub fn decode_one<T: DeserializeOwned>(status: u16, body: &[u8]) -> Result<T> {
+pub fn decode_one<T>(status: u16, body: &[u8], item: impl Fn(&Value) -> Result<T>) -> Result<T> {
     let v = unwrap_envelope(decode_value(status, body)?);
     let v = match v {
         Value::Array(mut items) if items.len() == 1 => items.remove(0),
         other => other,
     };
-    from_value(v, body)
+    item(&v).map_err(|e| e.with_status(status))
 }
 
 fn unwrap_envelope(v: Value) -> Value {

@@ -1,7 +1,7 @@
 //! `GET /data/search_entity/`: entities of one type by name (and parent).
 
 use super::authorised;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::http::{check_status, decode_list, query, HttpRequest, Method};
 use crate::model::{Entity, EntityType};
 
@@ -21,7 +21,7 @@ pub fn build_search(base_url: &str, access_token: &str, entity_type: EntityType,
 
 pub fn parse_search(status: u16, headers: &[(String, String)], body: &[u8]) -> Result<Vec<Entity>> {
     check_status(status, headers, body)?;
-    let list: Vec<Entity> = decode_list(status, body)?;
+    let list = decode_list(status, body, |v| Entity::from_json(v, ErrorKind::BadResponse))?;
     if list.iter().any(|e| e.id().is_empty()) {
         return Err(Error::bad_response("search answered an entity without an id").with_status(status));
     }

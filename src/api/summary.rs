@@ -16,6 +16,5 @@ pub fn build_summary(base_url: &str, access_token: &str, from_ms: f64, to_ms: f6
 
 pub fn parse_summary(status: u16, headers: &[(String, String)], body: &[u8]) -> Result<Vec<SummaryRow>> {
     check_status(status, headers, body)?;
-    let rows: Vec<SummaryRow> = decode_list(status, body)?;
-    Ok(rows.into_iter().map(SummaryRow::with_rounding).collect())
+    decode_list(status, body, SummaryRow::from_json)
 }

@@ -1,7 +1,7 @@
 //! `POST /data/update_entity/`: create or update one entity (an upsert by id).
 
 use super::authorised;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::http::{check_status, decode_one, HttpRequest, Method};
 use crate::model::Entity;
 
@@ -18,7 +18,7 @@ pub fn build_update(base_url: &str, access_token: &str, entity: &Entity) -> Resu
 
 pub fn parse_update(status: u16, headers: &[(String, String)], body: &[u8]) -> Result<Entity> {
     check_status(status, headers, body)?;
-    let e: Entity = decode_one(status, body)?;
+    let e = decode_one(status, body, |v| Entity::from_json(v, ErrorKind::BadResponse))?;
     if e.id().is_empty() {
         return Err(Error::bad_response("update answered an entity without an id").with_status(status));
     }

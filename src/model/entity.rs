@@ -2,15 +2,15 @@
 //! Parsing is lenient: ids may be strings or numbers, unknown fields are
 //! ignored, missing optional fields take their defaults.
 
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 
 use super::datetime::WireTime;
-use super::id::{id, kind_of, opt_id};
+use super::read::{kind_of, Fields};
 use super::rounding::RoundingMethod;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum EntityType {
     ProjectCategory,
     Project,
@@ -49,7 +49,7 @@ impl EntityType {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TriggerType {
     Category,
@@ -91,79 +91,55 @@ fn short(s: &str) -> String {
     s.chars().take(40).collect()
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Category {
-    #[serde(default, deserialize_with = "id")]
     pub id: String,
-    #[serde(default, deserialize_with = "text")]
     pub name: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Project {
-    #[serde(default, deserialize_with = "id")]
     pub id: String,
-    #[serde(default, deserialize_with = "text")]
     pub name: String,
-    #[serde(default, deserialize_with = "opt_id")]
     pub category_id: Option<String>,
-    #[serde(default)]
     pub rounding_method: RoundingMethod,
-    #[serde(default, deserialize_with = "int")]
     pub rounding_minutes: i64,
-    #[serde(default, deserialize_with = "float")]
     pub hourly_rate: f64,
-    #[serde(default, deserialize_with = "float")]
     pub planned_duration_hours: f64,
-    #[serde(default, deserialize_with = "float")]
     pub planned_budget: f64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Task {
-    #[serde(default, deserialize_with = "id")]
     pub id: String,
-    #[serde(default, deserialize_with = "text")]
     pub name: String,
-    #[serde(default, deserialize_with = "id")]
     pub project_id: String,
-    #[serde(default, deserialize_with = "boolean")]
     pub billable: bool,
-    #[serde(default, deserialize_with = "int")]
     pub planned_duration: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SubTask {
-    #[serde(default, deserialize_with = "id")]
     pub id: String,
-    #[serde(default, deserialize_with = "text")]
     pub name: String,
-    #[serde(default, deserialize_with = "id")]
     pub task_id: String,
-    #[serde(default, deserialize_with = "int")]
     pub planned_duration: i64,
 }
 
 /// A time entry; `time_end: None` while it runs. `task_id` / `subtask_id`
 /// are "" when not set, as on the wire.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TimeRecord {
-    #[serde(default, deserialize_with = "id")]
     pub id: String,
-    #[serde(default, deserialize_with = "id")]
     pub task_id: String,
-    #[serde(default, deserialize_with = "id")]
     pub subtask_id: String,
     pub time_start: WireTime,
-    #[serde(default)]
     pub time_end: Option<WireTime>,
-    #[serde(default, deserialize_with = "text")]
     pub note: String,
 }
 
 /// Any entity, tagged by `type` as on the wire.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type")]
 pub enum Entity {
     ProjectCategory(Category),
@@ -173,7 +149,69 @@ pub enum Entity {
     TimedTaskRecord(TimeRecord),
 }
 
+fn time(f: &Fields, field: &str) -> Result<Option<WireTime>> {
+    match f.opt_text(field)? {
+        None => Ok(None),
+        Some(s) => WireTime::parse(&s).map(Some).map_err(|_| f.err(field, "must be a UTC date-time like 2025-12-31 23:59:59")),
+    }
+}
+
+fn rounding(f: &Fields, field: &str) -> Result<RoundingMethod> {
+    match f.opt_text(field)? {
+        None => Ok(RoundingMethod::default()),
+        Some(s) => RoundingMethod::parse(&s).map_err(|_| f.err(field, "must be DOWN, NEAREST or UP")),
+    }
+}
+
 impl Entity {
+    /// Reads an entity from JSON, leniently (see `model::read`). `kind` is
+    /// the error code for a bad shape: `bad_response` for server answers,
+    /// `invalid_input` for caller input.
+    pub fn from_json(v: &Value, kind: ErrorKind) -> Result<Entity> {
+        let f = Fields::of(v, "entity", kind)?;
+        let ty = match f.get("type") {
+            Some(Value::String(t)) => t.as_str(),
+            Some(other) => return Err(Error::new(kind, format!("entity type must be a string, got {}", kind_of(other)))),
+            None => return Err(Error::new(kind, "entity without a type")),
+        };
+        let ty = EntityType::parse(ty).map_err(|e| Error::new(kind, e.message))?;
+        let f = Fields::of(v, ty.as_str(), kind)?;
+        Ok(match ty {
+            EntityType::ProjectCategory => Entity::ProjectCategory(Category { id: f.id("id")?, name: f.text("name")? }),
+            EntityType::Project => Entity::Project(Project {
+                id: f.id("id")?,
+                name: f.text("name")?,
+                category_id: f.opt_id("category_id")?,
+                rounding_method: rounding(&f, "rounding_method")?,
+                rounding_minutes: f.int("rounding_minutes")?,
+                hourly_rate: f.float("hourly_rate")?,
+                planned_duration_hours: f.float("planned_duration_hours")?,
+                planned_budget: f.float("planned_budget")?,
+            }),
+            EntityType::TimedTask => Entity::TimedTask(Task {
+                id: f.id("id")?,
+                name: f.text("name")?,
+                project_id: f.id("project_id")?,
+                billable: f.boolean("billable")?,
+                planned_duration: f.int("planned_duration")?,
+            }),
+            EntityType::TimedSubTask => Entity::TimedSubTask(SubTask {
+                id: f.id("id")?,
+                name: f.text("name")?,
+                task_id: f.id("task_id")?,
+                planned_duration: f.int("planned_duration")?,
+            }),
+            EntityType::TimedTaskRecord => Entity::TimedTaskRecord(TimeRecord {
+                id: f.id("id")?,
+                task_id: f.id("task_id")?,
+                subtask_id: f.id("subtask_id")?,
+                time_start: time(&f, "time_start")?.ok_or_else(|| f.err("time_start", "is required"))?,
+                time_end: time(&f, "time_end")?,
+                note: f.text("note")?,
+            }),
+        })
+    }
+
     pub fn entity_type(&self) -> EntityType {
         match self {
             Entity::ProjectCategory(_) => EntityType::ProjectCategory,
@@ -257,58 +295,17 @@ impl Entity {
     }
 }
 
-fn text<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<String, D::Error> {
-    match Value::deserialize(d)? {
-        Value::Null => Ok(String::new()),
-        Value::String(s) => Ok(s),
-        other => Err(serde::de::Error::custom(format!("expected a string, got {}", kind_of(&other)))),
-    }
-}
-
-fn boolean<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<bool, D::Error> {
-    match Value::deserialize(d)? {
-        Value::Null => Ok(false),
-        Value::Bool(b) => Ok(b),
-        other => Err(serde::de::Error::custom(format!("expected a boolean, got {}", kind_of(&other)))),
-    }
-}
-
-/// A whole number; integral floats (`3600.0`) are accepted, null is 0.
-pub(crate) fn int<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<i64, D::Error> {
-    match Value::deserialize(d)? {
-        Value::Null => Ok(0),
-        Value::Number(n) => {
-            if let Some(i) = n.as_i64() {
-                return Ok(i);
-            }
-            match n.as_f64() {
-                Some(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Ok(f as i64),
-                _ => Err(serde::de::Error::custom("expected a whole number")),
-            }
-        }
-        other => Err(serde::de::Error::custom(format!("expected a number, got {}", kind_of(&other)))),
-    }
-}
-
-/// A number; null is 0.
-pub(crate) fn float<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<f64, D::Error> {
-    match Value::deserialize(d)? {
-        Value::Null => Ok(0.0),
-        Value::Number(n) => n.as_f64().ok_or_else(|| serde::de::Error::custom("expected a number")),
-        other => Err(serde::de::Error::custom(format!("expected a number, got {}", kind_of(&other)))),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn parses_leniently() {
-        let e: Entity = serde_json::from_str(
+        let v: Value = serde_json::from_str(
             r#"{"type":"TimedTask","id":42,"name":"Write","project_id":"p1","extra":{"x":1},"planned_duration":3600.0}"#,
         )
         .unwrap();
+        let e = Entity::from_json(&v, ErrorKind::BadResponse).unwrap();
         assert_eq!(
             e,
             Entity::TimedTask(Task { id: "42".into(), name: "Write".into(), project_id: "p1".into(), billable: false, planned_duration: 3600 })

@@ -1,9 +1,6 @@
 //! Entity ids: strings on our side, accepted as strings or numbers from the
 //! server, and UUID v4 ids generated from caller-supplied random bytes.
 
-use serde::{Deserialize, Deserializer};
-use serde_json::Value;
-
 /// A UUID v4 (RFC 9562) from 16 random bytes, lowercase hyphenated.
 pub fn new_id(mut bytes: [u8; 16]) -> String {
     bytes[6] = (bytes[6] & 0x0f) | 0x40;
@@ -16,36 +13,6 @@ pub fn new_id(mut bytes: [u8; 16]) -> String {
         s.push_str(&format!("{b:02x}"));
     }
     s
-}
-
-fn value_to_id<E: serde::de::Error>(v: Value) -> Result<Option<String>, E> {
-    match v {
-        Value::Null => Ok(None),
-        Value::String(s) => Ok(Some(s)),
-        Value::Number(n) => Ok(Some(n.to_string())),
-        other => Err(E::custom(format!("an id must be a string or a number, got {}", kind_of(&other)))),
-    }
-}
-
-pub(crate) fn kind_of(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
-
-/// An id that must be present (string or number); null reads as empty.
-pub(crate) fn id<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    Ok(value_to_id(Value::deserialize(d)?)?.unwrap_or_default())
-}
-
-/// An optional id: null, missing and "" all read as `None`.
-pub(crate) fn opt_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    Ok(value_to_id(Value::deserialize(d)?)?.filter(|s| !s.is_empty()))
 }
 
 #[cfg(test)]

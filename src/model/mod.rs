@@ -4,6 +4,7 @@
 pub mod datetime;
 pub mod entity;
 pub mod id;
+pub mod read;
 pub mod rounding;
 pub mod summary;
 

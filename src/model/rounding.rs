@@ -1,7 +1,7 @@
 //! Project rounding: durations reported rounded DOWN, to the NEAREST or UP to
 //! a whole number of `rounding_minutes`; 0 minutes means no rounding.
 
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::Serialize;
 
 use crate::error::{Error, Result};
 
@@ -26,16 +26,6 @@ impl RoundingMethod {
                 "rounding method must be DOWN, NEAREST or UP, got {:?}",
                 s.chars().take(20).collect::<String>()
             ))),
-        }
-    }
-}
-
-impl<'de> Deserialize<'de> for RoundingMethod {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        let v = Option::<String>::deserialize(d)?;
-        match v {
-            None => Ok(RoundingMethod::default()),
-            Some(s) => RoundingMethod::parse(&s).map_err(|e| serde::de::Error::custom(e.message)),
         }
     }
 }

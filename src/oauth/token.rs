@@ -1,12 +1,12 @@
 //! Code exchange and refresh: the requests and the token response.
 
-use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 use super::secret::Secret;
 use super::ClientConfig;
 use crate::error::{Error, ErrorKind, Result};
-use crate::http::{check_status, decode_json, excerpt, join_url, redact, HttpRequest, Method, MAX_BODY};
+use crate::http::{check_status, decode_value, excerpt, join_url, redact, HttpRequest, Method, MAX_BODY};
+use crate::model::read::Fields;
 
 /// Lifetime assumed when the server names none.
 pub const DEFAULT_EXPIRES_IN_S: i64 = 3600;
@@ -86,14 +86,6 @@ pub fn build_refresh(cfg: &ClientConfig, refresh_token: &Secret) -> Result<HttpR
     Ok(token_request(cfg, "/v1/refresh_token", m))
 }
 
-#[derive(Deserialize)]
-struct Wire {
-    access_token: Option<Value>,
-    refresh_token: Option<Value>,
-    token_type: Option<Value>,
-    expires_in: Option<Value>,
-}
-
 /// Reads a token endpoint's answer. `previous_refresh` is kept when a
 /// refresh answer carries no new refresh token. An `invalid_grant` is
 /// `reauth_required`: the user must sign in again.
@@ -138,33 +130,29 @@ pub fn parse_token_response(
         }
         check_status(status, headers, body)?;
     }
-    let w: Wire = decode_json(status, body)?;
-    let text = |v: Option<Value>, name: &str| -> Result<Option<String>> {
-        match v {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s)),
-            Some(_) => Err(Error::bad_response(format!("token response: {name} is not a string"))),
-        }
-    };
-    let access = text(w.access_token, "access_token")?
+    let v = decode_value(status, body)?;
+    let f = Fields::of(&v, "token response", ErrorKind::BadResponse)?;
+    let access = f
+        .opt_text("access_token")?
         .filter(|s| !s.is_empty())
         .ok_or_else(|| Error::bad_response(format!("token response without access_token: {}", excerpt(body))))?;
-    let refresh = match text(w.refresh_token, "refresh_token")?.filter(|s| !s.is_empty()) {
+    let refresh = match f.opt_text("refresh_token")?.filter(|s| !s.is_empty()) {
         Some(r) => Secret::new(r),
         None => previous_refresh
             .cloned()
             .ok_or_else(|| Error::bad_response("token response without refresh_token"))?,
     };
-    let token_type = text(w.token_type, "token_type")?.unwrap_or_else(|| "Bearer".into());
-    let expires_in = match w.expires_in {
-        None | Some(Value::Null) => DEFAULT_EXPIRES_IN_S,
-        Some(Value::Number(n)) => n.as_f64().filter(|f| f.is_finite() && *f >= 0.0).map(|f| f as i64).ok_or_else(|| {
-            Error::bad_response("token response: expires_in is not a positive number")
-        })?,
-        Some(Value::String(s)) => s.trim().parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
-            Error::bad_response("token response: expires_in is not a number")
-        })?,
-        Some(_) => return Err(Error::bad_response("token response: expires_in is not a number")),
+    let token_type = f.opt_text("token_type")?.filter(|s| !s.is_empty()).unwrap_or_else(|| "Bearer".into());
+    let expires_in = match f.get("expires_in") {
+        None => DEFAULT_EXPIRES_IN_S,
+        Some(Value::String(s)) => s.trim().parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| f.err("expires_in", "is not a number"))?,
+        Some(_) => {
+            let n = f.float("expires_in")?;
+            if !(n >= 0.0) {
+                return Err(f.err("expires_in", "must not be negative"));
+            }
+            n as i64
+        }
     };
     Ok(TokenSet {
         access_token: Secret::new(access),

@@ -9,7 +9,7 @@ use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
 use js_sys::{Function, Promise, Reflect};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, spawn_local, JsFuture};
 
@@ -19,34 +19,24 @@ use super::transport::{send, Reply};
 use crate::api::{search, summary, update, webhooks};
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::HttpRequest;
+use crate::model::read::Fields;
 use crate::model::{new_id, Entity, EntityType, TriggerType};
 use crate::oauth::{self, next_step, ClientConfig, NextStep, Secret, TokenGrant, TokenSet};
 
-#[derive(Deserialize)]
+#[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct ConfigIn {
-    base_url: String,
-    client_id: String,
-    #[serde(default)]
-    client_secret: Option<String>,
-    redirect_uri: String,
-}
-
-#[derive(Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct TokenSetJs {
-    access_token: String,
-    refresh_token: String,
-    #[serde(default)]
-    token_type: Option<String>,
+struct TokenSetJs<'a> {
+    access_token: &'a str,
+    refresh_token: &'a str,
+    token_type: &'a str,
     expires_at: f64,
 }
 
 fn token_to_js(t: &TokenSet) -> Result<JsValue> {
     to_js(&TokenSetJs {
-        access_token: t.access_token.expose().to_string(),
-        refresh_token: t.refresh_token.expose().to_string(),
-        token_type: Some(t.token_type.clone()),
+        access_token: t.access_token.expose(),
+        refresh_token: t.refresh_token.expose(),
+        token_type: &t.token_type,
         expires_at: t.expires_at_ms as f64,
     })
 }
@@ -55,15 +45,19 @@ fn token_from_js(v: JsValue) -> Result<Option<TokenSet>> {
     if v.is_null() || v.is_undefined() {
         return Ok(None);
     }
-    let t: TokenSetJs = from_js(v, "tokens must be {accessToken, refreshToken, tokenType, expiresAt}")?;
-    if t.access_token.is_empty() || t.refresh_token.is_empty() || !t.expires_at.is_finite() {
-        return Err(Error::invalid_input("tokens need a non-empty accessToken and refreshToken and a numeric expiresAt"));
+    let json = from_js(&v, "tokens")?;
+    let f = Fields::of(&json, "tokens", ErrorKind::InvalidInput)?;
+    let access = f.text("accessToken")?;
+    let refresh = f.text("refreshToken")?;
+    let expires_at = f.float("expiresAt")?;
+    if access.is_empty() || refresh.is_empty() || !f.has("expiresAt") {
+        return Err(Error::invalid_input("tokens need accessToken, refreshToken and expiresAt"));
     }
     Ok(Some(TokenSet {
-        access_token: Secret::new(t.access_token),
-        refresh_token: Secret::new(t.refresh_token),
-        token_type: t.token_type.filter(|s| !s.is_empty()).unwrap_or_else(|| "Bearer".into()),
-        expires_at_ms: t.expires_at as i64,
+        access_token: Secret::new(access),
+        refresh_token: Secret::new(refresh),
+        token_type: f.opt_text("tokenType")?.filter(|s| !s.is_empty()).unwrap_or_else(|| "Bearer".into()),
+        expires_at_ms: expires_at as i64,
     }))
 }
 
@@ -171,12 +165,10 @@ impl Inner {
         FlightWait(flight).await
     }
 
-    /// Runs one data call: refresh first when due, and once more after a 401.
-    async fn call<T>(
-        self: &Rc<Self>,
-        build: impl Fn(&str) -> Result<HttpRequest>,
-        parse: impl Fn(u16, &[(String, String)], &[u8]) -> Result<T>,
-    ) -> Result<T> {
+    /// Runs one data call: refresh first when due, and once more after a
+    /// 401. Answers the last reply (one non-generic copy of this future keeps
+    /// the module small; each endpoint parses the reply itself).
+    async fn call(self: &Rc<Self>, build: &dyn Fn(&str) -> Result<HttpRequest>) -> Result<Reply> {
         let mut retried = false;
         let step = next_step(self.tokens.borrow().as_ref(), now_ms());
         match step {
@@ -188,9 +180,8 @@ impl Inner {
         }
         loop {
             let access = self.access_token().ok_or_else(|| Error::new(ErrorKind::Unauthorized, "not signed in"))?;
-            let req = build(&access)?;
-            let Reply { status, headers, body } = send(req).await?;
-            if status == 401 && !retried {
+            let reply = send(build(&access)?).await?;
+            if reply.status == 401 && !retried {
                 retried = true;
                 // Another call may have refreshed meanwhile: then just retry.
                 if self.access_token().as_deref() == Some(access.as_str()) {
@@ -198,7 +189,7 @@ impl Inner {
                 }
                 continue;
             }
-            return parse(status, &headers, &body);
+            return Ok(reply);
         }
     }
 }
@@ -228,8 +219,12 @@ impl TymeClient {
         } else {
             Some(on_tokens.dyn_into::<Function>().map_err(|_| js_err(Error::invalid_input("onTokens must be a function")))?)
         };
-        let c: ConfigIn = from_js(config, "config must be {baseUrl, clientId, clientSecret?, redirectUri, onTokens?}").map_err(js_err)?;
-        let cfg = ClientConfig::new(&c.base_url, &c.client_id, c.client_secret.as_deref(), &c.redirect_uri).map_err(js_err)?;
+        let cfg = (|| {
+            let json = from_js(&config, "config")?;
+            let f = Fields::of(&json, "config", ErrorKind::InvalidInput)?;
+            ClientConfig::new(&f.text("baseUrl")?, &f.text("clientId")?, f.opt_text("clientSecret")?.as_deref(), &f.text("redirectUri")?)
+        })()
+        .map_err(js_err)?;
         Ok(TymeClient { inner: Rc::new(Inner { cfg, tokens: RefCell::new(None), on_tokens, flight: RefCell::new(None) }) })
     }
 
@@ -301,9 +296,8 @@ impl TymeClient {
         promise(async move {
             let t = EntityType::parse(&entity_type)?;
             let base = inner.cfg.base_url.clone();
-            let list = inner
-                .call(|tok| search::build_search(&base, tok, t, &name, parent_id.as_deref()), search::parse_search)
-                .await?;
+            let r = inner.call(&|tok| search::build_search(&base, tok, t, &name, parent_id.as_deref())).await?;
+            let list = search::parse_search(r.status, &r.headers, &r.body)?;
             to_js(&list)
         })
     }
@@ -311,14 +305,15 @@ impl TymeClient {
     #[wasm_bindgen(js_name = updateEntity, unchecked_return_type = "Promise<Entity>")]
     pub fn update_entity(&self, #[wasm_bindgen(unchecked_param_type = "EntityInput")] entity: JsValue) -> Promise {
         let inner = self.inner.clone();
-        let parsed: Result<Entity> = from_js(entity, "entity must be an object with a known type and the seed's fields");
+        let parsed = from_js(&entity, "entity").and_then(|v| Entity::from_json(&v, ErrorKind::InvalidInput));
         promise(async move {
             let mut e = parsed?;
             if e.id().trim().is_empty() {
                 e.set_id(new_id(random_bytes::<16>()?));
             }
             let base = inner.cfg.base_url.clone();
-            let stored = inner.call(|tok| update::build_update(&base, tok, &e), update::parse_update).await?;
+            let r = inner.call(&|tok| update::build_update(&base, tok, &e)).await?;
+            let stored = update::parse_update(r.status, &r.headers, &r.body)?;
             to_js(&stored)
         })
     }
@@ -328,7 +323,8 @@ impl TymeClient {
         let inner = self.inner.clone();
         promise(async move {
             let base = inner.cfg.base_url.clone();
-            let rows = inner.call(|tok| summary::build_summary(&base, tok, from_ms, to_ms), summary::parse_summary).await?;
+            let r = inner.call(&|tok| summary::build_summary(&base, tok, from_ms, to_ms)).await?;
+            let rows = summary::parse_summary(r.status, &r.headers, &r.body)?;
             to_js(&rows)
         })
     }
@@ -339,7 +335,8 @@ impl TymeClient {
         promise(async move {
             let t = TriggerType::parse(&trigger)?;
             let base = inner.cfg.base_url.clone();
-            inner.call(|tok| webhooks::build_subscribe(&base, tok, &hook_url, t), webhooks::parse_webhook).await?;
+            let r = inner.call(&|tok| webhooks::build_subscribe(&base, tok, &hook_url, t)).await?;
+            webhooks::parse_webhook(r.status, &r.headers, &r.body)?;
             Ok(JsValue::UNDEFINED)
         })
     }
@@ -350,7 +347,8 @@ impl TymeClient {
         promise(async move {
             let t = TriggerType::parse(&trigger)?;
             let base = inner.cfg.base_url.clone();
-            inner.call(|tok| webhooks::build_unsubscribe(&base, tok, &hook_url, t), webhooks::parse_webhook).await?;
+            let r = inner.call(&|tok| webhooks::build_unsubscribe(&base, tok, &hook_url, t)).await?;
+            webhooks::parse_webhook(r.status, &r.headers, &r.body)?;
             Ok(JsValue::UNDEFINED)
         })
     }

@@ -1,18 +1,25 @@
 //! Values across the boundary: plain JSON-compatible objects both ways.
+//! They travel as JSON text (`serde_json` here, `JSON.parse` /
+//! `JSON.stringify` there): every output is JSON-compatible by construction
+//! (no BigInt, no Map), and one serde backend keeps the module small.
 
-use serde::de::DeserializeOwned;
 use serde::Serialize;
 use wasm_bindgen::JsValue;
 
 use crate::error::{Error, Result};
 
 pub(crate) fn to_js<T: Serialize + ?Sized>(v: &T) -> Result<JsValue> {
-    v.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| Error::bad_response(format!("value cannot be handed to JavaScript: {e}")))
+    let text = serde_json::to_string(v).map_err(|_| Error::bad_response("value cannot be handed to JavaScript"))?;
+    js_sys::JSON::parse(&text).map_err(|_| Error::bad_response("value cannot be handed to JavaScript"))
 }
 
-pub(crate) fn from_js<T: DeserializeOwned>(v: JsValue, what: &str) -> Result<T> {
-    serde_wasm_bindgen::from_value(v).map_err(|e| Error::invalid_input(format!("{what}: {}", crate::http::redact(&e.to_string()))))
+/// A JS value as parsed JSON (via `JSON.stringify`).
+pub(crate) fn from_js(v: &JsValue, what: &str) -> Result<serde_json::Value> {
+    let text: String = js_sys::JSON::stringify(v)
+        .ok()
+        .and_then(|s| s.as_string())
+        .ok_or_else(|| Error::invalid_input(format!("{what} is not JSON-compatible")))?;
+    serde_json::from_str(&text).map_err(|_| Error::invalid_input(format!("{what} is not JSON-compatible")))
 }
 
 /// Secure random bytes from `crypto.getRandomValues` (window or worker global).
