@@ -189,6 +189,13 @@ test('context menu: track this page and track this link', async () => {
     const link = byNote('https://example.org/linked');
     assert.equal(link.time_end, null);
     assert.equal(link.task_id, ref.taskId);
+    // incognito tabs are not tracked unless the options allow it
+    const secret = { id: 9, title: 'Private', url: 'https://example.net/private', incognito: true };
+    await assert.rejects(env.ext.menuClick({ menuItemId: 'track-page', pageUrl: secret.url }, secret), /Incognito tabs are not tracked/);
+    assert.equal((await env.ext.storage('timer')).timer.entity.id, link.id, 'the running timer is untouched');
+    await ok(await env.ext.send('saveSettings', { baseUrl: env.sandbox.url, clientId: CLIENT, allowIncognito: true }));
+    assert.equal((await env.ext.menuClick({ menuItemId: 'track-page', pageUrl: secret.url }, secret)).started, true);
+    await waitFor(async () => (await entries(env.sandbox)).some((e) => e.note.includes('https://example.net/private')), { what: 'incognito entry once allowed' });
   } finally { await env.close(); }
 });
 
@@ -336,6 +343,7 @@ test('a timer stopped elsewhere is stopped here too, and the user is told', asyn
     await popup.waitForSelector('#notice:not([hidden])', { timeout: 10000 });
     const v = await popupView(popup);
     assert.match(v.notice, /stopped elsewhere/);
+    await env.ext.screenshot(popup, path.join(SHOTS, 'stopped-elsewhere.png'));
     assert.equal(v.idle, true);
     assert.equal((await env.ext.storage('timer')).timer, null);
     // a timer still running on the server is left alone

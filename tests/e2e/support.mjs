@@ -12,7 +12,8 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const EXT_DIR = path.join(ROOT, 'extension');
+// TYME_TAB_EXTENSION points at another copy of the extension (e.g. an unpacked dist build).
+export const EXT_DIR = process.env.TYME_TAB_EXTENSION ? path.resolve(process.env.TYME_TAB_EXTENSION) : path.join(ROOT, 'extension');
 // Fixed by the manifest `key`.
 export const EXTENSION_ID = 'lnbnkbecnbgfjimheicebbkfalphbcmg';
 export const REDIRECT_URI = `https://${EXTENSION_ID}.chromiumapp.org/`;
