@@ -13,7 +13,7 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, spawn_local, JsFuture};
 
-use super::convert::{from_js, now_ms, random_bytes, to_js};
+use super::convert::{json_of, now_ms, random_bytes, to_js};
 use super::error::{js_err, to_js_error};
 use super::transport::{send, Reply};
 use crate::api::{search, summary, update, webhooks};
@@ -45,7 +45,7 @@ fn token_from_js(v: JsValue) -> Result<Option<TokenSet>> {
     if v.is_null() || v.is_undefined() {
         return Ok(None);
     }
-    let json = from_js(&v, "tokens")?;
+    let json = json_of(&v, "tokens")?;
     let f = Fields::of(&json, "tokens", ErrorKind::InvalidInput)?;
     let access = f.text("accessToken")?;
     let refresh = f.text("refreshToken")?;
@@ -220,7 +220,7 @@ impl TymeClient {
             Some(on_tokens.dyn_into::<Function>().map_err(|_| js_err(Error::invalid_input("onTokens must be a function")))?)
         };
         let cfg = (|| {
-            let json = from_js(&config, "config")?;
+            let json = json_of(&config, "config")?;
             let f = Fields::of(&json, "config", ErrorKind::InvalidInput)?;
             ClientConfig::new(&f.text("baseUrl")?, &f.text("clientId")?, f.opt_text("clientSecret")?.as_deref(), &f.text("redirectUri")?)
         })()
@@ -305,7 +305,7 @@ impl TymeClient {
     #[wasm_bindgen(js_name = updateEntity, unchecked_return_type = "Promise<Entity>")]
     pub fn update_entity(&self, #[wasm_bindgen(unchecked_param_type = "EntityInput")] entity: JsValue) -> Promise {
         let inner = self.inner.clone();
-        let parsed = from_js(&entity, "entity").and_then(|v| Entity::from_json(&v, ErrorKind::InvalidInput));
+        let parsed = json_of(&entity, "entity").and_then(|v| Entity::from_json(&v, ErrorKind::InvalidInput));
         promise(async move {
             let mut e = parsed?;
             if e.id().trim().is_empty() {

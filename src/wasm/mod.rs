@@ -4,6 +4,8 @@
 
 mod client;
 mod convert;
+mod note;
+mod outbox;
 pub(crate) mod error;
 pub mod pure;
 mod transport;
