@@ -3,6 +3,8 @@
 // chrome.storage.local; the worker may be stopped at any moment. The only
 // module-level state is de-duplication of work in flight (flush, refresh,
 // storage mutations), never the source of truth.
+// bench instrumentation (tests/bench): the worker's first statement (its imports are evaluated before it).
+const T0 = performance.now();
 import init, * as core from './pkg/tyme_tab.js';
 
 const {
@@ -15,6 +17,9 @@ const outboxRequeueInFlight = core.outboxRequeueInFlight || ((s) => s);
 const outboxResumeAll = core.outboxResume || ((s) => s);
 
 const ready = init({ module_or_path: chrome.runtime.getURL('pkg/tyme_tab_bg.wasm') });
+// bench instrumentation (tests/bench): when the wasm became ready, and its linear memory, read through CDP.
+globalThis.tymeTabBench = { t0: T0, readyAt: null, wasmMemory: null };
+ready.then((w) => { globalThis.tymeTabBench.readyAt = performance.now(); globalThis.tymeTabBench.wasmMemory = w && w.memory; }, () => {});
 
 export const DEFAULT_BASE_URL = 'https://api.tyme-app.com';
 const ALARM_OUTBOX = 'outbox';        // periodic retry while the outbox is not empty
