@@ -353,3 +353,32 @@ test('a timer stopped elsewhere is stopped here too, and the user is told', asyn
     assert.ok((await env.ext.storage('timer')).timer);
   } finally { await env.close(); }
 });
+
+test('options page: settings, redirect URI, sign-in without waiting for the host permission prompt', async () => {
+  const sandbox = await startSandbox({ clients: [{ client_id: CLIENT, redirect_uris: [REDIRECT_URI] }] });
+  const ext = await launchExtension();
+  try {
+    const page = await ext.openOptions();
+    await page.waitForFunction(() => document.getElementById('redirect-uri').textContent.length > 0);
+    assert.equal(await page.textContent('#redirect-uri'), REDIRECT_URI);
+    assert.equal(await page.inputValue('#base-url'), 'https://api.tyme-app.com');
+    await page.fill('#client-id', CLIENT);
+    await page.fill('#client-secret', 'not-a-real-secret');
+    await page.fill('#base-url', sandbox.url);
+    await page.fill('#scrub', 'ref, utm_*');
+    await page.click('#sign-in');
+    await page.waitForFunction(() => document.getElementById('message').textContent === 'Signed in.', null, { timeout: 10000 });
+    assert.equal(await page.textContent('#auth-status'), 'signed in');
+    const { settings } = await ext.storage('settings');
+    assert.deepEqual(settings.scrubParams, ['ref', 'utm_*']);
+    assert.equal(settings.baseUrl, sandbox.url);
+    // the secret is stored but never handed back to pages
+    const state = await ext.send('getState');
+    assert.equal(state.data.settings.hasClientSecret, true);
+    assert.ok(!JSON.stringify(state).includes('not-a-real-secret'));
+    await page.click('#sign-out');
+    await page.waitForFunction(() => document.getElementById('auth-status').textContent === 'signed out');
+    assert.equal((await ext.storage('tokens')).tokens, undefined);
+    await ext.screenshot(page, path.join(SHOTS, 'options.png'));
+  } finally { await ext.close(); await sandbox.stop(); }
+});
