@@ -1,0 +1,381 @@
+//! Every parser against recorded responses in tests/fixtures/ (one JSON file
+//! each: status, headers, and `body` as JSON or `body_text` verbatim), and
+//! every request builder against the seed's field names.
+#![cfg(not(target_arch = "wasm32"))]
+
+use serde_json::{json, Value};
+use tyme_tab::api::{search, summary, update, webhooks};
+use tyme_tab::http::{HttpRequest, Method, MAX_BODY};
+use tyme_tab::model::{Entity, EntityType, TriggerType, WireTime};
+use tyme_tab::oauth::{self, ClientConfig, Secret, TokenGrant};
+use tyme_tab::ErrorKind;
+
+struct Fx {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+fn fx(name: &str) -> Fx {
+    let path = format!("{}/tests/fixtures/{name}.json", env!("CARGO_MANIFEST_DIR"));
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let headers = v["headers"].as_object().unwrap().iter().map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string())).collect();
+    let body = match (v.get("body"), v.get("body_text")) {
+        (Some(b), _) => serde_json::to_vec(b).unwrap(),
+        (None, Some(Value::String(t))) => t.clone().into_bytes(),
+        _ => panic!("{name}: no body"),
+    };
+    Fx { status: v["status"].as_u64().unwrap() as u16, headers, body }
+}
+
+const NOW: i64 = 1_750_000_000_000;
+const BASE: &str = "http://127.0.0.1:4010";
+
+fn cfg(secret: Option<&str>) -> ClientConfig {
+    ClientConfig::new(BASE, "tyme-tab", secret, "https://ext.chromiumapp.org/cb").unwrap()
+}
+
+fn token(name: &str, grant: TokenGrant, prev: Option<&Secret>) -> tyme_tab::Result<oauth::TokenSet> {
+    let f = fx(name);
+    oauth::parse_token_response(grant, f.status, &f.headers, &f.body, NOW, prev)
+}
+
+fn keys(v: &Value) -> Vec<String> {
+    let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+    k.sort();
+    k
+}
+
+fn sorted(names: &[&str]) -> Vec<String> {
+    let mut v: Vec<String> = names.iter().map(|s| s.to_string()).collect();
+    v.sort();
+    v
+}
+
+// ---------- OAuth ----------
+
+#[test]
+fn token_response_ok() {
+    let t = token("token_ok", TokenGrant::AuthorizationCode, None).unwrap();
+    assert_eq!(t.access_token.expose(), "at_0123456789abcdefghij");
+    assert_eq!(t.refresh_token.expose(), "rt_0123456789abcdefghij");
+    assert_eq!(t.token_type, "Bearer");
+    assert_eq!(t.expires_at_ms, NOW + 3_600_000);
+    assert!(!t.needs_refresh(NOW + 3_539_000));
+    assert!(t.needs_refresh(NOW + 3_540_000));
+    let dbg = format!("{t:?}");
+    assert!(!dbg.contains("0123456789"), "{dbg}");
+}
+
+#[test]
+fn token_response_keeps_previous_refresh_token() {
+    let prev = Secret::new("rt_previous");
+    let t = token("token_no_refresh", TokenGrant::RefreshToken, Some(&prev)).unwrap();
+    assert_eq!(t.refresh_token.expose(), "rt_previous");
+    assert_eq!(t.expires_at_ms, NOW + 1_800_000);
+    assert_eq!(token("token_no_refresh", TokenGrant::AuthorizationCode, None).unwrap_err().kind, ErrorKind::BadResponse);
+}
+
+#[test]
+fn token_invalid_grant_is_reauth_required() {
+    for grant in [TokenGrant::RefreshToken, TokenGrant::AuthorizationCode] {
+        let e = token("token_invalid_grant", grant, None).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::ReauthRequired);
+        assert_eq!(e.status, Some(400));
+        assert!(e.message.contains("refresh token already used"), "{}", e.message);
+    }
+}
+
+#[test]
+fn token_errors() {
+    assert_eq!(token("token_invalid_client", TokenGrant::RefreshToken, None).unwrap_err().kind, ErrorKind::Unauthorized);
+    assert_eq!(token("token_wrong_types", TokenGrant::RefreshToken, None).unwrap_err().kind, ErrorKind::BadResponse);
+    assert_eq!(token("error_503", TokenGrant::RefreshToken, None).unwrap_err().kind, ErrorKind::Server);
+    assert_eq!(token("error_429", TokenGrant::RefreshToken, None).unwrap_err().retry_after, Some(17));
+    assert_eq!(token("ok_html_page", TokenGrant::RefreshToken, None).unwrap_err().kind, ErrorKind::BadResponse);
+    assert_eq!(token("empty_body", TokenGrant::RefreshToken, None).unwrap_err().kind, ErrorKind::BadResponse);
+    assert_eq!(token("malformed_json", TokenGrant::RefreshToken, None).unwrap_err().kind, ErrorKind::BadResponse);
+}
+
+#[test]
+fn exchange_request_fields() {
+    let r = oauth::build_exchange(&cfg(None), "the-code", &"v".repeat(43)).unwrap();
+    assert_eq!(r.method, Method::Post);
+    assert_eq!(r.url, format!("{BASE}/v1/access_token"));
+    assert_eq!(r.header("content-type"), Some("application/json"));
+    let b = r.json_body().unwrap();
+    // The seed's fields (client_secret only when configured) plus the PKCE verifier.
+    assert_eq!(keys(&b), sorted(&["grant_type", "code", "redirect_uri", "client_id", "code_verifier"]));
+    assert_eq!(b["grant_type"], "authorization_code");
+    assert_eq!(b["code"], "the-code");
+    assert_eq!(b["redirect_uri"], "https://ext.chromiumapp.org/cb");
+    assert_eq!(b["client_id"], "tyme-tab");
+    let r = oauth::build_exchange(&cfg(Some("s3cret")), "c", &"v".repeat(43)).unwrap();
+    assert_eq!(r.json_body().unwrap()["client_secret"], "s3cret");
+    assert!(!format!("{r:?}").contains("s3cret"));
+    assert_eq!(oauth::build_exchange(&cfg(None), "", &"v".repeat(43)).unwrap_err().kind, ErrorKind::MissingCode);
+    assert_eq!(oauth::build_exchange(&cfg(None), "c", "short").unwrap_err().kind, ErrorKind::InvalidInput);
+}
+
+#[test]
+fn refresh_request_fields() {
+    let r = oauth::build_refresh(&cfg(None), &Secret::new("rt_1")).unwrap();
+    assert_eq!(r.url, format!("{BASE}/v1/refresh_token"));
+    let b = r.json_body().unwrap();
+    assert_eq!(keys(&b), sorted(&["grant_type", "refresh_token", "client_id"]));
+    assert_eq!(b["grant_type"], "refresh_token");
+    assert_eq!(b["refresh_token"], "rt_1");
+    let r = oauth::build_refresh(&cfg(Some("s")), &Secret::new("rt_1")).unwrap();
+    assert_eq!(keys(&r.json_body().unwrap()), sorted(&["grant_type", "refresh_token", "client_id", "client_secret"]));
+}
+
+// ---------- search ----------
+
+fn parse_search(name: &str) -> tyme_tab::Result<Vec<Entity>> {
+    let f = fx(name);
+    search::parse_search(f.status, &f.headers, &f.body)
+}
+
+#[test]
+fn search_shapes() {
+    let l = parse_search("search_categories").unwrap();
+    assert_eq!(l.len(), 2);
+    assert_eq!(l[1].id(), "7");
+    let l = parse_search("search_projects_envelope").unwrap();
+    match &l[0] {
+        Entity::Project(p) => {
+            assert_eq!(p.category_id.as_deref(), Some("c1"));
+            assert_eq!(p.rounding_minutes, 15);
+            assert_eq!(p.planned_duration_hours, 120.5);
+            assert_eq!(p.hourly_rate, 95.5);
+        }
+        other => panic!("{other:?}"),
+    }
+    let l = parse_search("search_task_single").unwrap();
+    assert_eq!(l.len(), 1);
+    assert!(matches!(&l[0], Entity::TimedTask(t) if t.billable && t.planned_duration == 7200));
+    let l = parse_search("search_subtasks_defaults").unwrap();
+    assert!(matches!(&l[0], Entity::TimedSubTask(s) if s.name.is_empty() && s.planned_duration == 0));
+}
+
+#[test]
+fn search_request_fields() {
+    let r = search::build_search(BASE, "AT", EntityType::TimedTask, "de sign&x", Some("p1")).unwrap();
+    assert_eq!(r.method, Method::Get);
+    assert_eq!(r.path(), "/data/search_entity/");
+    assert_eq!(
+        r.query_pairs(),
+        vec![("type".into(), "TimedTask".into()), ("name".into(), "de sign&x".into()), ("parent_id".into(), "p1".into())]
+    );
+    assert_eq!(r.header("authorization"), Some("Bearer AT"));
+    assert!(r.body.is_none());
+    let r = search::build_search(BASE, "AT", EntityType::ProjectCategory, "", None).unwrap();
+    assert_eq!(r.query_pairs().len(), 2);
+    assert!(search::build_search(BASE, "AT", EntityType::TimedTaskRecord, "", None).is_err());
+}
+
+// ---------- update ----------
+
+fn parse_update(name: &str) -> tyme_tab::Result<Entity> {
+    let f = fx(name);
+    update::parse_update(f.status, &f.headers, &f.body)
+}
+
+#[test]
+fn update_shapes() {
+    match parse_update("update_record_running").unwrap() {
+        Entity::TimedTaskRecord(r) => {
+            assert!(r.time_end.is_none());
+            assert_eq!(r.time_start.to_string(), "2025-06-01 08:30:00");
+            assert_eq!(r.note, "Reading docs");
+        }
+        other => panic!("{other:?}"),
+    }
+    match parse_update("update_record_stopped").unwrap() {
+        Entity::TimedTaskRecord(r) => assert_eq!(r.time_end.unwrap().to_string(), "2025-06-01 09:45:10"),
+        other => panic!("{other:?}"),
+    }
+    let e = parse_update("update_record_bad_time").unwrap_err();
+    assert_eq!(e.kind, ErrorKind::BadResponse);
+    assert!(e.message.contains("time_start"), "{}", e.message);
+}
+
+/// The seed's field names per type, exactly.
+#[test]
+fn update_request_uses_the_seed_field_names() {
+    let seed: [(Value, &[&str]); 5] = [
+        (json!({"type":"ProjectCategory","id":"c","name":"n"}), &["type", "id", "name"]),
+        (
+            json!({"type":"Project","id":"p","name":"n","category_id":"c","rounding_method":"UP","rounding_minutes":15,"hourly_rate":1.5,"planned_duration_hours":120.5,"planned_budget":9.0}),
+            &["type", "id", "name", "category_id", "rounding_method", "rounding_minutes", "hourly_rate", "planned_duration_hours", "planned_budget"],
+        ),
+        (
+            json!({"type":"TimedTask","id":"t","name":"n","project_id":"p","billable":true,"planned_duration":3600}),
+            &["type", "id", "name", "project_id", "billable", "planned_duration"],
+        ),
+        (json!({"type":"TimedSubTask","id":"s","name":"n","task_id":"t","planned_duration":60}), &["type", "id", "name", "task_id", "planned_duration"]),
+        (
+            json!({"type":"TimedTaskRecord","id":"r","task_id":"t","subtask_id":"","time_start":"2025-06-01 08:30:00","time_end":null,"note":"x"}),
+            &["type", "id", "task_id", "subtask_id", "time_start", "time_end", "note"],
+        ),
+    ];
+    for (input, fields) in seed {
+        let e = Entity::from_json(&input, ErrorKind::InvalidInput).unwrap();
+        let r = update::build_update(BASE, "AT", &e).unwrap();
+        assert_eq!(r.method, Method::Post);
+        assert_eq!(r.path(), "/data/update_entity/");
+        assert_eq!(r.header("content-type"), Some("application/json"));
+        let body = r.json_body().unwrap();
+        assert_eq!(keys(&body), sorted(fields), "{}", input["type"]);
+        // Every value goes out as it came in.
+        assert_eq!(body, input);
+    }
+}
+
+#[test]
+fn update_refuses_bad_input_before_sending() {
+    let no_id = Entity::from_json(&json!({"type":"ProjectCategory","name":"n"}), ErrorKind::InvalidInput).unwrap();
+    assert_eq!(update::build_update(BASE, "AT", &no_id).unwrap_err().kind, ErrorKind::InvalidInput);
+    let bad = Entity::from_json(
+        &json!({"type":"TimedTaskRecord","id":"r","task_id":"t","time_start":"2025-06-01 10:00:00","time_end":"2025-06-01 09:00:00"}),
+        ErrorKind::InvalidInput,
+    )
+    .unwrap();
+    assert_eq!(update::build_update(BASE, "AT", &bad).unwrap_err().kind, ErrorKind::InvalidInput);
+    let e = Entity::from_json(&json!({"type":"TimedTaskRecord","id":"r","task_id":"t","time_start":"2025-06-01T10:00:00Z"}), ErrorKind::InvalidInput)
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::InvalidInput);
+    assert_eq!(Entity::from_json(&json!({"type":"Nope"}), ErrorKind::InvalidInput).unwrap_err().kind, ErrorKind::InvalidInput);
+    assert_eq!(Entity::from_json(&json!([1]), ErrorKind::InvalidInput).unwrap_err().kind, ErrorKind::InvalidInput);
+}
+
+// ---------- summary ----------
+
+#[test]
+fn summary_rows_with_rounding() {
+    let f = fx("summary_rows");
+    let rows = summary::parse_summary(f.status, &f.headers, &f.body).unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0].duration, 1000.0);
+    assert_eq!(rows[0].rounded_duration, 1800.0); // UP to 15 minutes
+    assert_eq!(rows[0].category_name.as_deref(), Some("Clients"));
+    assert_eq!(rows[1].subtask_id.as_deref(), Some("s9"));
+    assert_eq!(rows[1].category_id, None);
+    assert_eq!(rows[1].rounded_duration, 61.0); // 0 minutes: no rounding
+    let f = fx("summary_wrong_types");
+    let e = summary::parse_summary(f.status, &f.headers, &f.body).unwrap_err();
+    assert_eq!(e.kind, ErrorKind::BadResponse);
+    assert!(e.message.contains("duration"), "{}", e.message);
+}
+
+#[test]
+fn summary_request_fields() {
+    let r = summary::build_summary(BASE, "AT", 946_684_800_000.0, 946_771_199_000.0).unwrap();
+    assert_eq!(r.path(), "/data/summary/");
+    assert_eq!(r.query_pairs(), vec![("from".into(), "2000-01-01 00:00:00".into()), ("to".into(), "2000-01-01 23:59:59".into())]);
+    assert_eq!(summary::build_summary(BASE, "AT", 2.0e12, 1.0e12).unwrap_err().kind, ErrorKind::InvalidInput);
+    assert_eq!(summary::build_summary(BASE, "AT", f64::NAN, 1.0e12).unwrap_err().kind, ErrorKind::InvalidInput);
+}
+
+// ---------- webhooks ----------
+
+#[test]
+fn webhook_answers() {
+    let p = |n: &str| {
+        let f = fx(n);
+        webhooks::parse_webhook(f.status, &f.headers, &f.body)
+    };
+    p("webhook_ok").unwrap();
+    let e = p("webhook_not_allowed").unwrap_err();
+    assert_eq!((e.kind, e.status), (ErrorKind::Forbidden, Some(403)));
+    let e = p("webhook_missing_values").unwrap_err();
+    assert_eq!(e.kind, ErrorKind::InvalidInput);
+    assert!(e.message.contains("hookUrl"), "{}", e.message);
+    assert_eq!(p("ok_html_page").unwrap_err().kind, ErrorKind::BadResponse);
+}
+
+#[test]
+fn webhook_request_fields() {
+    let r = webhooks::build_subscribe(BASE, "AT", "https://hooks.example/x?a=1", TriggerType::StoppedTime).unwrap();
+    assert_eq!((r.method, r.path()), (Method::Get, "/webhooks/subscribe/"));
+    assert_eq!(r.query_pairs(), vec![("hookUrl".into(), "https://hooks.example/x?a=1".into()), ("trigger_type".into(), "stopped_time".into())]);
+    let r = webhooks::build_unsubscribe(BASE, "AT", "https://hooks.example/x", TriggerType::Time).unwrap();
+    assert_eq!((r.method, r.path()), (Method::Post, "/webhooks/unsubscribe/"));
+    let b = r.json_body().unwrap();
+    assert_eq!(keys(&b), sorted(&["hookUrl", "trigger_type"]));
+    assert_eq!(b, json!({"hookUrl":"https://hooks.example/x","trigger_type":"time"}));
+    assert!(webhooks::build_subscribe(BASE, "AT", "javascript:alert(1)", TriggerType::Time).is_err());
+}
+
+// ---------- shared error mapping ----------
+
+#[test]
+fn status_errors_from_fixtures() {
+    let cases = [
+        ("error_401", ErrorKind::Unauthorized, 401, None),
+        ("error_403_html", ErrorKind::Forbidden, 403, None),
+        ("error_404", ErrorKind::NotFound, 404, None),
+        ("error_400_validation", ErrorKind::InvalidInput, 400, None),
+        ("error_429", ErrorKind::RateLimited, 429, Some(17)),
+        ("error_503", ErrorKind::Server, 503, Some(5)),
+        ("error_500_html", ErrorKind::Server, 500, None),
+    ];
+    for (name, kind, status, retry) in cases {
+        let e = parse_search(name).unwrap_err();
+        assert_eq!((e.kind, e.status, e.retry_after), (kind, Some(status), retry), "{name}");
+    }
+    let e = parse_search("error_400_validation").unwrap_err();
+    assert!(e.message.contains("time_start"), "{}", e.message);
+}
+
+#[test]
+fn html_excerpts_never_carry_tokens() {
+    let e = parse_search("error_403_html").unwrap_err();
+    assert!(!e.message.contains("at_0123456789"), "{}", e.message);
+    assert!(e.message.contains("[redacted]"), "{}", e.message);
+    let e = parse_search("ok_html_page").unwrap_err();
+    assert_eq!(e.kind, ErrorKind::BadResponse);
+    assert!(e.message.contains("Sign in to continue"), "{}", e.message);
+}
+
+#[test]
+fn undecodable_bodies_are_bad_response() {
+    for name in ["malformed_json", "empty_body", "wrong_types_entity", "unknown_entity_type", "ok_html_page"] {
+        let e = parse_search(name).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::BadResponse, "{name}: {}", e.message);
+        assert_eq!(e.status, Some(200), "{name}");
+    }
+}
+
+#[test]
+fn huge_body_is_refused() {
+    let mut body = b"[".to_vec();
+    let item = br#"{"type":"ProjectCategory","id":"c","name":"n"},"#;
+    while body.len() <= MAX_BODY {
+        body.extend_from_slice(item);
+    }
+    body.extend_from_slice(br#"{"type":"ProjectCategory","id":"c","name":"n"}]"#);
+    let e = search::parse_search(200, &[], &body).unwrap_err();
+    assert_eq!(e.kind, ErrorKind::BadResponse);
+    assert!(e.message.contains("too large"), "{}", e.message);
+    let e = oauth::parse_token_response(TokenGrant::RefreshToken, 200, &[], &body, NOW, None).unwrap_err();
+    assert_eq!(e.kind, ErrorKind::BadResponse);
+}
+
+// ---------- dates ----------
+
+#[test]
+fn wire_time_round_trips() {
+    for s in ["2000-01-01 00:00:00", "2024-02-29 12:34:56", "2025-12-31 23:59:59", "1970-01-01 00:00:00"] {
+        let t = WireTime::parse(s).unwrap();
+        assert_eq!(t.to_string(), s);
+        assert_eq!(tyme_tab::model::format_date_time(t.to_ms() as f64).unwrap(), s);
+        assert_eq!(tyme_tab::model::parse_date_time(s).unwrap(), t.to_ms());
+    }
+}
+
+#[test]
+fn request_debug_is_redacted() {
+    let r: HttpRequest = search::build_search(BASE, "secret-access-token-0123456789", EntityType::Project, "x", None).unwrap();
+    assert!(!format!("{r:?}").contains("secret-access"));
+}
