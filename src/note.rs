@@ -193,6 +193,14 @@ pub fn scrub_url(url: &str, scrub_params: &[String]) -> Result<String, Error> {
             None => ("", rest),
         }
     };
+    // A file path without an authority must not read as a host once "//" is added.
+    let rooted;
+    let tail = if scheme == "file" && !tail.is_empty() && !tail.starts_with(['/', '\\']) {
+        rooted = format!("/{tail}");
+        rooted.as_str()
+    } else {
+        tail
+    };
     let host_port = match authority.rfind('@') {
         Some(i) => &authority[i + 1..],
         None => authority,

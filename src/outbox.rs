@@ -378,7 +378,7 @@ impl OutboxState {
     fn ready(&self, op: &PendingOp, now: i64) -> bool {
         match op.state {
             OpState::Queued => op.next_attempt_at <= now,
-            OpState::Sending => op.sending_since.map_or(true, |t| t.saturating_add(SEND_LEASE_MS) <= now),
+            OpState::Sending => op.sending_since.is_none_or(|t| t.saturating_add(SEND_LEASE_MS) <= now),
             OpState::Stuck | OpState::WaitingForSignIn => false,
         }
     }

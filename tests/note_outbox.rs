@@ -114,6 +114,9 @@ fn only_http_https_and_file_are_tracked() {
     assert_eq!(scrub("file:///home/a/doc.pdf#page=2"), "file:///home/a/doc.pdf");
     assert_eq!(scrub("file://server/share/a.txt?token=1"), "file://server/share/a.txt");
     assert_eq!(scrub("file:/home/a.txt"), "file:///home/a.txt");
+    // Found by fuzzing: a rootless file path must not turn into a host with userinfo.
+    assert_eq!(scrub("file\u{2}:x!@y"), "file:///x!@y");
+    assert_eq!(scrub("file:a?token=1"), "file:///a");
     assert_eq!(scrub("https:///host.test/p"), "https://host.test/p");
     for bad in [
         "chrome://settings/passwords",
@@ -489,7 +492,9 @@ enum Step {
     Retry(usize),
 }
 
-const ENTITIES: [(&str, &str, Option<(&str, &str)>); 6] = [
+type EntityDef = (&'static str, &'static str, Option<(&'static str, &'static str)>);
+
+const ENTITIES: [EntityDef; 6] = [
     ("ProjectCategory", "c1", None),
     ("Project", "p1", Some(("category_id", "c1"))),
     ("TimedTask", "t1", Some(("project_id", "p1"))),
