@@ -32,7 +32,8 @@ async function activePage() {
     if (tabParam) tab = await chrome.tabs.get(Number(tabParam));
     else [tab] = await chrome.tabs.query({ active: true, currentWindow: true });
   } catch { tab = null; }
-  if (!tab || !tab.url || !/^(https?|file):/.test(tab.url)) return tab && tab.title ? { url: '', title: tab.title, incognito: !!tab.incognito } : null;
+  // Browser and extension pages (and tabs we may not read) give no note.
+  if (!tab || !tab.url || !/^(https?|file):/.test(tab.url)) return null;
   return { url: tab.url, title: tab.title || '', incognito: !!tab.incognito };
 }
 
