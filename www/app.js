@@ -24,7 +24,6 @@ const K = {
   hooks: 'tyme.www.webhooks',
   settings: 'tyme.www.settings',
 };
-const PERMANENT = new Set(['invalid_input', 'not_found', 'forbidden', 'bad_response']);
 const AUTH = new Set(['unauthorized', 'reauth_required']);
 
 const $ = (sel, root = document) => root.querySelector(sel);
@@ -240,7 +239,21 @@ function renderList(kind) {
   }
 }
 
-async function select(kind, id) {
+/** Marks the page busy (body[data-busy]) while fn runs, so tests and styles can tell. */
+async function busy(fn) {
+  app.busy = (app.busy || 0) + 1;
+  document.body.dataset.busy = 'true';
+  try { return await fn(); } finally {
+    app.busy -= 1;
+    if (!app.busy) delete document.body.dataset.busy;
+  }
+}
+
+function select(kind, id) {
+  return busy(() => selectNow(kind, id));
+}
+
+async function selectNow(kind, id) {
   app.sel[kind] = id;
   // clear everything below
   let c = KINDS[kind].child;
@@ -356,7 +369,7 @@ async function submitEntity(kind, ev) {
 function wireEntities() {
   for (const kind of Object.keys(KINDS)) {
     const f = $(KINDS[kind].form);
-    f.addEventListener('submit', (ev) => submitEntity(kind, ev));
+    f.addEventListener('submit', (ev) => busy(() => submitEntity(kind, ev)));
     $('.new', f).addEventListener('click', () => resetForm(kind));
     let t;
     $(`.col[data-kind="${kind}"] .filter`).addEventListener('input', () => {
@@ -401,6 +414,7 @@ function outboxState() {
 function saveOutbox(state) {
   save(localStorage, K.outbox, state);
   renderOutbox(state);
+  updateSyncCells();
 }
 function renderOutbox(state) {
   if (!hasOutbox()) { setText($('#outbox-error'), '; the outbox is missing from this wasm build'); return; }
@@ -420,34 +434,49 @@ async function flush() {
   if (!signedIn()) { setText($('#outbox-error'), '; sign in to send them'); return; }
   app.flushing = true;
   clearTimeout(app.wakeTimer);
+  const core = app.core;
   try {
     do {
       app.flushAgain = false;
-      const due = app.core.outboxDue(outboxState(), Date.now());
+      const due = core.outboxDue(outboxState(), Date.now());
       for (const op of due) {
+        // Writes of this entity made while it is in flight wait behind it.
+        saveOutbox(core.outboxMarkSending(outboxState(), op.opId, Date.now()));
         try {
           await app.client.updateEntity(op.entity);
-          saveOutbox(app.core.outboxAck(outboxState(), op.opId));
+          saveOutbox(core.outboxAck(outboxState(), op.opId));
           setText($('#outbox-error'), '');
-          markEntrySynced(op.entity.id, true);
         } catch (e) {
-          if (e && PERMANENT.has(e.code)) {
-            saveOutbox(app.core.outboxAck(outboxState(), op.opId));
-            say(`A time entry was refused and dropped: ${errText(e)}`, 'error');
-            markEntrySynced(op.entity.id, false);
-          } else {
-            saveOutbox(app.core.outboxFail(outboxState(), op.opId, { code: e && e.code, message: e && e.message, retryAfter: e && e.retryAfter }, Date.now()));
-            setText($('#outbox-error'), `; last error: ${errText(e)}`);
-            if (e && AUTH.has(e.code)) { renderAuth(); break; }
-          }
+          // The core decides: retry with backoff, park as stuck (refused), or wait for sign-in.
+          const error = { code: (e && e.code) || 'network', message: (e && e.message) || String(e) };
+          if (e && typeof e.retryAfter === 'number') error.retryAfter = e.retryAfter;
+          saveOutbox(core.outboxFail(outboxState(), op.opId, error, Date.now()));
+          setText($('#outbox-error'), `; last error: ${errText(e)}`);
+          if (e && AUTH.has(e.code)) { renderAuth(); break; }
         }
       }
     } while (app.flushAgain);
   } finally {
     app.flushing = false;
+    updateSyncCells();
   }
-  const wake = app.core.outboxNextWake(outboxState());
+  const wake = core.outboxNextWake(outboxState());
   if (wake != null && signedIn()) app.wakeTimer = setTimeout(flush, Math.max(250, wake - Date.now()));
+}
+
+/** The outbox state of each entity id: 'queued' | 'sending' | 'stuck' | 'waitingForSignIn', or absent once sent. */
+function opStates() {
+  const map = new Map();
+  if (!hasOutbox()) return map;
+  for (const op of app.core.outboxPending(outboxState())) {
+    map.set(op.entity.id, { state: op.state || 'queued', opId: op.opId, lastError: op.lastError });
+  }
+  return map;
+}
+
+function retryOp(opId) {
+  saveOutbox(app.core.outboxRetry(outboxState(), opId, Date.now()));
+  flush();
 }
 
 function entries() { return load(localStorage, K.entries, []); }
@@ -455,14 +484,8 @@ function saveEntries(list) { save(localStorage, K.entries, list.slice(0, 50)); r
 
 function recordEntry(entity, label) {
   const list = entries().filter((e) => e.entity.id !== entity.id);
-  list.unshift({ entity, label, synced: null });
+  list.unshift({ entity, label });
   saveEntries(list);
-}
-
-function markEntrySynced(id, ok) {
-  const list = entries();
-  const e = list.find((x) => x.entity.id === id);
-  if (e) { e.synced = ok; saveEntries(list); }
 }
 
 function showTime(wire) {
@@ -470,10 +493,32 @@ function showTime(wire) {
   try { return new Date(app.core.parseDateTime(wire)).toLocaleString(); } catch { return wire; }
 }
 
+function syncCell(op, LABEL) {
+  if (!op) return h('span', { class: 'sync', 'data-state': 'saved' }, 'saved');
+  const cell = h('span', { class: 'sync', 'data-state': op.state, title: op.lastError ? String(op.lastError.message || op.lastError.code || '') : '' },
+    LABEL[op.state] || op.state);
+  if (op.state === 'stuck' || op.state === 'waitingForSignIn') {
+    cell.append(' ', h('button', { type: 'button', class: 'retry', onclick: () => retryOp(op.opId) }, 'Retry'));
+  }
+  return cell;
+}
+
+const SYNC_LABEL = { queued: 'waiting', sending: 'sending', stuck: 'refused', waitingForSignIn: 'needs sign-in' };
+
+/** Refreshes only the status cells, so a note being typed is left alone. */
+function updateSyncCells() {
+  const ops = opStates();
+  for (const form of $$('#entry-list form.entry')) {
+    const old = $('.sync', form);
+    if (old) old.replaceWith(syncCell(ops.get(form.dataset.id), SYNC_LABEL));
+  }
+}
+
 function renderEntries() {
   const ul = clear($('#entry-list'));
   const list = entries();
   if (!list.length) { ul.append(h('li', { class: 'empty' }, 'No entries yet.')); return; }
+  const ops = opStates();
   for (const item of list) {
     const e = item.entity;
     const note = h('input', { name: 'note', value: e.note ?? '', 'aria-label': 'Note', autocomplete: 'off' });
@@ -481,7 +526,7 @@ function renderEntries() {
     const form = h('form', { class: 'entry', novalidate: true, 'data-id': e.id },
       h('span', { class: 'what' }, item.label || ''),
       h('span', { class: 'when' }, `${showTime(e.time_start)} – ${e.time_end ? showTime(e.time_end) : 'running'}`),
-      h('span', { class: 'sync', 'data-synced': String(item.synced) }, item.synced === false ? 'refused' : item.synced ? 'saved' : 'pending'),
+      syncCell(ops.get(e.id), SYNC_LABEL),
       note, h('button', { type: 'submit' }, 'Save note'), err);
     form.addEventListener('submit', (ev) => {
       ev.preventDefault();
@@ -565,7 +610,7 @@ function wireTime() {
   setInterval(() => { if (!$('#running').hidden) renderRunning(); }, 1000);
   window.addEventListener('online', flush);
   window.addEventListener('storage', (ev) => {
-    if (ev.key === K.outbox) renderOutbox();
+    if (ev.key === K.outbox) { renderOutbox(); updateSyncCells(); }
     if (ev.key === K.entries) renderEntries();
     if (ev.key === K.running) renderRunning();
   });
@@ -823,6 +868,12 @@ async function main() {
   renderRunning();
   renderOutbox();
   renderTarget();
+  if (hasOutbox()) {
+    // Ops left `sending` by a closed or crashed tab go out again (ids make that harmless).
+    save(localStorage, K.outbox, app.core.outboxRequeueInFlight(outboxState()));
+    if (signedIn()) save(localStorage, K.outbox, app.core.outboxResume(outboxState(), Date.now()));
+    renderOutbox();
+  }
   if (signedIn()) {
     await loadAllLists();
     flush();

@@ -64,14 +64,23 @@ export async function dataRequests(sb) {
   return (await sb.log()).filter((r) => !r.path.startsWith('/_sandbox'));
 }
 
+export async function idle(page) {
+  await page.waitForSelector('body:not([data-busy])', { state: 'attached' });
+}
+
 export async function selectItem(page, listId, name) {
-  await page.locator(`${listId} button.item`, { hasText: name }).first().click();
+  await idle(page);
+  const exact = new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+  await page.locator(`${listId} button.item`).filter({ hasText: exact }).first().click();
   await page.waitForFunction(([l, n]) => [...document.querySelectorAll(`${l} button.item.selected`)]
     .some((b) => b.textContent === n), [listId, name]);
+  await idle(page);
 }
 
 export async function saveForm(page, formId) {
+  await idle(page);
   await page.click(`${formId} button[type=submit]`);
+  await idle(page);
   await page.waitForFunction((f) => /^(Created|Saved) /.test(document.querySelector(`${f} .form-status`).textContent)
     || document.querySelector(`${f} .form-status`).dataset.kind === 'error', formId);
   const status = await page.textContent(`${formId} .form-status`);
@@ -127,7 +136,7 @@ export async function addPastEntry(page, start, end, note = '') {
 
 export async function waitOutboxEmpty(page) {
   await page.waitForFunction(() => document.querySelector('#outbox-size').textContent === '0'
-    && !document.querySelector('#entry-list .sync[data-synced="null"]'), null, { timeout: 10000 });
+    && !document.querySelector('#entry-list .sync:not([data-state="saved"])'), null, { timeout: 10000 });
 }
 
 export async function screenshot(page, name) {
