@@ -1,0 +1,244 @@
+//! The whole core API over real HTTP against the tyme-sandbox server:
+//! requests built by the core, sent with a small blocking client, answers
+//! parsed by the core.
+#![cfg(not(target_arch = "wasm32"))]
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+
+use serde_json::{json, Value};
+use tyme_tab::api::{search, summary, update, webhooks};
+use tyme_tab::http::HttpRequest;
+use tyme_tab::model::{Entity, EntityType, TriggerType};
+use tyme_tab::oauth::{self, ClientConfig, TokenGrant, TokenSet};
+use tyme_tab::ErrorKind;
+
+const CLIENT: &str = "tyme-tab-test";
+const REDIRECT: &str = "https://tyme-tab.test/cb";
+
+struct Sandbox {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Builds the sandbox once per test binary, then starts one per test on a free port.
+fn sandbox() -> Sandbox {
+    static BUILT: OnceLock<()> = OnceLock::new();
+    let root = env!("CARGO_MANIFEST_DIR");
+    BUILT.get_or_init(|| {
+        let st = Command::new(env!("CARGO")).args(["build", "-q", "-p", "tyme-sandbox"]).current_dir(root).status().unwrap();
+        assert!(st.success(), "cargo build -p tyme-sandbox failed");
+    });
+    let mut child = Command::new(format!("{root}/target/debug/tyme-sandbox"))
+        .args(["--port", "0", "--control", "--auto-approve", "--client", &format!("{CLIENT}={REDIRECT}")])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start target/debug/tyme-sandbox");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let url = line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("unexpected first line {line:?}")).to_string();
+    Sandbox { child, url }
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder().http_status_as_error(false).max_redirects(0).build().into()
+}
+
+struct Reply {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+fn send(req: &HttpRequest) -> Reply {
+    let mut b = ureq::http::Request::builder().method(req.method.as_str()).uri(&req.url);
+    for (k, v) in &req.headers {
+        b = b.header(k.as_str(), v.as_str());
+    }
+    let mut resp = match &req.body {
+        Some(body) => agent().run(b.body(body.clone()).unwrap()),
+        None => agent().run(b.body(()).unwrap()),
+    }
+    .expect("HTTP round trip");
+    let headers = resp.headers().iter().map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string())).collect();
+    let body = resp.body_mut().with_config().limit(64 << 20).read_to_vec().unwrap();
+    Reply { status: resp.status().as_u16(), headers, body }
+}
+
+fn control(sb: &Sandbox, method: &str, path: &str, body: Option<Value>) -> Value {
+    let b = ureq::http::Request::builder().method(method).uri(format!("{}{path}", sb.url)).header("Content-Type", "application/json");
+    let mut resp = match body {
+        Some(v) => agent().run(b.body(v.to_string().into_bytes()).unwrap()),
+        None if method == "POST" => agent().run(b.body(b"{}".to_vec()).unwrap()),
+        None => agent().run(b.body(()).unwrap()),
+    }
+    .expect("control call");
+    assert!(resp.status().as_u16() < 300, "{method} {path}: {}", resp.status());
+    serde_json::from_slice(&resp.body_mut().read_to_vec().unwrap()).unwrap_or(Value::Null)
+}
+
+fn cfg(sb: &Sandbox) -> ClientConfig {
+    ClientConfig::new(&sb.url, CLIENT, None, REDIRECT).unwrap()
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64
+}
+
+fn sign_in(sb: &Sandbox) -> TokenSet {
+    let cfg = cfg(sb);
+    let s = oauth::authorize_request(&cfg, &rand_bytes::<16>(1), &rand_bytes::<32>(2)).unwrap();
+    let r = send(&HttpRequest { method: tyme_tab::http::Method::Get, url: s.url.clone(), headers: vec![], body: None });
+    assert_eq!(r.status, 302, "authorize must redirect");
+    let location = tyme_tab::http::header(&r.headers, "location").unwrap().to_string();
+    assert!(location.starts_with(REDIRECT), "{location}");
+    assert_eq!(oauth::parse_redirect(&location, "another-state").unwrap_err().kind, ErrorKind::InvalidState);
+    let code = oauth::parse_redirect(&location, &s.state).unwrap();
+    let r = send(&oauth::build_exchange(&cfg, &code, &s.verifier).unwrap());
+    oauth::parse_token_response(TokenGrant::AuthorizationCode, r.status, &r.headers, &r.body, now_ms(), None).unwrap()
+}
+
+fn rand_bytes<const N: usize>(seed: u8) -> [u8; N] {
+    let t = now_ms() as u64 ^ ((std::process::id() as u64) << 20);
+    std::array::from_fn(|i| (t.rotate_left((i * 8) as u32) as u8) ^ seed.wrapping_mul(31).wrapping_add(i as u8))
+}
+
+fn upsert(sb: &Sandbox, t: &TokenSet, v: Value) -> tyme_tab::Result<Entity> {
+    let e = Entity::from_json(&v, ErrorKind::InvalidInput)?;
+    let r = send(&update::build_update(&sb.url, t.access_token.expose(), &e)?);
+    update::parse_update(r.status, &r.headers, &r.body)
+}
+
+fn find(sb: &Sandbox, t: &TokenSet, ty: EntityType, name: &str, parent: Option<&str>) -> tyme_tab::Result<Vec<Entity>> {
+    let r = send(&search::build_search(&sb.url, t.access_token.expose(), ty, name, parent)?);
+    search::parse_search(r.status, &r.headers, &r.body)
+}
+
+#[test]
+fn sign_in_with_pkce_and_refresh_rotation() {
+    let sb = sandbox();
+    let t = sign_in(&sb);
+    assert_eq!(t.token_type, "Bearer");
+    assert!(!t.needs_refresh(now_ms()));
+    // Refresh rotates both tokens.
+    let r = send(&oauth::build_refresh(&cfg(&sb), &t.refresh_token).unwrap());
+    let t2 = oauth::parse_token_response(TokenGrant::RefreshToken, r.status, &r.headers, &r.body, now_ms(), Some(&t.refresh_token)).unwrap();
+    assert_ne!(t2.access_token, t.access_token);
+    assert_ne!(t2.refresh_token, t.refresh_token);
+    // The old refresh token is spent.
+    let r = send(&oauth::build_refresh(&cfg(&sb), &t.refresh_token).unwrap());
+    let e = oauth::parse_token_response(TokenGrant::RefreshToken, r.status, &r.headers, &r.body, now_ms(), None).unwrap_err();
+    assert_eq!(e.kind, ErrorKind::ReauthRequired);
+    // The new pair works.
+    find(&sb, &t2, EntityType::ProjectCategory, "", None).unwrap();
+}
+
+#[test]
+fn entities_time_entries_and_summary() {
+    let sb = sandbox();
+    let t = sign_in(&sb);
+    let cat = upsert(&sb, &t, json!({"type":"ProjectCategory","id":"cat-1","name":"Clients"})).unwrap();
+    assert_eq!(cat.id(), "cat-1");
+    // The same create twice leaves one entity (client-chosen id).
+    upsert(&sb, &t, json!({"type":"ProjectCategory","id":"cat-1","name":"Clients"})).unwrap();
+    let cats = find(&sb, &t, EntityType::ProjectCategory, "client", None).unwrap();
+    assert_eq!(cats.iter().filter(|c| c.id() == "cat-1").count(), 1);
+
+    upsert(
+        &sb,
+        &t,
+        json!({"type":"Project","id":"prj-1","name":"Website","category_id":"cat-1","rounding_method":"UP","rounding_minutes":15,"hourly_rate":80.0,"planned_duration_hours":10.5,"planned_budget":1000.0}),
+    )
+    .unwrap();
+    upsert(&sb, &t, json!({"type":"TimedTask","id":"task-1","name":"Design","project_id":"prj-1","billable":true,"planned_duration":3600})).unwrap();
+    upsert(&sb, &t, json!({"type":"TimedSubTask","id":"sub-1","name":"Logo","task_id":"task-1","planned_duration":600})).unwrap();
+    let tasks = find(&sb, &t, EntityType::TimedTask, "DES", Some("prj-1")).unwrap();
+    assert_eq!(tasks.len(), 1);
+    assert!(matches!(&tasks[0], Entity::TimedTask(x) if x.billable && x.planned_duration == 3600 && x.project_id == "prj-1"));
+    assert!(find(&sb, &t, EntityType::TimedTask, "", Some("prj-other")).map(|l| l.is_empty()).unwrap_or(true));
+    let subs = find(&sb, &t, EntityType::TimedSubTask, "logo", Some("task-1")).unwrap();
+    assert_eq!(subs.len(), 1);
+
+    // A running entry, then stopped with the same id.
+    let start = (now_ms() / 1000) * 1000 - 1_000_000;
+    let start_s = tyme_tab::model::format_date_time(start as f64).unwrap();
+    let end_s = tyme_tab::model::format_date_time((start + 1_000_000) as f64).unwrap();
+    let running = upsert(&sb, &t, json!({"type":"TimedTaskRecord","id":"rec-1","task_id":"task-1","subtask_id":"","time_start":start_s,"time_end":null,"note":"Sketches"})).unwrap();
+    assert!(matches!(&running, Entity::TimedTaskRecord(r) if r.time_end.is_none() && r.note == "Sketches"));
+    let stopped = upsert(&sb, &t, json!({"type":"TimedTaskRecord","id":"rec-1","task_id":"task-1","subtask_id":"","time_start":start_s,"time_end":end_s,"note":"Sketches"})).unwrap();
+    match &stopped {
+        Entity::TimedTaskRecord(r) => assert_eq!(r.time_end.unwrap().to_string(), end_s),
+        other => panic!("{other:?}"),
+    }
+    let state = control(&sb, "GET", "/_sandbox/state", None);
+    assert_eq!(state["time_entries"].as_array().unwrap().len(), 1, "{state}");
+
+    let r = send(&summary::build_summary(&sb.url, t.access_token.expose(), (start - 3_600_000) as f64, (now_ms() + 1000) as f64).unwrap());
+    let rows = summary::parse_summary(r.status, &r.headers, &r.body).unwrap();
+    let row = rows.iter().find(|r| r.task_id == "task-1").expect("a summary row for task-1");
+    assert_eq!(row.duration, 1000.0);
+    assert_eq!(row.rounded_duration, 1800.0);
+    assert_eq!(row.project_name, "Website");
+    assert_eq!(row.category_name.as_deref(), Some("Clients"));
+
+    // Refused input never reaches the server; a refused write does not change state.
+    assert_eq!(upsert(&sb, &t, json!({"type":"TimedTask","id":"x","name":"n"})).unwrap_err().kind, ErrorKind::InvalidInput);
+    let e = upsert(&sb, &t, json!({"type":"TimedTask","id":"x","name":"n","project_id":"no-such-project"})).unwrap_err();
+    assert!(matches!(e.kind, ErrorKind::NotFound | ErrorKind::InvalidInput), "{e}");
+}
+
+#[test]
+fn expired_token_is_unauthorized_then_refresh_cures_it() {
+    let sb = sandbox();
+    let t = sign_in(&sb);
+    control(&sb, "POST", "/_sandbox/expire_tokens", None);
+    let e = find(&sb, &t, EntityType::Project, "", None).unwrap_err();
+    assert_eq!((e.kind, e.status), (ErrorKind::Unauthorized, Some(401)));
+    let r = send(&oauth::build_refresh(&cfg(&sb), &t.refresh_token).unwrap());
+    let t2 = oauth::parse_token_response(TokenGrant::RefreshToken, r.status, &r.headers, &r.body, now_ms(), None).unwrap();
+    find(&sb, &t2, EntityType::Project, "", None).unwrap();
+    let bogus = TokenSet { access_token: oauth::Secret::new("not-a-token"), ..t2 };
+    assert_eq!(find(&sb, &bogus, EntityType::Project, "", None).unwrap_err().kind, ErrorKind::Unauthorized);
+}
+
+#[test]
+fn injected_faults_map_to_codes() {
+    let sb = sandbox();
+    let t = sign_in(&sb);
+    control(&sb, "POST", "/_sandbox/faults", Some(json!({"fail_next":1,"status":429,"retry_after":7,"path_prefix":"/data"})));
+    let e = find(&sb, &t, EntityType::Project, "", None).unwrap_err();
+    assert_eq!((e.kind, e.status, e.retry_after), (ErrorKind::RateLimited, Some(429), Some(7)));
+    control(&sb, "POST", "/_sandbox/faults", Some(json!({"fail_next":1,"status":503,"retry_after":2,"path_prefix":"/data"})));
+    let e = find(&sb, &t, EntityType::Project, "", None).unwrap_err();
+    assert_eq!((e.kind, e.status, e.retry_after), (ErrorKind::Server, Some(503), Some(2)));
+    control(&sb, "POST", "/_sandbox/faults", Some(json!({"fail_next":1,"status":500,"path_prefix":"/data"})));
+    assert_eq!(find(&sb, &t, EntityType::Project, "", None).unwrap_err().kind, ErrorKind::Server);
+    control(&sb, "POST", "/_sandbox/faults", Some(json!({"fail_next":1,"malformed":true,"path_prefix":"/data"})));
+    assert_eq!(find(&sb, &t, EntityType::Project, "", None).unwrap_err().kind, ErrorKind::BadResponse);
+    control(&sb, "DELETE", "/_sandbox/faults", None);
+    find(&sb, &t, EntityType::Project, "", None).unwrap();
+}
+
+#[test]
+fn webhooks_subscribe_and_unsubscribe() {
+    let sb = sandbox();
+    let t = sign_in(&sb);
+    let hook = "http://127.0.0.1:9/hook";
+    let r = send(&webhooks::build_subscribe(&sb.url, t.access_token.expose(), hook, TriggerType::StoppedTime).unwrap());
+    webhooks::parse_webhook(r.status, &r.headers, &r.body).unwrap();
+    let state = control(&sb, "GET", "/_sandbox/state", None);
+    assert!(state["webhooks"].to_string().contains("stopped_time"), "{state}");
+    let r = send(&webhooks::build_unsubscribe(&sb.url, t.access_token.expose(), hook, TriggerType::StoppedTime).unwrap());
+    webhooks::parse_webhook(r.status, &r.headers, &r.body).unwrap();
+    let state = control(&sb, "GET", "/_sandbox/state", None);
+    assert!(!state["webhooks"].to_string().contains("stopped_time"), "{state}");
+}
