@@ -1,0 +1,58 @@
+//! Bounded, in-`cargo test` equivalents of the fuzz targets for the core's
+//! parsers (the long runs are `cargo +nightly fuzz run <target>`, see
+//! fuzz/README.md): any input gives a value or a typed error, never a panic.
+
+use proptest::prelude::*;
+use tyme_tab::api::{search, summary, update, webhooks};
+use tyme_tab::model::{format_date_time, parse_date_time};
+use tyme_tab::oauth::{parse_redirect, parse_token_response, TokenGrant};
+
+fn json_like() -> impl Strategy<Value = Vec<u8>> {
+    let tok = prop_oneof![
+        Just("{".to_string()), Just("}".to_string()), Just("[".to_string()), Just("]".to_string()),
+        Just(",".to_string()), Just(":".to_string()), Just("\"type\"".to_string()), Just("\"id\"".to_string()),
+        Just("\"TimedTaskRecord\"".to_string()), Just("\"time_start\"".to_string()), Just("\"2025-01-01 10:00:00\"".to_string()),
+        Just("null".to_string()), Just("1e309".to_string()), Just("-1".to_string()), Just("\"access_token\"".to_string()),
+        Just("\"error\"".to_string()), Just("\"invalid_grant\"".to_string()), Just("<html>".to_string()),
+        "\"[a-z_]{0,8}\"".prop_map(|s| s), any::<char>().prop_map(|c| c.to_string()),
+    ];
+    proptest::collection::vec(tok, 0..40).prop_map(|v| v.concat().into_bytes())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn response_parsers_never_panic(status in 100u16..600, body in prop_oneof![json_like(), any::<Vec<u8>>()], ra in "[0-9a-zA-Z ,:-]{0,12}") {
+        let headers = vec![("retry-after".to_string(), ra)];
+        let _ = search::parse_search(status, &headers, &body);
+        let _ = summary::parse_summary(status, &headers, &body);
+        let _ = update::parse_update(status, &headers, &body);
+        let _ = webhooks::parse_webhook(status, &headers, &body);
+        let _ = parse_token_response(TokenGrant::AuthorizationCode, status, &headers, &body, 0, None);
+        let _ = parse_token_response(TokenGrant::RefreshToken, status, &headers, &body, 1_700_000_000_000, None);
+    }
+
+    #[test]
+    fn date_time_parser_round_trips(s in prop_oneof!["[0-9]{1,5}-[0-9]{1,2}-[0-9]{1,2} [0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}", any::<String>()]) {
+        if let Ok(ms) = parse_date_time(&s) {
+            let f = format_date_time(ms as f64).expect("a parsed time formats");
+            prop_assert_eq!(parse_date_time(&f).ok(), Some(ms));
+        }
+    }
+
+    #[test]
+    fn date_time_formatter_never_panics(f in any::<f64>()) {
+        let _ = format_date_time(f);
+    }
+
+    #[test]
+    fn redirect_parser_never_panics(url in prop_oneof![
+        "https://x\\.chromiumapp\\.org/\\?(code|state|error)=[a-zA-Z0-9%&=+#]{0,20}",
+        any::<String>(),
+    ], state in "[a-zA-Z0-9]{0,8}") {
+        if let Ok(code) = parse_redirect(&url, &state) {
+            prop_assert!(!code.is_empty());
+        }
+    }
+}
