@@ -43,6 +43,7 @@ test('report totals, rounding per task total, per-day chart, CSV and screenshot'
   // Beta: DOWN to 15 min, 80/h. B1 (not billable): 1:29:59 = 5399 s → 4500 s, 0.00.
   //   "=SUM(1+1)" (billable): 14:00 = 840 s → 0 s → 0.00.
   await createProject(page, { name: 'Beta, "DOWN" 15', rounding_method: 'DOWN', rounding_minutes: 15, hourly_rate: 80 });
+  await selectItem(page, '#category-list', 'All projects'); // Beta has no category
   await selectItem(page, '#project-list', 'Beta, "DOWN" 15');
   await createTask(page, { name: 'B1', billable: false });
   await createTask(page, { name: '=SUM(1+1)', billable: true });

@@ -97,7 +97,9 @@ export async function createProject(page, p) {
   await page.click('#project-form button.new');
   const f = '#project-form';
   await page.fill(`${f} input[name=name]`, p.name);
+  // The form defaults to the selected category; no category given means none.
   if (p.category) await page.selectOption(`${f} select[name=category_id]`, { label: p.category });
+  else await page.selectOption(`${f} select[name=category_id]`, '');
   await page.fill(`${f} input[name=rounding_method]`, p.rounding_method);
   await page.fill(`${f} input[name=rounding_minutes]`, String(p.rounding_minutes));
   await page.fill(`${f} input[name=hourly_rate]`, String(p.hourly_rate));
