@@ -45,7 +45,8 @@ export function barChart({ groups, series, format = String, title = '' }) {
       group.append(rect);
       if (v > 0) group.append(s('text', { x: x + barW / 2, y: y - 4, class: 'value', 'text-anchor': 'middle' }, format(v)));
     });
-    const label = g.label.length > 14 ? `${g.label.slice(0, 13)}…` : g.label;
+    const room = Math.max(4, Math.floor((groupW + groupGap) / 6.5));
+    const label = g.label.length > room ? `${g.label.slice(0, room - 1)}…` : g.label;
     group.append(s('text', {
       x: x0 + groupW / 2, y: top + plotH + 14, class: 'label', 'text-anchor': 'middle',
     }, label));
