@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 bin=target/debug/tyme-sandbox
 [ -x "$bin" ] || cargo build -p tyme-sandbox
 log=$(mktemp)
-"$bin" --port 0 --control --auto-approve >"$log" 2>&1 &
+"$bin" --port 0 --control --auto-approve --client tyme-tab-browser=http://127.0.0.1/cb >"$log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -f "$log"' EXIT
 for _ in $(seq 1 100); do
