@@ -42,13 +42,13 @@ function prng(seed) {
 // Fault phases, rotated every PHASE_OPS operations. Latency is on in all.
 const LAT = { latency_ms: 5, latency_jitter_ms: 80 };
 export const PHASES = [
-  { name: 'data 500', faults: { ...LAT, fail_percent: 50, status: 500, path_prefix: '/data' } },
-  { name: 'data 503 Retry-After', faults: { ...LAT, fail_percent: 50, status: 503, retry_after: 1, path_prefix: '/data' } },
-  { name: 'data 429 Retry-After', faults: { ...LAT, fail_percent: 50, status: 429, retry_after: 1, path_prefix: '/data' } },
-  { name: 'data dropped', faults: { ...LAT, fail_percent: 45, drop: true, path_prefix: '/data' } },
-  { name: 'writes applied, answer 500', faults: { ...LAT, fail_percent: 50, status: 500, apply: true, path_prefix: '/data/update_entity' } },
-  { name: 'writes applied, connection dropped', faults: { ...LAT, fail_percent: 45, drop: true, apply: true, path_prefix: '/data/update_entity' } },
-  { name: 'everything 503 (refresh too)', faults: { ...LAT, fail_percent: 45, status: 503, retry_after: 1 } },
+  { name: 'data 500', faults: { ...LAT, fail_percent: 55, status: 500, path_prefix: '/data' } },
+  { name: 'data 503 Retry-After', faults: { ...LAT, fail_percent: 55, status: 503, retry_after: 1, path_prefix: '/data' } },
+  { name: 'data 429 Retry-After', faults: { ...LAT, fail_percent: 55, status: 429, retry_after: 1, path_prefix: '/data' } },
+  { name: 'data dropped', faults: { ...LAT, fail_percent: 50, drop: true, path_prefix: '/data' } },
+  { name: 'writes applied, answer 500', faults: { ...LAT, fail_percent: 55, status: 500, apply: true, path_prefix: '/data/update_entity' } },
+  { name: 'writes applied, connection dropped', faults: { ...LAT, fail_percent: 50, drop: true, apply: true, path_prefix: '/data/update_entity' } },
+  { name: 'everything 503 (refresh too)', faults: { ...LAT, fail_percent: 50, status: 503, retry_after: 1 } },
   { name: 'refresh 500', faults: { ...LAT, fail_percent: 60, status: 500, path_prefix: '/v1/refresh_token' } },
   { name: 'refresh dropped', faults: { ...LAT, fail_percent: 50, drop: true, path_prefix: '/v1/refresh_token' } },
 ];

@@ -1,0 +1,56 @@
+// The soak in `make test`: a short run (SOAK_N, default 40) that fails unless
+// nothing was lost, duplicated or reordered, plus checks that the comparison
+// itself notices each kind of damage.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { runSoak, compare } from './soak.mjs';
+
+const entry = (id, start, end, extra = {}) => ({
+  type: 'TimedTaskRecord', id, task_id: 't1', subtask_id: '', time_start: start, time_end: end, note: 'n', ...extra,
+});
+const project = { type: 'Project', id: 'p1', name: 'P', category_id: null };
+const intended = () => new Map([
+  ['Project:p1', project],
+  ['TimedTaskRecord:e1', entry('e1', '2025-01-01 10:00:00', '2025-01-01 10:05:00')],
+  ['TimedTaskRecord:e2', entry('e2', '2025-01-01 10:05:00', null)],
+]);
+const state = (entries, projects = [project]) => ({ categories: [], projects, tasks: [], subtasks: [], time_entries: entries });
+
+test('compare: the intended state matches', () => {
+  const r = compare(state([entry('e1', '2025-01-01 10:00:00', '2025-01-01 10:05:00'), entry('e2', '2025-01-01 10:05:00', null)]), intended());
+  assert.deepEqual([r.lost, r.duplicated, r.outOfOrder], [0, 0, 0]);
+});
+
+test('compare: a missing entry, a wrong note and a missing project are lost', () => {
+  const r = compare(state([entry('e2', '2025-01-01 10:05:00', null, { note: 'other' })], []), intended());
+  assert.deepEqual([r.lost, r.duplicated, r.outOfOrder], [3, 0, 0]);
+});
+
+test('compare: an extra record and a record stored twice are duplicates; demo entities are ignored', () => {
+  const r = compare(state([
+    entry('e1', '2025-01-01 10:00:00', '2025-01-01 10:05:00'), entry('e1', '2025-01-01 10:00:00', '2025-01-01 10:05:00'),
+    entry('e2', '2025-01-01 10:05:00', null), entry('SERVER-MADE', '2025-01-01 10:05:00', null),
+  ], [project, { type: 'Project', id: 'demo-p', name: 'Demo' }]), intended(), new Set(['Project:demo-p']));
+  assert.deepEqual([r.lost, r.duplicated, r.outOfOrder], [0, 2, 0]);
+});
+
+test('compare: a stop overtaken by its start, and an end before the start, are out of order', () => {
+  const r = compare(state([entry('e1', '2025-01-01 10:00:00', null), entry('e2', '2025-01-01 10:05:00', '2025-01-01 10:00:00')]), intended());
+  assert.deepEqual([r.lost, r.duplicated, r.outOfOrder], [0, 0, 2]);
+});
+
+test(`soak through the real extension (SOAK_N=${process.env.SOAK_N || 40})`, { timeout: 30 * 60 * 1000 }, async () => {
+  const lines = [];
+  const r = await runSoak({
+    n: Number(process.env.SOAK_N || 40),
+    ...(process.env.SOAK_SEED ? { seed: Number(process.env.SOAK_SEED) } : {}),
+    out: (l) => { lines.push(l); console.log(l); },
+  });
+  assert.match(lines[0], /^soak: ops=\d+ faults=\d+ lost=\d+ duplicated=\d+ out_of_order=\d+$/);
+  assert.equal(r.outboxLeft, 0, 'the outbox drained');
+  assert.ok(r.rate >= 0.3, `at least 30% of requests failed (${(r.rate * 100).toFixed(1)}%)`);
+  assert.ok(r.stats.kills >= 1 && r.stats.expiries >= 1, 'the worker was stopped and tokens expired');
+  assert.ok(r.intended > 0, 'entities were checked');
+  assert.deepEqual(r.stats.anomalies, []);
+  assert.deepEqual({ lost: r.lost, duplicated: r.duplicated, out_of_order: r.out_of_order }, { lost: 0, duplicated: 0, out_of_order: 0 }, r.details.join('\n'));
+});
