@@ -205,7 +205,7 @@ pub fn scrub_url(url: &str, scrub_params: &[String]) -> Result<String, Error> {
         Some(i) => &authority[i + 1..],
         None => authority,
     };
-    if host_port.is_empty() && scheme != "file" {
+    if host_port.trim().is_empty() && scheme != "file" {
         return Err(Error::invalid_input("URL without a host"));
     }
     let (path, query) = match tail.find('?') {
@@ -230,6 +230,9 @@ pub fn scrub_url(url: &str, scrub_params: &[String]) -> Result<String, Error> {
             out.push_str(&kept.join("&"));
         }
     }
+    // Spaces left in front of a removed fragment would make a second scrub differ.
+    let end = out.trim_end_matches(|c: char| c <= ' ').len();
+    out.truncate(end);
     Ok(out)
 }
 

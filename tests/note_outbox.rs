@@ -117,6 +117,7 @@ fn only_http_https_and_file_are_tracked() {
     // Found by fuzzing: a rootless file path must not turn into a host with userinfo.
     assert_eq!(scrub("file\u{2}:x!@y"), "file:///x!@y");
     assert_eq!(scrub("file:a?token=1"), "file:///a");
+    assert_eq!(scrub("http://h/a   #frag"), "http://h/a");
     assert_eq!(scrub("https:///host.test/p"), "https://host.test/p");
     for bad in [
         "chrome://settings/passwords",
@@ -136,7 +137,7 @@ fn only_http_https_and_file_are_tracked() {
     let e = make_note(&data, "t", &NoteOptions::default()).unwrap_err();
     assert_eq!(e.code(), "invalid_input");
     assert!(!e.message.contains("secret") && e.message.len() < 100, "{}", e.message);
-    for not_url in ["", "   ", "example.com/path", "://x", "1http://x", "https://", "https://?q=1", "http://u:p@/x"] {
+    for not_url in ["", "   ", "example.com/path", "://x", "1http://x", "https://", "https://?q=1", "http://u:p@/x", "http:  #x"] {
         assert_eq!(scrub_url(not_url, &[]).unwrap_err().code(), "invalid_input", "{not_url:?}");
     }
 }
