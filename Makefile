@@ -21,6 +21,7 @@ help:
 	@echo "make test   every test (native, wasm in Chromium, extension and www end to end)"
 	@echo "make soak   fault-injection soak through the real extension (SOAK_N=1000)"
 	@echo "make bench  benchmark in headless Chromium with budgets"
+	@echo "make fuzz   cargo-fuzz on parsers and the note scrubber (FUZZ_SECS=60 per target)"
 
 ## ---- dependencies (idempotent) ----
 deps: deps-apt deps-rust deps-node
@@ -98,6 +99,14 @@ soak: build
 
 bench: build
 	node tests/bench/bench.mjs
+
+# Coverage-guided fuzzing of the parsers and the note scrubber (nightly).
+FUZZ_TARGETS := note outbox_state api_responses datetime oauth_redirect
+fuzz:
+	@rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
+	@command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz
+	cd fuzz && for t in $(FUZZ_TARGETS); do \
+	  cargo +nightly fuzz run $$t -- -max_total_time=$${FUZZ_SECS:-60} || exit 1; done
 
 clean:
 	cargo clean
