@@ -14,7 +14,7 @@ WASM := $(PKG)/tyme_tab_bg.wasm
 NODE_TEST := node --test --test-concurrency=1
 export CHROMEDRIVER := /usr/bin/chromedriver
 
-.PHONY: help deps deps-apt deps-rust deps-node wasm sandbox build run test test-rust test-wasm test-e2e test-www check-core soak bench fuzz clean
+.PHONY: help deps deps-apt deps-rust deps-node wasm sandbox build run test test-rust test-wasm test-e2e test-www test-soak check-core soak bench fuzz clean
 
 help:
 	@echo "make run    build everything, start the sandbox and open the extension against it"
@@ -75,7 +75,7 @@ run: build
 	node scripts/run.mjs
 
 ## ---- tests ----
-test: build check-core test-rust test-wasm test-e2e test-www
+test: build check-core test-rust test-wasm test-e2e test-www test-soak
 	@echo "make test: all suites passed"
 
 check-core:
@@ -93,6 +93,10 @@ test-e2e:
 
 test-www:
 	$(NODE_TEST) tests/www/
+
+# A short soak (N=40, >=30% injected faults, worker kills) is part of `make test`.
+test-soak:
+	SOAK_N=$${SOAK_TEST_N:-40} $(NODE_TEST) tests/soak/
 
 soak: build
 	SOAK_N=$${SOAK_N:-1000} node tests/soak/soak.mjs
