@@ -38,8 +38,9 @@
 //!      `MAX_RETRY_AFTER_SECS`) and holds the whole queue until then.
 
 use crate::error::Error;
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use crate::model::read::kind_of;
+use serde::Serialize;
+use serde_json::{Map, Value};
 use std::collections::{HashMap, HashSet};
 
 /// Version of the stored JSON shape.
@@ -64,7 +65,7 @@ pub const MAX_MESSAGE_CHARS: usize = 300;
 pub const MAX_ABS_TIME_MS: i64 = 8_640_000_000_000_000;
 
 /// Where an op is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum OpState {
     /// Waiting for `nextAttemptAt`.
@@ -78,19 +79,17 @@ pub enum OpState {
 }
 
 /// The last failure of an op.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LastError {
     pub code: String,
-    #[serde(default)]
     pub message: String,
-    #[serde(default)]
     pub retry_after: Option<u32>,
     pub at: i64,
 }
 
 /// One pending write.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PendingOp {
     pub op_id: String,
@@ -103,9 +102,7 @@ pub struct PendingOp {
     pub attempts: u32,
     pub next_attempt_at: i64,
     pub state: OpState,
-    #[serde(default)]
     pub sending_since: Option<i64>,
-    #[serde(default)]
     pub last_error: Option<LastError>,
 }
 
@@ -116,13 +113,11 @@ impl PendingOp {
 }
 
 /// A failed attempt, as the transport reports it.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Failure {
     pub code: String,
-    #[serde(default)]
     pub message: String,
-    #[serde(default)]
     pub retry_after: Option<u32>,
 }
 
@@ -166,12 +161,11 @@ pub fn backoff_delay_ms(attempts: u32, rand: f64) -> i64 {
 }
 
 /// The whole outbox.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OutboxState {
     pub version: u32,
     pub next_seq: u64,
-    #[serde(default)]
     pub hold_until: Option<i64>,
     pub ops: Vec<PendingOp>,
 }
@@ -246,16 +240,13 @@ impl OutboxState {
     /// Parse a stored state (JSON text); a corrupt one is an `invalid_input`
     /// error, never a panic.
     pub fn from_json(text: &str) -> Result<Self, Error> {
-        let state: OutboxState = serde_json::from_str(text)
-            .map_err(|e| Error::invalid_input(format!("stored outbox state is corrupt: {}", short(&e.to_string()))))?;
-        state.validate()?;
-        Ok(state)
+        let value: Value = serde_json::from_str(text).map_err(|_| corrupt("not JSON"))?;
+        Self::from_value(&value)
     }
 
     /// Parse a stored state from a JSON value (see `from_json`).
-    pub fn from_value(value: Value) -> Result<Self, Error> {
-        let state: OutboxState = serde_json::from_value(value)
-            .map_err(|e| Error::invalid_input(format!("stored outbox state is corrupt: {}", short(&e.to_string()))))?;
+    pub fn from_value(value: &Value) -> Result<Self, Error> {
+        let state = read_state(value)?;
         state.validate()?;
         Ok(state)
     }
@@ -267,7 +258,6 @@ impl OutboxState {
 
     /// Check the invariants of a state read from storage.
     pub fn validate(&self) -> Result<(), Error> {
-        let corrupt = |why: &str| Error::invalid_input(format!("stored outbox state is corrupt: {why}"));
         if self.version != STATE_VERSION {
             return Err(corrupt("unknown version"));
         }
@@ -519,6 +509,127 @@ impl OutboxState {
     pub fn stuck(&self) -> Vec<&PendingOp> {
         self.ops.iter().filter(|o| o.state == OpState::Stuck).collect()
     }
+}
+
+fn corrupt(why: &str) -> Error {
+    Error::invalid_input(format!("stored outbox state is corrupt: {why}"))
+}
+
+/// The fields of one object of the stored shape, read strictly: the fields
+/// the shape requires must be there with the right type, numbers must be
+/// whole and in range (`null` counts as absent for optional fields), and
+/// unknown fields are ignored.  Hand-written rather than a serde derive: it
+/// keeps serde's deserializer machinery out of the WebAssembly module.
+struct Stored<'a> {
+    map: &'a Map<String, Value>,
+}
+
+impl<'a> Stored<'a> {
+    fn of(v: &'a Value, what: &str) -> Result<Self, Error> {
+        match v {
+            Value::Object(map) => Ok(Stored { map }),
+            other => Err(corrupt(&format!("{what} must be an object, got {}", kind_of(other)))),
+        }
+    }
+
+    fn wrong(field: &str, expected: &str) -> Error {
+        corrupt(&format!("field {field} must be {expected}"))
+    }
+
+    /// The value, or `None` when missing or null.
+    fn opt(&self, field: &str) -> Option<&'a Value> {
+        self.map.get(field).filter(|v| !v.is_null())
+    }
+
+    fn required(&self, field: &str) -> Result<&'a Value, Error> {
+        self.map.get(field).ok_or_else(|| corrupt(&format!("missing field {field}")))
+    }
+
+    fn text(&self, field: &str) -> Result<String, Error> {
+        match self.required(field)? {
+            Value::String(s) => Ok(s.clone()),
+            _ => Err(Self::wrong(field, "a string")),
+        }
+    }
+
+    fn opt_text(&self, field: &str) -> Result<String, Error> {
+        match self.opt(field) {
+            None => Ok(String::new()),
+            Some(Value::String(s)) => Ok(s.clone()),
+            Some(_) => Err(Self::wrong(field, "a string")),
+        }
+    }
+
+    fn u64(&self, field: &str) -> Result<u64, Error> {
+        self.required(field)?.as_u64().ok_or_else(|| Self::wrong(field, "a whole number >= 0"))
+    }
+
+    fn u32(&self, field: &str) -> Result<u32, Error> {
+        u32::try_from(self.u64(field)?).map_err(|_| Self::wrong(field, "a 32-bit whole number"))
+    }
+
+    fn opt_u32(&self, field: &str) -> Result<Option<u32>, Error> {
+        match self.opt(field) {
+            None => Ok(None),
+            Some(_) => self.u32(field).map(Some),
+        }
+    }
+
+    fn i64(&self, field: &str) -> Result<i64, Error> {
+        self.required(field)?.as_i64().ok_or_else(|| Self::wrong(field, "a whole number"))
+    }
+
+    fn opt_i64(&self, field: &str) -> Result<Option<i64>, Error> {
+        match self.opt(field) {
+            None => Ok(None),
+            Some(_) => self.i64(field).map(Some),
+        }
+    }
+}
+
+fn read_state(v: &Value) -> Result<OutboxState, Error> {
+    let f = Stored::of(v, "state")?;
+    let ops = match f.required("ops")? {
+        Value::Array(items) => items.iter().map(read_op).collect::<Result<Vec<_>, _>>()?,
+        _ => return Err(Stored::wrong("ops", "an array")),
+    };
+    Ok(OutboxState { version: f.u32("version")?, next_seq: f.u64("nextSeq")?, hold_until: f.opt_i64("holdUntil")?, ops })
+}
+
+fn read_op(v: &Value) -> Result<PendingOp, Error> {
+    let f = Stored::of(v, "op")?;
+    let state = match f.required("state")?.as_str() {
+        Some("queued") => OpState::Queued,
+        Some("sending") => OpState::Sending,
+        Some("stuck") => OpState::Stuck,
+        Some("waitingForSignIn") => OpState::WaitingForSignIn,
+        _ => return Err(Stored::wrong("state", "queued, sending, stuck or waitingForSignIn")),
+    };
+    let last_error = match f.opt("lastError") {
+        None => None,
+        Some(e) => {
+            let e = Stored::of(e, "lastError")?;
+            Some(LastError {
+                code: e.text("code")?,
+                message: e.opt_text("message")?,
+                retry_after: e.opt_u32("retryAfter")?,
+                at: e.i64("at")?,
+            })
+        }
+    };
+    Ok(PendingOp {
+        op_id: f.text("opId")?,
+        seq: f.u64("seq")?,
+        entity_type: f.text("entityType")?,
+        entity_id: f.text("entityId")?,
+        entity: f.required("entity")?.clone(),
+        enqueued_at: f.i64("enqueuedAt")?,
+        attempts: f.u32("attempts")?,
+        next_attempt_at: f.i64("nextAttemptAt")?,
+        state,
+        sending_since: f.opt_i64("sendingSince")?,
+        last_error,
+    })
 }
 
 fn short(s: &str) -> String {

@@ -13,12 +13,6 @@ pub(crate) fn to_js<T: Serialize + ?Sized>(v: &T) -> Result<JsValue> {
     js_sys::JSON::parse(&text).map_err(|_| Error::bad_response("value cannot be handed to JavaScript"))
 }
 
-/// A JS value read into `T` through JSON text (for serde-derived inputs).
-pub(crate) fn from_js<T: serde::de::DeserializeOwned>(v: JsValue, what: &str) -> Result<T> {
-    let json = json_of(&v, what)?;
-    serde_json::from_value(json).map_err(|e| Error::invalid_input(format!("{what}: {}", crate::http::redact(&e.to_string()))))
-}
-
 /// A JS value as parsed JSON (via `JSON.stringify`).
 pub(crate) fn json_of(v: &JsValue, what: &str) -> Result<serde_json::Value> {
     let text: String = js_sys::JSON::stringify(v)

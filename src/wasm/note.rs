@@ -1,52 +1,63 @@
 //! `makeNote`, `scrubUrl`, `defaultScrubParams`: thin wrappers of `crate::note`.
 
-use serde::Deserialize;
+use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
-use super::convert::{from_js, to_js};
+use super::convert::{json_of, to_js};
 use super::error::js_err;
-use crate::error::Error;
+use crate::error::{Error, ErrorKind, Result};
+use crate::model::read::Fields;
 use crate::note::{self, NoteOptions};
-
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
-struct JsNoteOptions {
-    #[serde(default)]
-    scrub_params: Option<Vec<String>>,
-    #[serde(default)]
-    max_length: Option<f64>,
-}
 
 fn params_or_default(v: Option<Vec<String>>) -> Vec<String> {
     v.unwrap_or_else(note::default_scrub_params)
 }
 
+/// `{scrubParams?: string[], maxLength?: number}`; missing and null take the defaults.
+fn options_in(options: &JsValue) -> Result<NoteOptions> {
+    if options.is_undefined() || options.is_null() {
+        return Ok(NoteOptions::default());
+    }
+    let json = json_of(options, "note options")?;
+    let f = Fields::of(&json, "note options", ErrorKind::InvalidInput)?;
+    let scrub_params = match f.get("scrubParams") {
+        None => None,
+        Some(Value::Array(items)) => Some(
+            items
+                .iter()
+                .map(|p| p.as_str().map(str::to_string).ok_or_else(|| f.err("scrubParams", "must be a list of strings")))
+                .collect::<Result<Vec<_>>>()?,
+        ),
+        Some(_) => return Err(f.err("scrubParams", "must be a list of strings")),
+    };
+    let max_len = if f.has("maxLength") {
+        let m = f.float("maxLength")?;
+        if !(m.is_finite() && m >= 0.0 && m.fract() == 0.0 && m <= note::MAX_MAX_LEN as f64) {
+            return Err(Error::invalid_input("maxLength must be a whole number"));
+        }
+        m as usize
+    } else {
+        note::DEFAULT_MAX_LEN
+    };
+    Ok(NoteOptions { scrub_params: params_or_default(scrub_params), max_len })
+}
+
 /// The scrubbed note `<title> — <url>` (throws `invalid_input` for URLs that
 /// are not tracked and for bad options).
 #[wasm_bindgen(js_name = makeNote)]
-pub fn make_note(url: &str, title: &str, options: JsValue) -> Result<String, JsValue> {
-    let opts: JsNoteOptions = if options.is_undefined() || options.is_null() {
-        JsNoteOptions::default()
-    } else {
-        from_js(options, "note options").map_err(js_err)?
-    };
-    let max_len = match opts.max_length {
-        None => note::DEFAULT_MAX_LEN,
-        Some(m) if m.is_finite() && m >= 0.0 && m.fract() == 0.0 && m <= note::MAX_MAX_LEN as f64 => m as usize,
-        Some(_) => return Err(js_err(Error::invalid_input("maxLength must be a whole number"))),
-    };
-    let opts = NoteOptions { scrub_params: params_or_default(opts.scrub_params), max_len };
+pub fn make_note(url: &str, title: &str, options: JsValue) -> std::result::Result<String, JsValue> {
+    let opts = options_in(&options).map_err(js_err)?;
     note::make_note(url, title, &opts).map_err(js_err)
 }
 
 /// The URL without userinfo, fragment and secret or tracking parameters.
 #[wasm_bindgen(js_name = scrubUrl)]
-pub fn scrub_url(url: &str, scrub_params: Option<Vec<String>>) -> Result<String, JsValue> {
+pub fn scrub_url(url: &str, scrub_params: Option<Vec<String>>) -> std::result::Result<String, JsValue> {
     note::scrub_url(url, &params_or_default(scrub_params)).map_err(js_err)
 }
 
 /// The default scrub list (`*` at the end means prefix).
 #[wasm_bindgen(js_name = defaultScrubParams)]
-pub fn default_scrub_params() -> Result<JsValue, JsValue> {
+pub fn default_scrub_params() -> std::result::Result<JsValue, JsValue> {
     to_js(&note::default_scrub_params()).map_err(js_err)
 }

@@ -2,21 +2,19 @@
 //! plain object the caller persists; every call validates it (a corrupt one
 //! throws `invalid_input`) and returns the new state.
 
-use serde::Deserialize;
-use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
-use super::convert::{from_js, random_bytes, to_js};
+use super::convert::{json_of, random_bytes, to_js};
 use super::error::js_err;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
+use crate::model::read::Fields;
 use crate::outbox::{Failure, OutboxState, MAX_ABS_TIME_MS};
 
 fn state_in(v: JsValue) -> Result<OutboxState> {
     if v.is_undefined() || v.is_null() {
         return Ok(OutboxState::new());
     }
-    let raw: Value = from_js(v, "outbox state")?;
-    OutboxState::from_value(raw)
+    OutboxState::from_value(&json_of(&v, "outbox state")?)
 }
 
 fn ms(v: f64) -> Result<i64> {
@@ -41,7 +39,7 @@ pub fn outbox_new() -> std::result::Result<JsValue, JsValue> {
 pub fn outbox_enqueue(state: JsValue, entity: JsValue, now_ms: f64) -> std::result::Result<JsValue, JsValue> {
     let run = || -> Result<OutboxState> {
         let mut s = state_in(state)?;
-        let entity: Value = from_js(entity, "entity")?;
+        let entity = json_of(&entity, "entity")?;
         s.enqueue(entity, ms(now_ms)?)?;
         Ok(s)
     };
@@ -77,14 +75,15 @@ pub fn outbox_ack(state: JsValue, op_id: &str) -> std::result::Result<JsValue, J
     out(&run().map_err(js_err)?)
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct JsFailure {
-    code: String,
-    #[serde(default)]
-    message: Option<String>,
-    #[serde(default)]
-    retry_after: Option<f64>,
+/// `{code, message?, retryAfter?}` as the transport reports a failure.
+fn failure_in(v: &JsValue) -> Result<Failure> {
+    let json = json_of(v, "outbox failure")?;
+    let f = Fields::of(&json, "outbox failure", ErrorKind::InvalidInput)?;
+    let code = f.opt_text("code")?.ok_or_else(|| f.err("code", "is required"))?;
+    let retry_after = Some(f.float("retryAfter")?)
+        .filter(|r| r.is_finite() && *r > 0.0)
+        .map(|r| r.ceil().min(u32::MAX as f64) as u32);
+    Ok(Failure { code, message: f.text("message")?, retry_after })
 }
 
 /// An attempt failed with `error = {code, message?, retryAfter?}`: backoff
@@ -94,12 +93,7 @@ struct JsFailure {
 pub fn outbox_fail(state: JsValue, op_id: &str, error: JsValue, now_ms: f64, rand: Option<f64>) -> std::result::Result<JsValue, JsValue> {
     let run = || -> Result<OutboxState> {
         let mut s = state_in(state)?;
-        let f: JsFailure = from_js(error, "outbox failure")?;
-        let retry_after = f
-            .retry_after
-            .filter(|r| r.is_finite() && *r > 0.0)
-            .map(|r| r.ceil().min(u32::MAX as f64) as u32);
-        let failure = Failure { code: f.code, message: f.message.unwrap_or_default(), retry_after };
+        let failure = failure_in(&error)?;
         let r = match rand {
             Some(r) => r,
             None => {
