@@ -382,8 +382,7 @@ async function seedToken(sandbox) {
   return (await t.json()).access_token;
 }
 
-async function seed(sandbox, entities) {
-  const token = await seedToken(sandbox);
+async function seed(sandbox, token, entities) {
   let next = 0;
   const worker = async () => {
     while (next < entities.length) {
@@ -405,7 +404,8 @@ async function picker(ext, sandbox) {
   for (let i = 0; i < N_TASKS; i++) ents.push({ type: 'TimedTask', id: `bench-t-${pad(i)}`, name: `Task ${pad(i)}`, project_id: bigId });
   for (let i = 0; i < N_SUBTASKS; i++) ents.push({ type: 'TimedSubTask', id: `bench-s-${pad(i)}`, name: `Step ${pad(i)}`, task_id: `bench-t-${pad(i % N_TASKS)}` });
   const t0 = Date.now();
-  await seed(sandbox, ents);
+  const token = await seedToken(sandbox);
+  for (const type of ['Project', 'TimedTask', 'TimedSubTask']) await seed(sandbox, token, ents.filter((e) => e.type === type)); // parents first
   log(`  seeded in ${((Date.now() - t0) / 1000).toFixed(1)} s; measuring keystrokes`);
 
   const page = await ext.openPopup();
@@ -433,7 +433,7 @@ async function picker(ext, sandbox) {
       }
     }
     return out;
-  }, ['Project 0421', 'project 01', 'Zeta big']);
+  }, ['Project 00421', 'project 01', 'Zeta big']);
   raw.pickerProjects = projectKeys;
   if (projectKeys.some((x) => !Number.isFinite(x.ms))) throw new Error(`project search: a keystroke did not update the list: ${JSON.stringify(projectKeys)}`);
 
