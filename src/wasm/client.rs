@@ -194,11 +194,30 @@ impl Inner {
     }
 }
 
-fn promise<F>(fut: F) -> Promise
-where
-    F: Future<Output = Result<JsValue>> + 'static,
-{
+type LocalFuture<T> = Pin<Box<dyn Future<Output = T>>>;
+
+/// The one bridge from a Rust future to a JS promise.  Every async method
+/// goes through it with a boxed future, so the module holds a single copy of
+/// the promise glue instead of one per method.
+fn promise(fut: LocalFuture<Result<JsValue>>) -> Promise {
     future_to_promise(async move { fut.await.map_err(|e| to_js_error(&e)) })
+}
+
+/// A promise already rejected with `e` (input refused before any request).
+fn rejected(e: Error) -> Promise {
+    Promise::reject(&to_js_error(&e))
+}
+
+/// A data call: `build` makes the request for an access token (see
+/// `Inner::call`), `parse` reads the reply.  One future type serves every
+/// endpoint.
+fn data_call(inner: Rc<Inner>, build: Box<dyn Fn(&str) -> Result<HttpRequest>>, parse: fn(Reply) -> Result<JsValue>) -> Promise {
+    promise(Box::pin(async move { parse(inner.call(&*build).await?) }))
+}
+
+fn webhook_done(r: Reply) -> Result<JsValue> {
+    webhooks::parse_webhook(r.status, &r.headers, &r.body)?;
+    Ok(JsValue::UNDEFINED)
 }
 
 #[wasm_bindgen]
@@ -252,7 +271,7 @@ impl TymeClient {
     #[wasm_bindgen(js_name = exchangeCode, unchecked_return_type = "Promise<TokenSet>")]
     pub fn exchange_code(&self, code: String, verifier: String) -> Promise {
         let inner = self.inner.clone();
-        promise(async move {
+        promise(Box::pin(async move {
             let req = oauth::build_exchange(&inner.cfg, &code, &verifier)?;
             let reply = send(req).await?;
             let t = oauth::parse_token_response(TokenGrant::AuthorizationCode, reply.status, &reply.headers, &reply.body, now_ms(), None)?;
@@ -261,7 +280,7 @@ impl TymeClient {
                 return Err(Error::invalid_input("onTokens failed to store the new token pair"));
             }
             token_to_js(&t)
-        })
+        }))
     }
 
     #[wasm_bindgen(js_name = setTokens)]
@@ -282,7 +301,7 @@ impl TymeClient {
     #[wasm_bindgen(unchecked_return_type = "Promise<TokenSet>")]
     pub fn refresh(&self) -> Promise {
         let inner = self.inner.clone();
-        promise(async move { token_to_js(&inner.refresh().await?) })
+        promise(Box::pin(async move { token_to_js(&inner.refresh().await?) }))
     }
 
     #[wasm_bindgen(js_name = searchEntity, unchecked_return_type = "Promise<Entity[]>")]
@@ -292,64 +311,66 @@ impl TymeClient {
         name: String,
         parent_id: Option<String>,
     ) -> Promise {
-        let inner = self.inner.clone();
-        promise(async move {
-            let t = EntityType::parse(&entity_type)?;
-            let base = inner.cfg.base_url.clone();
-            let r = inner.call(&|tok| search::build_search(&base, tok, t, &name, parent_id.as_deref())).await?;
-            let list = search::parse_search(r.status, &r.headers, &r.body)?;
-            to_js(&list)
-        })
+        let t = match EntityType::parse(&entity_type) {
+            Ok(t) => t,
+            Err(e) => return rejected(e),
+        };
+        let base = self.inner.cfg.base_url.clone();
+        data_call(
+            self.inner.clone(),
+            Box::new(move |tok| search::build_search(&base, tok, t, &name, parent_id.as_deref())),
+            |r| to_js(&search::parse_search(r.status, &r.headers, &r.body)?),
+        )
     }
 
     #[wasm_bindgen(js_name = updateEntity, unchecked_return_type = "Promise<Entity>")]
     pub fn update_entity(&self, #[wasm_bindgen(unchecked_param_type = "EntityInput")] entity: JsValue) -> Promise {
-        let inner = self.inner.clone();
         let parsed = json_of(&entity, "entity").and_then(|v| Entity::from_json(&v, ErrorKind::InvalidInput));
-        promise(async move {
-            let mut e = parsed?;
-            if e.id().trim().is_empty() {
-                e.set_id(new_id(random_bytes::<16>()?));
+        let mut e = match parsed {
+            Ok(e) => e,
+            Err(e) => return rejected(e),
+        };
+        if e.id().trim().is_empty() {
+            match random_bytes::<16>() {
+                Ok(b) => e.set_id(new_id(b)),
+                Err(err) => return rejected(err),
             }
-            let base = inner.cfg.base_url.clone();
-            let r = inner.call(&|tok| update::build_update(&base, tok, &e)).await?;
-            let stored = update::parse_update(r.status, &r.headers, &r.body)?;
-            to_js(&stored)
-        })
+        }
+        let base = self.inner.cfg.base_url.clone();
+        data_call(
+            self.inner.clone(),
+            Box::new(move |tok| update::build_update(&base, tok, &e)),
+            |r| to_js(&update::parse_update(r.status, &r.headers, &r.body)?),
+        )
     }
 
     #[wasm_bindgen(unchecked_return_type = "Promise<SummaryRow[]>")]
     pub fn summary(&self, from_ms: f64, to_ms: f64) -> Promise {
-        let inner = self.inner.clone();
-        promise(async move {
-            let base = inner.cfg.base_url.clone();
-            let r = inner.call(&|tok| summary::build_summary(&base, tok, from_ms, to_ms)).await?;
-            let rows = summary::parse_summary(r.status, &r.headers, &r.body)?;
-            to_js(&rows)
-        })
+        let base = self.inner.cfg.base_url.clone();
+        data_call(
+            self.inner.clone(),
+            Box::new(move |tok| summary::build_summary(&base, tok, from_ms, to_ms)),
+            |r| to_js(&summary::parse_summary(r.status, &r.headers, &r.body)?),
+        )
     }
 
     #[wasm_bindgen(js_name = subscribeWebhook, unchecked_return_type = "Promise<void>")]
     pub fn subscribe_webhook(&self, hook_url: String, #[wasm_bindgen(unchecked_param_type = "TriggerType")] trigger: String) -> Promise {
-        let inner = self.inner.clone();
-        promise(async move {
-            let t = TriggerType::parse(&trigger)?;
-            let base = inner.cfg.base_url.clone();
-            let r = inner.call(&|tok| webhooks::build_subscribe(&base, tok, &hook_url, t)).await?;
-            webhooks::parse_webhook(r.status, &r.headers, &r.body)?;
-            Ok(JsValue::UNDEFINED)
-        })
+        let t = match TriggerType::parse(&trigger) {
+            Ok(t) => t,
+            Err(e) => return rejected(e),
+        };
+        let base = self.inner.cfg.base_url.clone();
+        data_call(self.inner.clone(), Box::new(move |tok| webhooks::build_subscribe(&base, tok, &hook_url, t)), webhook_done)
     }
 
     #[wasm_bindgen(js_name = unsubscribeWebhook, unchecked_return_type = "Promise<void>")]
     pub fn unsubscribe_webhook(&self, hook_url: String, #[wasm_bindgen(unchecked_param_type = "TriggerType")] trigger: String) -> Promise {
-        let inner = self.inner.clone();
-        promise(async move {
-            let t = TriggerType::parse(&trigger)?;
-            let base = inner.cfg.base_url.clone();
-            let r = inner.call(&|tok| webhooks::build_unsubscribe(&base, tok, &hook_url, t)).await?;
-            webhooks::parse_webhook(r.status, &r.headers, &r.body)?;
-            Ok(JsValue::UNDEFINED)
-        })
+        let t = match TriggerType::parse(&trigger) {
+            Ok(t) => t,
+            Err(e) => return rejected(e),
+        };
+        let base = self.inner.cfg.base_url.clone();
+        data_call(self.inner.clone(), Box::new(move |tok| webhooks::build_unsubscribe(&base, tok, &hook_url, t)), webhook_done)
     }
 }

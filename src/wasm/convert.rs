@@ -13,13 +13,14 @@ pub(crate) fn to_js<T: Serialize + ?Sized>(v: &T) -> Result<JsValue> {
     js_sys::JSON::parse(&text).map_err(|_| Error::bad_response("value cannot be handed to JavaScript"))
 }
 
-/// A JS value as parsed JSON (via `JSON.stringify`).
+/// A JS value as parsed JSON (via `JSON.stringify`; read with `from_slice`,
+/// the one JSON parser instance in the module).
 pub(crate) fn json_of(v: &JsValue, what: &str) -> Result<serde_json::Value> {
     let text: String = js_sys::JSON::stringify(v)
         .ok()
         .and_then(|s| s.as_string())
         .ok_or_else(|| Error::invalid_input(format!("{what} is not JSON-compatible")))?;
-    serde_json::from_str(&text).map_err(|_| Error::invalid_input(format!("{what} is not JSON-compatible")))
+    serde_json::from_slice(text.as_bytes()).map_err(|_| Error::invalid_input(format!("{what} is not JSON-compatible")))
 }
 
 /// Secure random bytes from `crypto.getRandomValues` (window or worker global).
