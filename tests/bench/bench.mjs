@@ -5,6 +5,8 @@
 //
 //   node tests/bench/bench.mjs            (make bench builds first)
 //   BENCH_QUICK=1 node tests/bench/bench.mjs   fewer samples, for trying it out
+//   node tests/bench/bench.mjs --results       also put the table and machine line
+//                                              into tests/bench/RESULTS.md (between its markers)
 //
 // Figures come from: file sizes on disk; the worker's own clock
 // (globalThis.tymeTabBench, set by background.js); the popup's
@@ -486,6 +488,19 @@ function table(m) {
   return { text, machineLine };
 }
 
+const RESULTS = path.join(ROOT, 'tests', 'bench', 'RESULTS.md');
+const MARK_START = '<!-- bench:start (written by node tests/bench/bench.mjs --results) -->';
+const MARK_END = '<!-- bench:end -->';
+function writeResults(text, machineLine) {
+  const block = `${MARK_START}\nTaken ${new Date().toISOString().slice(0, 10)} with \`make bench\`.\n\n${text}\n\n${machineLine}\n${MARK_END}`;
+  const cur = fs.existsSync(RESULTS) ? fs.readFileSync(RESULTS, 'utf8') : '# Benchmark results\n\n' + MARK_START + '\n' + MARK_END + '\n';
+  const a = cur.indexOf(MARK_START);
+  const b = cur.indexOf(MARK_END);
+  const next = a >= 0 && b > a ? cur.slice(0, a) + block + cur.slice(b + MARK_END.length) : `${cur.trimEnd()}\n\n${block}\n`;
+  fs.writeFileSync(RESULTS, next);
+  console.log(`Table written to ${path.relative(ROOT, RESULTS)}`);
+}
+
 async function main() {
   const m = machine();
   log(`${m.chromium}, ${m.nproc} × ${m.cpu}${QUICK ? ' (BENCH_QUICK: fewer samples)' : ''}`);
@@ -519,6 +534,7 @@ async function main() {
     budgetsMissed: missed.map((r) => r.name), rows, raw,
   }, null, 2)}\n`);
   fs.writeFileSync(OUT_MD, `${text}\n\n${machineLine}\n`);
+  if (process.argv.includes('--results') && !failure && !QUICK) writeResults(text, machineLine);
   console.log(text);
   console.log(`\n${machineLine}`);
   console.log(`Run took ${seconds} s. Figures as JSON: ${path.relative(ROOT, OUT_JSON)} (table as Markdown: ${path.relative(ROOT, OUT_MD)})`);
