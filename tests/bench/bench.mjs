@@ -202,7 +202,7 @@ async function measure(ext, sandbox, name, fn, budget = null) {
   const c = countRequests(await settle(ext, sandbox));
   raw.requests[name] = c;
   const note = `${c.detail || 'none'}; ${c.preflights} OPTIONS preflight${c.preflights === 1 ? '' : 's'} not counted`;
-  add('requests', name, c.requests, 'requests', budget, note);
+  add('requests', name, c.requests, c.requests === 1 ? 'request' : 'requests', budget, note);
   return c;
 }
 
@@ -253,7 +253,7 @@ async function requestsPerAction(ext, sandbox) {
   });
   const refreshes = (await sandbox.state()).stats.refreshes - before;
   const refreshPosts = c.refreshPosts;
-  add('requests', '50 concurrent calls, expired token → refreshes', refreshes, 'refreshes', { op: '==', limit: 1 }, `${refreshPosts} POST /v1/refresh_token in the log`);
+  add('requests', '50 concurrent calls, expired token → refreshes', refreshes, refreshes === 1 ? 'refresh' : 'refreshes', { op: '==', limit: 1 }, `${refreshPosts} POST /v1/refresh_token in the log`);
   return ref;
 }
 
@@ -359,18 +359,23 @@ async function workerMemory(ext, sandbox, ref) {
       if (done % 250 === 0) log(`  ${done} cycles`);
     }
   };
+  // Sampled at SAMPLE_AT and N_CYCLES (the budget), and half-way for the trend.
+  const mid = Math.round((SAMPLE_AT + N_CYCLES) / 2);
   await cycles(SAMPLE_AT);
   samples.push(await sample(done));
-  await cycles(N_CYCLES - SAMPLE_AT);
+  await cycles(mid - SAMPLE_AT);
+  samples.push(await sample(done));
+  await cycles(N_CYCLES - mid);
   samples.push(await sample(done));
   cdp.close();
   raw.memory = samples;
-  const [a, b] = samples;
-  if (a.origin !== b.origin) throw new Error('the worker restarted during the memory cycles: the samples are not comparable');
+  const [a, h, b] = samples;
+  if (a.origin !== b.origin || h.origin !== b.origin) throw new Error('the worker restarted during the memory cycles: the samples are not comparable');
   const growth = (b.total - a.total) / a.total * 100;
   const entries = (await sandbox.state()).time_entries.length;
-  add('memory', `worker JS heap used at cycle ${a.cycle} / ${b.cycle}`, `${round(a.jsHeapUsed / KB, 0)} / ${round(b.jsHeapUsed / KB, 0)}`, 'KB');
-  add('memory', `worker wasm linear memory at cycle ${a.cycle} / ${b.cycle}`, `${round(a.wasmMemory / KB, 0)} / ${round(b.wasmMemory / KB, 0)}`, 'KB');
+  const three = (k) => samples.map((x) => round(x[k] / KB, 0)).join(' / ');
+  add('memory', `worker JS heap used at cycle ${samples.map((x) => x.cycle).join(' / ')}`, three('jsHeapUsed'), 'KB');
+  add('memory', `worker wasm linear memory at cycle ${samples.map((x) => x.cycle).join(' / ')}`, three('wasmMemory'), 'KB');
   add('memory', `worker memory growth, cycle ${a.cycle} → ${b.cycle} (JS heap + wasm)`, round(growth, 1), '%', { op: '<=', limit: 10 }, `${entries} time entries on the server; GC forced before each sample`);
 }
 
@@ -472,13 +477,14 @@ async function picker(ext, sandbox) {
 }
 
 // ---------------------------------------------------------------- output
+const SINGULAR = { requests: 'request', refreshes: 'refresh' };
 function fmt(v) { return typeof v === 'number' ? String(v) : v; }
 
 function table(m) {
   const head = ['section', 'metric', 'value', 'budget', 'result'];
   const body = rows.map((r) => [
     r.section, r.name, `${fmt(r.value)} ${r.unit}`,
-    r.op ? `${r.op === '==' ? '=' : '≤'} ${r.budget} ${r.unit}` : '',
+    r.op ? `${r.op === '==' ? '=' : '≤'} ${r.budget} ${r.budget === 1 ? (SINGULAR[r.unit] || r.unit) : r.unit}` : '',
     r.op ? (r.pass ? 'pass' : 'MISS') : '',
   ]);
   const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
