@@ -66,13 +66,20 @@ impl HttpRequest {
 
     /// The path of the URL (after scheme and host, before the query).
     pub fn path(&self) -> &str {
-        let rest = self.url.split_once("://").map(|(_, r)| r).unwrap_or(&self.url);
+        let rest = after_scheme_separator(&self.url).map_or(self.url.as_str(), |i| &self.url[i..]);
         let rest = rest.split(['?', '#']).next().unwrap_or("");
         match rest.find('/') {
             Some(i) => &rest[i..],
             None => "/",
         }
     }
+}
+
+/// The byte index just after the first `://` in `s`.  (A byte scan: a
+/// substring search would bring the two-way string searcher into the
+/// WebAssembly module for this one pattern.)
+pub fn after_scheme_separator(s: &str) -> Option<usize> {
+    s.as_bytes().windows(3).position(|w| w == b"://").map(|i| i + 3)
 }
 
 /// Joins a base URL (with or without a trailing slash, possibly with a path
@@ -255,7 +262,9 @@ pub fn decode_one<T>(status: u16, body: &[u8], item: impl Fn(&Value) -> Result<T
 
 fn unwrap_envelope(v: Value) -> Value {
     match v {
-        Value::Object(mut m) if m.contains_key("data") && !m.contains_key("type") => m.remove("data").unwrap_or(Value::Null),
+        // `take` rather than `remove`: the map is dropped anyway, and it keeps
+        // the B-tree's removal code out of the WebAssembly module.
+        Value::Object(mut m) if !m.contains_key("type") && m.contains_key("data") => m.get_mut("data").map_or(Value::Null, Value::take),
         other => other,
     }
 }

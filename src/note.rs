@@ -309,7 +309,7 @@ pub fn make_note(url: &str, title: &str, options: &NoteOptions) -> Result<String
         if title == raw || title == raw_no_scheme || title == scrubbed {
             title.clear();
         } else if let Some((s, _)) = split_scheme(&title) {
-            if title.contains("://") || s == "file" {
+            if crate::http::after_scheme_separator(&title).is_some() || s == "file" {
                 // A URL-looking title is scrubbed like the URL (or dropped if not trackable).
                 title = scrub_url(&title, &options.scrub_params).unwrap_or_default();
                 if title == scrubbed {

@@ -41,7 +41,6 @@ use crate::error::Error;
 use crate::model::read::kind_of;
 use serde::Serialize;
 use serde_json::{Map, Value};
-use std::collections::{HashMap, HashSet};
 
 /// Version of the stored JSON shape.
 pub const STATE_VERSION: u32 = 1;
@@ -268,15 +267,14 @@ impl OutboxState {
         if let Some(h) = self.hold_until {
             check_time(h).map_err(|_| corrupt("holdUntil out of range"))?;
         }
-        let mut ids = HashSet::new();
-        let mut per_entity: HashMap<(&str, &str), usize> = HashMap::new();
         let mut last_seq = 0u64;
         for op in &self.ops {
             if op.seq == 0 || op.seq <= last_seq || op.seq >= self.next_seq {
                 return Err(corrupt("op sequence numbers out of order"));
             }
             last_seq = op.seq;
-            if op.op_id != format!("op-{}", op.seq) || !ids.insert(op.op_id.as_str()) {
+            // Sequence numbers strictly increase, so ids derived from them are unique.
+            if op.op_id != format!("op-{}", op.seq) {
                 return Err(corrupt("bad or repeated opId"));
             }
             let (ty, id) = entity_key(&op.entity).map_err(|_| corrupt("op without a valid entity"))?;
@@ -293,11 +291,9 @@ impl OutboxState {
                 (OpState::Sending, None) => return Err(corrupt("sending op without sendingSince")),
                 _ => {}
             }
-            let n = per_entity.entry(op.key()).or_insert(0);
-            *n += 1;
-            if *n > 2 {
-                return Err(corrupt("more than two ops for one entity"));
-            }
+        }
+        if EntityIndex::new(&self.ops).most_ops_per_entity() > 2 {
+            return Err(corrupt("more than two ops for one entity"));
         }
         Ok(())
     }
@@ -352,18 +348,12 @@ impl OutboxState {
         Ok(op_id)
     }
 
-    /// Indices of ops that are the oldest of their entity.
-    fn heads(&self) -> Vec<usize> {
-        let mut seen = HashSet::new();
-        (0..self.ops.len()).filter(|&i| seen.insert(self.ops[i].key())).collect()
-    }
-
-    /// Is this op waiting for a parent entity that still has an op queued?
-    fn waits_for_parent(&self, op: &PendingOp, keys: &HashSet<(&str, &str)>) -> bool {
-        let rank = type_rank(&op.entity_type);
-        parents(&op.entity)
-            .into_iter()
-            .any(|(ty, id)| type_rank(ty) < rank && keys.contains(&(ty, id)))
+    /// The ops that are the oldest of their entity, oldest first, and not
+    /// waiting for a parent entity that still has an op queued.
+    fn sendable_heads(&self) -> impl Iterator<Item = &PendingOp> {
+        let index = EntityIndex::new(&self.ops);
+        let heads = index.heads();
+        self.ops.iter().zip(heads).filter(move |(op, head)| *head && !index.waits_for_parent(op)).map(|(op, _)| op)
     }
 
     fn ready(&self, op: &PendingOp, now: i64) -> bool {
@@ -379,20 +369,15 @@ impl OutboxState {
         if self.hold_until.is_some_and(|h| h > now) {
             return Vec::new();
         }
-        let keys: HashSet<(&str, &str)> = self.ops.iter().map(|o| o.key()).collect();
-        self.heads()
-            .into_iter()
-            .map(|i| &self.ops[i])
-            .filter(|op| self.ready(op, now) && !self.waits_for_parent(op, &keys))
-            .cloned()
-            .collect()
+        self.sendable_heads().filter(|op| self.ready(op, now)).cloned().collect()
     }
 
     /// The op is being sent now (it is in flight until ack/fail).
     pub fn mark_sending(&mut self, op_id: &str, now: i64) -> Result<(), Error> {
         let now = check_time(now)?;
         let Some(i) = self.find(op_id) else { return Ok(()) };
-        if !self.heads().contains(&i) {
+        let key = self.ops[i].key();
+        if self.ops[..i].iter().any(|o| o.key() == key) {
             return Err(Error::invalid_input("op waits behind another write of the same entity"));
         }
         let op = &mut self.ops[i];
@@ -491,12 +476,8 @@ impl OutboxState {
     /// When `due` may next return something (ms), or `None` if nothing will
     /// become due without an outside event (empty, or all parked).
     pub fn next_wake(&self) -> Option<i64> {
-        let keys: HashSet<(&str, &str)> = self.ops.iter().map(|o| o.key()).collect();
         let t = self
-            .heads()
-            .into_iter()
-            .map(|i| &self.ops[i])
-            .filter(|op| !self.waits_for_parent(op, &keys))
+            .sendable_heads()
             .filter_map(|op| match op.state {
                 OpState::Queued => Some(op.next_attempt_at),
                 OpState::Sending => op.sending_since.map(|t| t.saturating_add(SEND_LEASE_MS)),
@@ -509,6 +490,49 @@ impl OutboxState {
     /// Ops parked as `stuck` (to show the user).
     pub fn stuck(&self) -> Vec<&PendingOp> {
         self.ops.iter().filter(|o| o.state == OpState::Stuck).collect()
+    }
+}
+
+/// Each op's entity, sorted once: which entities have ops, how many, and
+/// which op is each entity's oldest.  (A sorted list rather than hash sets:
+/// one sort keeps the hashing machinery out of the WebAssembly module.)
+struct EntityIndex<'a> {
+    /// `(entity key, op index)`, sorted: an entity's ops are adjacent, oldest first.
+    sorted: Vec<((&'a str, &'a str), usize)>,
+}
+
+impl<'a> EntityIndex<'a> {
+    fn new(ops: &'a [PendingOp]) -> Self {
+        let mut sorted: Vec<_> = ops.iter().map(PendingOp::key).zip(0..).collect();
+        sorted.sort_unstable();
+        EntityIndex { sorted }
+    }
+
+    fn has_ops(&self, key: (&str, &str)) -> bool {
+        self.sorted.binary_search_by(|(k, _)| k.cmp(&key)).is_ok()
+    }
+
+    /// For each op (by index): is it the oldest op of its entity?
+    fn heads(&self) -> Vec<bool> {
+        let mut head = vec![false; self.sorted.len()];
+        let mut prev = None;
+        for (key, i) in &self.sorted {
+            if prev != Some(key) {
+                head[*i] = true;
+            }
+            prev = Some(key);
+        }
+        head
+    }
+
+    fn most_ops_per_entity(&self) -> usize {
+        self.sorted.chunk_by(|a, b| a.0 == b.0).map(<[_]>::len).max().unwrap_or(0)
+    }
+
+    /// Is this op waiting for a parent entity that still has an op queued?
+    fn waits_for_parent(&self, op: &PendingOp) -> bool {
+        let rank = type_rank(&op.entity_type);
+        parents(&op.entity).into_iter().any(|(ty, id)| type_rank(ty) < rank && self.has_ops((ty, id)))
     }
 }
 

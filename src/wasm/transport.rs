@@ -4,7 +4,7 @@
 use gloo_net::http::{Method, RequestBuilder};
 
 use crate::error::{Error, Result};
-use crate::http::{HttpRequest, Method as M, MAX_BODY};
+use crate::http::{after_scheme_separator, HttpRequest, Method as M, MAX_BODY};
 
 pub(crate) struct Reply {
     pub status: u16,
@@ -13,7 +13,7 @@ pub(crate) struct Reply {
 }
 
 fn origin(url: &str) -> &str {
-    let after = url.find("://").map(|i| i + 3).unwrap_or(0);
+    let after = after_scheme_separator(url).unwrap_or(0);
     let end = url[after..].find(['/', '?', '#']).map(|i| i + after).unwrap_or(url.len());
     &url[..end]
 }
