@@ -498,7 +498,7 @@ const RESULTS = path.join(ROOT, 'tests', 'bench', 'RESULTS.md');
 const MARK_START = '<!-- bench:start (written by node tests/bench/bench.mjs --results) -->';
 const MARK_END = '<!-- bench:end -->';
 function writeResults(text, machineLine) {
-  const block = `${MARK_START}\nTaken ${new Date().toISOString().slice(0, 10)} with \`make bench\`.\n\n${text}\n\n${machineLine}\n${MARK_END}`;
+  const block = `${MARK_START}\nTaken ${new Date().toISOString().slice(0, 10)} with \`node tests/bench/bench.mjs --results\`.\n\n${text}\n\n${machineLine}\n${MARK_END}`;
   const cur = fs.existsSync(RESULTS) ? fs.readFileSync(RESULTS, 'utf8') : '# Benchmark results\n\n' + MARK_START + '\n' + MARK_END + '\n';
   const a = cur.indexOf(MARK_START);
   const b = cur.indexOf(MARK_END);
