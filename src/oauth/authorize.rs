@@ -1,7 +1,6 @@
 //! The authorize step: the URL to open, and reading the redirect it ends on.
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
+use base64ct::{Base64UrlUnpadded, Encoding};
 
 use super::pkce::{challenge_s256, verifier_from_bytes};
 use super::ClientConfig;
@@ -25,7 +24,7 @@ pub fn authorize_request(cfg: &ClientConfig, state_bytes: &[u8], verifier_bytes:
     if !(32..=96).contains(&verifier_bytes.len()) {
         return Err(Error::invalid_input("the PKCE verifier needs 32 to 96 random bytes"));
     }
-    let state = URL_SAFE_NO_PAD.encode(state_bytes);
+    let state = Base64UrlUnpadded::encode_string(state_bytes);
     let verifier = verifier_from_bytes(verifier_bytes);
     let challenge = challenge_s256(&verifier);
     let q = query(&[

@@ -1,18 +1,16 @@
 //! PKCE (RFC 7636) with the S256 method.
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
-use sha2::{Digest, Sha256};
+use base64ct::{Base64UrlUnpadded, Encoding};
 
 /// A code verifier from random bytes: base64url without padding
 /// (32 bytes give the 43 characters RFC 7636 asks as a minimum).
 pub fn verifier_from_bytes(bytes: &[u8]) -> String {
-    URL_SAFE_NO_PAD.encode(bytes)
+    Base64UrlUnpadded::encode_string(bytes)
 }
 
 /// `BASE64URL(SHA256(ASCII(verifier)))`.
 pub fn challenge_s256(verifier: &str) -> String {
-    URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
+    Base64UrlUnpadded::encode_string(&hmac_sha256::Hash::hash(verifier.as_bytes()))
 }
 
 #[cfg(test)]
