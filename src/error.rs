@@ -124,6 +124,17 @@ impl std::error::Error for Error {}
 
 pub type Result<T> = std::result::Result<T, Error>;
 
+/// `s` in double quotes for an error message: at most `max` characters, with
+/// control characters left out.  (Rather than `{:?}`, whose escaping code and
+/// Unicode tables would otherwise be the only users in the WebAssembly module.)
+pub(crate) fn quoted(s: &str, max: usize) -> String {
+    let mut out = String::with_capacity(max + 2);
+    out.push('"');
+    out.extend(s.chars().filter(|c| !c.is_control()).take(max));
+    out.push('"');
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -82,6 +82,17 @@ pub fn after_scheme_separator(s: &str) -> Option<usize> {
     s.as_bytes().windows(3).position(|w| w == b"://").map(|i| i + 3)
 }
 
+/// A JSON object of string fields, serialised (request bodies).  Built as
+/// a `Value`, the one type the module serialises for requests.
+pub fn json_body(fields: &[(&str, &str)]) -> Vec<u8> {
+    let mut map = serde_json::Map::new();
+    for (k, v) in fields {
+        map.insert((*k).to_string(), Value::from(*v));
+    }
+    // Serialising a map of strings cannot fail.
+    serde_json::to_vec(&Value::Object(map)).unwrap_or_default()
+}
+
 /// Joins a base URL (with or without a trailing slash, possibly with a path
 /// prefix) and an absolute API path.
 pub fn join_url(base: &str, path: &str) -> String {

@@ -316,7 +316,7 @@ impl OutboxState {
     pub fn enqueue(&mut self, entity: Value, now: i64) -> Result<String, Error> {
         let now = check_time(now)?;
         let (ty, id) = entity_key(&entity)?;
-        let size = serde_json::to_string(&entity).map(|s| s.len()).unwrap_or(usize::MAX);
+        let size = serde_json::to_vec(&entity).map_or(usize::MAX, |s| s.len());
         if size > MAX_ENTITY_BYTES {
             return Err(Error::invalid_input("entity too large for the outbox"));
         }

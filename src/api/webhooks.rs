@@ -1,11 +1,11 @@
 //! Webhooks: `GET /webhooks/subscribe/` and `POST /webhooks/unsubscribe/`
 //! with the seed's `hookUrl` and `trigger_type`.
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::authorised;
 use crate::error::{Error, Result};
-use crate::http::{check_status, excerpt, query, HttpRequest, Method};
+use crate::http::{check_status, excerpt, json_body, query, HttpRequest, Method};
 use crate::model::TriggerType;
 
 fn check_hook_url(hook_url: &str) -> Result<()> {
@@ -28,8 +28,8 @@ pub fn build_subscribe(base_url: &str, access_token: &str, hook_url: &str, trigg
 
 pub fn build_unsubscribe(base_url: &str, access_token: &str, hook_url: &str, trigger: TriggerType) -> Result<HttpRequest> {
     check_hook_url(hook_url)?;
-    let body = json!({"hookUrl": hook_url, "trigger_type": trigger.as_str()});
-    Ok(authorised(Method::Post, base_url, "/webhooks/unsubscribe/", access_token, Some(body.to_string().into_bytes())))
+    let body = json_body(&[("hookUrl", hook_url), ("trigger_type", trigger.as_str())]);
+    Ok(authorised(Method::Post, base_url, "/webhooks/unsubscribe/", access_token, Some(body)))
 }
 
 /// 200 `{"status":"success"}` (or an empty 2xx body) is success; 403

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Timelike, Utc};
 use serde::{Serialize, Serializer};
 
-use crate::error::{Error, Result};
+use crate::error::{quoted, Error, Result};
 
 pub const FORMAT: &str = "%Y-%m-%d %H:%M:%S";
 
@@ -70,19 +70,15 @@ pub(crate) fn parse_naive(s: &str) -> Result<NaiveDateTime> {
         });
     if !shape_ok {
         return Err(Error::invalid_input(format!(
-            "date-time must look like 2025-12-31 23:59:59 (UTC), got {:?}",
-            excerpt(s)
+            "date-time must look like 2025-12-31 23:59:59 (UTC), got {}",
+            quoted(s, 40)
         )));
     }
     // The shape is checked above, so every field is ASCII digits.
     let num = |a: usize, b: usize| s[a..b].parse::<u32>().unwrap_or(u32::MAX);
     NaiveDate::from_ymd_opt(num(0, 4) as i32, num(5, 7), num(8, 10))
         .and_then(|d| d.and_hms_opt(num(11, 13), num(14, 16), num(17, 19)))
-        .ok_or_else(|| Error::invalid_input(format!("not a valid date-time: {s:?}")))
-}
-
-fn excerpt(s: &str) -> String {
-    s.chars().take(40).collect()
+        .ok_or_else(|| Error::invalid_input(format!("not a valid date-time: {}", quoted(s, 40))))
 }
 
 /// A wire date-time: serialised as the seed's string, parsed strictly.

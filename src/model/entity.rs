@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::datetime::WireTime;
 use super::read::{kind_of, Fields};
 use super::rounding::RoundingMethod;
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{quoted, Error, ErrorKind, Result};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum EntityType {
@@ -40,7 +40,7 @@ impl EntityType {
         ]
         .into_iter()
         .find(|t| t.as_str() == s)
-        .ok_or_else(|| Error::invalid_input(format!("unknown entity type {:?}", short(s))))
+        .ok_or_else(|| Error::invalid_input(format!("unknown entity type {}", quoted(s, 40))))
     }
 
     /// Whether `search_entity` serves this type (the seed lists four).
@@ -83,12 +83,8 @@ impl TriggerType {
         ]
         .into_iter()
         .find(|t| t.as_str() == s)
-        .ok_or_else(|| Error::invalid_input(format!("unknown trigger type {:?}", short(s))))
+        .ok_or_else(|| Error::invalid_input(format!("unknown trigger type {}", quoted(s, 40))))
     }
-}
-
-fn short(s: &str) -> String {
-    s.chars().take(40).collect()
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::error::{Error, Result};
+use crate::error::{quoted, Error, Result};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
 pub enum RoundingMethod {
@@ -22,10 +22,7 @@ impl RoundingMethod {
             "DOWN" => Ok(RoundingMethod::Down),
             "NEAREST" => Ok(RoundingMethod::Nearest),
             "UP" => Ok(RoundingMethod::Up),
-            _ => Err(Error::invalid_input(format!(
-                "rounding method must be DOWN, NEAREST or UP, got {:?}",
-                s.chars().take(20).collect::<String>()
-            ))),
+            _ => Err(Error::invalid_input(format!("rounding method must be DOWN, NEAREST or UP, got {}", quoted(s, 20)))),
         }
     }
 }

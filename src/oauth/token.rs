@@ -1,11 +1,11 @@
 //! Code exchange and refresh: the requests and the token response.
 
-use serde_json::{json, Map, Value};
+use serde_json::Value;
 
 use super::secret::Secret;
 use super::ClientConfig;
 use crate::error::{Error, ErrorKind, Result};
-use crate::http::{check_status, decode_value, excerpt, join_url, redact, HttpRequest, Method, MAX_BODY};
+use crate::http::{check_status, decode_value, excerpt, join_url, json_body, redact, HttpRequest, Method, MAX_BODY};
 use crate::model::read::Fields;
 
 /// Lifetime assumed when the server names none.
@@ -43,10 +43,11 @@ pub enum TokenGrant {
     RefreshToken,
 }
 
-fn token_request(cfg: &ClientConfig, path: &str, mut body: Map<String, Value>) -> HttpRequest {
-    body.insert("client_id".into(), json!(cfg.client_id));
+fn token_request(cfg: &ClientConfig, path: &str, fields: &[(&str, &str)]) -> HttpRequest {
+    let mut body = fields.to_vec();
+    body.push(("client_id", &cfg.client_id));
     if let Some(secret) = &cfg.client_secret {
-        body.insert("client_secret".into(), json!(secret.expose()));
+        body.push(("client_secret", secret.expose()));
     }
     HttpRequest {
         method: Method::Post,
@@ -55,7 +56,7 @@ fn token_request(cfg: &ClientConfig, path: &str, mut body: Map<String, Value>) -
             ("Content-Type".into(), "application/json".into()),
             ("Accept".into(), "application/json".into()),
         ],
-        body: Some(serde_json::to_vec(&Value::Object(body)).expect("a JSON map always serialises")),
+        body: Some(json_body(&body)),
     }
 }
 
@@ -67,12 +68,13 @@ pub fn build_exchange(cfg: &ClientConfig, code: &str, verifier: &str) -> Result<
     if !(43..=128).contains(&verifier.len()) {
         return Err(Error::invalid_input("the PKCE verifier must be 43 to 128 characters"));
     }
-    let mut m = Map::new();
-    m.insert("grant_type".into(), json!("authorization_code"));
-    m.insert("code".into(), json!(code));
-    m.insert("redirect_uri".into(), json!(cfg.redirect_uri));
-    m.insert("code_verifier".into(), json!(verifier));
-    Ok(token_request(cfg, "/v1/access_token", m))
+    let fields = [
+        ("grant_type", "authorization_code"),
+        ("code", code),
+        ("redirect_uri", cfg.redirect_uri.as_str()),
+        ("code_verifier", verifier),
+    ];
+    Ok(token_request(cfg, "/v1/access_token", &fields))
 }
 
 /// `POST /v1/refresh_token` with the current refresh token.
@@ -80,10 +82,8 @@ pub fn build_refresh(cfg: &ClientConfig, refresh_token: &Secret) -> Result<HttpR
     if refresh_token.expose().is_empty() {
         return Err(Error::new(ErrorKind::Unauthorized, "no refresh token: sign in first"));
     }
-    let mut m = Map::new();
-    m.insert("grant_type".into(), json!("refresh_token"));
-    m.insert("refresh_token".into(), json!(refresh_token.expose()));
-    Ok(token_request(cfg, "/v1/refresh_token", m))
+    let fields = [("grant_type", "refresh_token"), ("refresh_token", refresh_token.expose())];
+    Ok(token_request(cfg, "/v1/refresh_token", &fields))
 }
 
 /// Reads a token endpoint's answer. `previous_refresh` is kept when a
