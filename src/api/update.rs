@@ -12,7 +12,9 @@ pub fn build_update(base_url: &str, access_token: &str, entity: &Entity) -> Resu
         return Err(Error::invalid_input("the entity needs an id (generate one with newId)"));
     }
     entity.validate()?;
-    let body = serde_json::to_vec(entity).map_err(|e| Error::invalid_input(format!("entity cannot be encoded: {e}")))?;
+    // Serialising an entity cannot fail (no maps with non-string keys); the
+    // message stays static so serde_json's error formatting is not linked.
+    let body = serde_json::to_vec(entity).map_err(|_| Error::invalid_input("entity cannot be encoded as JSON"))?;
     Ok(authorised(Method::Post, base_url, "/data/update_entity/", access_token, Some(body)))
 }
 

@@ -1,10 +1,45 @@
 //! Sends an `HttpRequest` with the global `fetch` (works in a page and in a
 //! service worker) and returns status, the headers the core reads, and the body.
+//!
+//! The few Fetch API calls needed are bound here directly (rather than via
+//! an HTTP wrapper crate) to keep the WebAssembly module small.
 
-use gloo_net::http::{Method, RequestBuilder};
+use js_sys::{Object, Promise, Reflect, Uint8Array};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
 
 use crate::error::{Error, Result};
-use crate::http::{after_scheme_separator, HttpRequest, Method as M, MAX_BODY};
+use crate::http::{after_scheme_separator, HttpRequest, MAX_BODY};
+
+#[wasm_bindgen]
+extern "C" {
+    /// The global `fetch` (window or worker).
+    #[wasm_bindgen(js_name = fetch)]
+    fn fetch_request(request: &FetchRequest) -> Promise;
+
+    #[wasm_bindgen(js_name = Request)]
+    type FetchRequest;
+    #[wasm_bindgen(constructor, js_class = "Request", catch)]
+    fn new(url: &str, init: &Object) -> std::result::Result<FetchRequest, JsValue>;
+
+    #[wasm_bindgen(js_name = Headers)]
+    type FetchHeaders;
+    #[wasm_bindgen(constructor, js_class = "Headers")]
+    fn new() -> FetchHeaders;
+    #[wasm_bindgen(method, js_class = "Headers", catch)]
+    fn append(this: &FetchHeaders, name: &str, value: &str) -> std::result::Result<(), JsValue>;
+    #[wasm_bindgen(method, js_class = "Headers")]
+    fn get(this: &FetchHeaders, name: &str) -> Option<String>;
+
+    #[wasm_bindgen(js_name = Response)]
+    type FetchResponse;
+    #[wasm_bindgen(method, getter, js_class = "Response")]
+    fn status(this: &FetchResponse) -> u16;
+    #[wasm_bindgen(method, getter, js_class = "Response")]
+    fn headers(this: &FetchResponse) -> FetchHeaders;
+    #[wasm_bindgen(method, js_class = "Response", js_name = arrayBuffer)]
+    fn array_buffer(this: &FetchResponse) -> Promise;
+}
 
 pub(crate) struct Reply {
     pub status: u16,
@@ -18,24 +53,27 @@ fn origin(url: &str) -> &str {
     &url[..end]
 }
 
-pub(crate) async fn send(req: HttpRequest) -> Result<Reply> {
-    let method = match req.method {
-        M::Get => Method::GET,
-        M::Post => Method::POST,
-    };
-    let mut b = RequestBuilder::new(&req.url).method(method);
+/// `new Request(url, {method, headers, body})`; throws for a bad URL or header.
+fn build(req: &HttpRequest) -> std::result::Result<FetchRequest, JsValue> {
+    let headers = FetchHeaders::new();
     for (k, v) in &req.headers {
-        b = b.header(k, v);
+        headers.append(k, v)?;
     }
-    let request = match req.body {
-        Some(body) => b.body(js_sys::Uint8Array::from(&body[..])),
-        None => b.build(),
+    let init = Object::new();
+    Reflect::set(&init, &"method".into(), &req.method.as_str().into())?;
+    Reflect::set(&init, &"headers".into(), &headers)?;
+    if let Some(body) = &req.body {
+        Reflect::set(&init, &"body".into(), &Uint8Array::from(&body[..]))?;
     }
-    .map_err(|_| Error::invalid_input(format!("cannot build a request to {}", origin(&req.url))))?;
-    let resp = request
-        .send()
+    FetchRequest::new(&req.url, &init)
+}
+
+pub(crate) async fn send(req: HttpRequest) -> Result<Reply> {
+    let request = build(&req).map_err(|_| Error::invalid_input(format!("cannot build a request to {}", origin(&req.url))))?;
+    let resp: FetchResponse = JsFuture::from(fetch_request(&request))
         .await
-        .map_err(|_| Error::network(format!("could not reach {} (offline, or the connection dropped)", origin(&req.url))))?;
+        .map_err(|_| Error::network(format!("could not reach {} (offline, or the connection dropped)", origin(&req.url))))?
+        .unchecked_into();
     let status = resp.status();
     let h = resp.headers();
     let mut headers = Vec::new();
@@ -49,9 +87,9 @@ pub(crate) async fn send(req: HttpRequest) -> Result<Reply> {
             return Err(Error::bad_response(format!("response body too large ({len} bytes, limit {MAX_BODY})")).with_status(status));
         }
     }
-    let body = resp
-        .binary()
+    let body = JsFuture::from(resp.array_buffer())
         .await
+        .map(|buf| Uint8Array::new(&buf).to_vec())
         .map_err(|_| Error::network(format!("the answer from {} was cut off", origin(&req.url))))?;
     Ok(Reply { status, headers, body })
 }
