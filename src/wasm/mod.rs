@@ -2,6 +2,12 @@
 //! transport, `crypto.getRandomValues`, and errors as JS `Error` objects.
 //! No logic lives here; it converts values and calls the core.
 
+/// Talc instead of the default dlmalloc: made for WebAssembly, and smaller
+/// in the module.  (Single-threaded: the module is built without atomics.)
+#[cfg(not(target_feature = "atomics"))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 mod client;
 mod convert;
 mod note;
