@@ -6,6 +6,7 @@
 // bench instrumentation (tests/bench): the worker's first statement (its imports are evaluated before it).
 const T0 = performance.now();
 import init, * as core from './pkg/tyme_tab.js';
+import { liveTotals, dayStart, weekStart } from './common.js';
 
 const {
   TymeClient, newId, formatDateTime, makeNote,
@@ -25,6 +26,10 @@ export const DEFAULT_BASE_URL = 'https://api.tyme-app.com';
 const ALARM_OUTBOX = 'outbox';        // periodic retry while the outbox is not empty
 const ALARM_WAKE = 'outbox-wake';     // one-shot at the outbox's next due time
 const ALARM_TICK = 'tick';            // badge + reconciliation while a timer runs
+const ALARM_SYNC = 'sync';            // while signed in: picker catalog and past days of the week
+const SYNC_PERIOD_MIN = 5;
+const CATALOG_MAX_AGE_MS = 5 * 60_000; // the alarm refetches the catalog when older than this
+const TOTALS_FRESH_MS = 60_000;        // a popup opened within this of the last totals fetch sends nothing
 const RECENT_MAX = 6;
 const RECONCILE_TOLERANCE_S = 120;    // clock skew allowance when comparing with the server
 
@@ -152,6 +157,7 @@ async function doFlush() {
           return outboxAck(s, op.opId);
         });
         await store.set({ outboxError: null });
+        await markSynced(op.entity).catch(() => {});
       } catch (e) {
         const info = errorInfo(e);
         await mutateOutbox((s) => outboxFail(s, op.opId, {
@@ -219,10 +225,12 @@ async function startTimer(refIn, page) {
   const note = await noteFor(page);
   const now = Date.now();
   const timer = await locked(async () => {
-    const got = await store.get(['timer', 'recent', 'outbox']);
+    const got = await store.get(['timer', 'recent', 'outbox', 'totals']);
     let outbox = got.outbox || outboxNew();
+    const extra = {};
     if (got.timer) {
       outbox = outboxEnqueue(outbox, { ...got.timer.entity, time_end: formatDateTime(now) }, now);
+      if (got.totals) extra.totals = foldStopped(got.totals, got.timer, now);
     }
     const entity = {
       type: 'TimedTaskRecord', id: newId(), task_id: ref.taskId, subtask_id: ref.subtaskId,
@@ -231,7 +239,7 @@ async function startTimer(refIn, page) {
     outbox = outboxEnqueue(outbox, entity, now);
     const t = { entity, startMs: now, ref, label: taskLabel(ref), note, url: page && page.url ? String(page.url) : '' };
     const recent = [ref, ...(got.recent || []).filter((r) => !(r.taskId === ref.taskId && (r.subtaskId || '') === ref.subtaskId))].slice(0, RECENT_MAX);
-    await store.set({ outbox, outboxSize: outboxSize(outbox), timer: t, lastTask: ref, recent, notice: null, pendingPage: null });
+    await store.set({ outbox, outboxSize: outboxSize(outbox), timer: t, lastTask: ref, recent, notice: null, pendingPage: null, ...extra });
     return t;
   });
   await ensureTickAlarm();
@@ -243,18 +251,25 @@ async function startTimer(refIn, page) {
 async function stopTimer() {
   const now = Date.now();
   const stopped = await locked(async () => {
-    const got = await store.get(['timer', 'outbox']);
+    const got = await store.get(['timer', 'outbox', 'totals']);
     if (!got.timer) return null;
     let outbox = got.outbox || outboxNew();
     const entity = { ...got.timer.entity, time_end: formatDateTime(now) };
     outbox = outboxEnqueue(outbox, entity, now);
-    await store.set({ outbox, outboxSize: outboxSize(outbox), timer: null });
+    // The stopped time goes into the stored totals here, so the idle view
+    // shows them without asking the server again.
+    const extra = got.totals ? { totals: foldStopped(got.totals, got.timer, now) } : {};
+    await store.set({ outbox, outboxSize: outboxSize(outbox), timer: null, ...extra });
     return { ...got.timer, entity, endMs: now };
   });
   await chrome.alarms.clear(ALARM_TICK);
   await updateBadge();
   flush().catch(() => {});
   return stopped;
+}
+
+function foldStopped(totals, timer, endMs) {
+  return { ...totals, ...liveTotals(totals, timer, endMs), runningId: null };
 }
 
 async function ensureTickAlarm() {
@@ -275,43 +290,105 @@ async function updateBadge() {
 
 // The contract has no call that reads one time entry, so the running entry is
 // checked through summary: a running entry counts up to now, so if the task's
-// time since the start is clearly less than the local elapsed time, the entry
-// was stopped (or removed) elsewhere.
-async function reconcile() {
-  const { timer, outbox } = await store.get(['timer', 'outbox']);
-  if (!timer) return null;
-  await ready;
-  if (outbox && outboxPending(outbox).some((p) => p.entity && p.entity.id === timer.entity.id)) return null;
-  const client = await getClient();
-  const now = Date.now();
-  const rows = await client.summary(timer.startMs, now);
-  const elapsed = (now - timer.startMs) / 1000;
-  const tracked = rows
-    .filter((r) => r.task_id === timer.ref.taskId && (!timer.ref.subtaskId || r.subtask_id === timer.ref.subtaskId))
+// time in the range is clearly less than the local elapsed time in that range,
+// the entry was stopped (or removed) elsewhere.
+function trackedFor(rows, ref) {
+  return rows
+    .filter((r) => r.task_id === ref.taskId && (!ref.subtaskId || r.subtask_id === ref.subtaskId))
     .reduce((s, r) => s + (Number(r.duration) || 0), 0);
-  if (tracked >= elapsed - RECONCILE_TOLERANCE_S) return null;
+}
+function looksStopped(rows, timer, fromMs, nowMs) {
+  const elapsed = (nowMs - Math.max(timer.startMs, fromMs)) / 1000;
+  return trackedFor(rows, timer.ref) < elapsed - RECONCILE_TOLERANCE_S;
+}
+function isPending(outbox, id) {
+  return !!outbox && outboxPending(outbox).some((p) => p.entity && p.entity.id === id);
+}
+
+async function stoppedElsewhere(timer) {
   return locked(async () => {
-    const cur = await store.get('timer');
+    const cur = await store.get(['timer', 'totals']);
     if (!cur.timer || cur.timer.entity.id !== timer.entity.id) return null;
     const notice = { message: `The timer for “${timer.label}” was stopped elsewhere (in Tyme), so it stopped here too.`, at: Date.now() };
-    await store.set({ timer: null, notice });
+    // When it stopped is not known here: the totals are fetched again on the next popup open.
+    const extra = cur.totals ? { totals: { ...cur.totals, at: 0, runningId: null, checkedId: null } } : {};
+    await store.set({ timer: null, notice, ...extra });
     await chrome.alarms.clear(ALARM_TICK);
     await updateBadge();
     return notice;
   });
 }
 
-function startOfDay(d) { const x = new Date(d); x.setHours(0, 0, 0, 0); return x; }
-async function refreshTotals() {
+// Exact check, from the alarm while a timer runs: summary since the entry's
+// start holds only entries overlapping it.
+async function reconcile() {
+  const { timer, outbox } = await store.get(['timer', 'outbox']);
+  if (!timer) return null;
+  await ready;
+  if (isPending(outbox, timer.entity.id)) return null;
   const client = await getClient();
   const now = Date.now();
-  const today = startOfDay(now);
-  const week = new Date(today); week.setDate(week.getDate() - ((week.getDay() + 6) % 7)); // Monday
-  const sum = (rows) => rows.reduce((s, r) => s + (Number(r.duration) || 0), 0);
-  const [d, w] = await Promise.all([client.summary(today.getTime(), now), client.summary(week.getTime(), now)]);
-  const totals = { today: sum(d), week: sum(w), at: now };
-  await store.set({ totals });
-  return totals;
+  const rows = await client.summary(timer.startMs, now);
+  return looksStopped(rows, timer, timer.startMs, now) ? stoppedElsewhere(timer) : null;
+}
+
+const sumRows = (rows) => rows.reduce((s, r) => s + (Number(r.duration) || 0), 0);
+
+// The part of this week before today, cached per day: it changes rarely (an
+// edit in Tyme of an earlier day shows up the next day, or after sign-in).
+// Monday needs no request.
+let pastRun = null;
+async function pastWeekFor(now) {
+  const day = dayStart(now);
+  const { pastWeek } = await store.get('pastWeek');
+  if (pastWeek && pastWeek.dayStart === day) return pastWeek;
+  if (pastRun && pastRun.day === day) return pastRun.promise;
+  const promise = (async () => {
+    const week = weekStart(now);
+    const seconds = week < day ? sumRows(await (await getClient()).summary(week, day)) : 0;
+    const pw = { dayStart: day, weekStart: week, seconds, at: Date.now() };
+    await store.set({ pastWeek: pw });
+    return pw;
+  })();
+  pastRun = { day, promise };
+  promise.finally(() => { if (pastRun && pastRun.promise === promise) pastRun = null; }).catch(() => {});
+  return promise;
+}
+
+// Totals and the check of the running entry in one request: today's summary
+// (its rows hold the running entry, clipped to today) plus the cached past
+// days of the week. Nothing is sent when the totals are less than a minute
+// old, from today, and the running entry (if confirmed by the server) was
+// checked by that fetch. The first fetch of a day also asks for the past days
+// of the week (one more request) unless the sync alarm already did.
+// Today's rows also hold the task's other entries of today, so this check
+// can miss a stop elsewhere that the alarm's exact check (above) catches
+// within a minute.
+async function refreshTotals({ force = false } = {}) {
+  const now = Date.now();
+  const day = dayStart(now);
+  const { totals, timer, outbox } = await store.get(['totals', 'timer', 'outbox']);
+  await ready;
+  const confirmed = timer && !isPending(outbox, timer.entity.id) ? timer : null;
+  if (!force && totals && totals.dayStart === day && now - totals.at < TOTALS_FRESH_MS
+    && (!confirmed || totals.checkedId === confirmed.entity.id)) return null;
+  const client = await getClient();
+  const [rows, past] = await Promise.all([client.summary(day, now), pastWeekFor(now)]);
+  let notice = null;
+  if (confirmed && looksStopped(rows, confirmed, day, now)) notice = await stoppedElsewhere(confirmed);
+  const today = sumRows(rows);
+  await locked(async () => {
+    const cur = await store.get('timer');
+    // The server counted the entry as running up to now only if it still runs here.
+    const runningId = !notice && confirmed && cur.timer && cur.timer.entity.id === confirmed.entity.id ? confirmed.entity.id : null;
+    await store.set({
+      totals: {
+        dayStart: day, weekStart: past.weekStart, at: now, today, week: past.seconds + today,
+        runningId, checkedId: confirmed ? confirmed.entity.id : null,
+      },
+    });
+  });
+  return notice;
 }
 
 // ---------------------------------------------------------------- picker data
@@ -342,6 +419,67 @@ async function search({ type, name = '', parentId = null }) {
   return list;
 }
 
+// The picker's catalog: every project, task and sub-task, slimmed to what the
+// picker shows, in chrome.storage.local (`catalog`, with its fetch time in the
+// small `catalogAt` key). Fetched after sign-in, on first need, when the user
+// asks (the popup's refresh button), and by the sync alarm when older than
+// CATALOG_MAX_AGE_MS; local creates go in at once, marked pending until the
+// outbox has sent them. The popup filters it in memory (picker.js).
+const CATALOG_LISTS = { Project: 'projects', TimedTask: 'tasks', TimedSubTask: 'subtasks' };
+function slim(type, e) {
+  const o = { id: String(e.id), name: String(e.name == null ? '' : e.name) };
+  if (type === 'TimedTask') o.project_id = String(e.project_id || '');
+  if (type === 'TimedSubTask') o.task_id = String(e.task_id || '');
+  return o;
+}
+const emptyCatalog = () => ({ at: 0, projects: [], tasks: [], subtasks: [] });
+
+async function fetchCatalog() {
+  const client = await getClient();
+  const startedAt = Date.now();
+  const lists = await Promise.all(Object.keys(CATALOG_LISTS).map((type) => client.searchEntity(type, '', null)));
+  return locked(async () => {
+    const { catalog, outbox } = await store.get(['catalog', 'outbox']);
+    const next = { at: Date.now() };
+    Object.entries(CATALOG_LISTS).forEach(([type, key], i) => {
+      next[key] = (lists[i] || []).filter((e) => e && e.id).map((e) => slim(type, e));
+      // Local creates the server did not list: still waiting in the outbox, or made during this fetch.
+      const have = new Set(next[key].map((x) => x.id));
+      for (const x of (catalog && catalog[key]) || []) {
+        if (x.local && !have.has(x.id) && (isPending(outbox, x.id) || (x.addedAt || 0) >= startedAt)) next[key].push(x);
+      }
+    });
+    await store.set({ catalog: next, catalogAt: next.at });
+    return { at: next.at, projects: next.projects.length, tasks: next.tasks.length, subtasks: next.subtasks.length };
+  });
+}
+
+// One fetch at a time; `fresh` (the user asked) waits for a fetch already
+// running and then fetches again, so it sees what changed since that one began.
+let catalogRun = null;
+let catalogAgain = null;
+function syncCatalog({ fresh = false } = {}) {
+  if (!catalogRun) {
+    catalogRun = fetchCatalog().finally(() => { catalogRun = null; });
+    return catalogRun;
+  }
+  if (!fresh) return catalogRun;
+  if (!catalogAgain) catalogAgain = catalogRun.catch(() => {}).then(() => { catalogAgain = null; return syncCatalog(); });
+  return catalogAgain;
+}
+
+async function markSynced(entity) {
+  const key = entity && CATALOG_LISTS[entity.type];
+  if (!key) return;
+  await locked(async () => {
+    const { catalog } = await store.get('catalog');
+    const item = catalog && (catalog[key] || []).find((x) => x.id === entity.id);
+    if (!item || !item.pending) return;
+    item.pending = false;
+    await store.set({ catalog });
+  });
+}
+
 async function create({ type, name, parentId }) {
   name = String(name || '').trim();
   if (!name) throw new UserError('invalid_input', 'A name is needed.');
@@ -360,7 +498,14 @@ async function create({ type, name, parentId }) {
   } else {
     throw new UserError('invalid_input', 'Only projects, tasks and sub-tasks can be created here.');
   }
-  await mutateOutbox((s) => outboxEnqueue(s, entity, Date.now()));
+  await locked(async () => {
+    const got = await store.get(['outbox', 'catalog']);
+    const outbox = outboxEnqueue(got.outbox || outboxNew(), entity, Date.now());
+    const catalog = got.catalog || emptyCatalog();
+    const key = CATALOG_LISTS[type];
+    catalog[key] = [...(catalog[key] || []), { ...slim(type, entity), local: true, pending: true, addedAt: Date.now() }];
+    await store.set({ outbox, outboxSize: outboxSize(outbox), catalog });
+  });
   flush().catch(() => {});
   return entity;
 }
@@ -381,13 +526,40 @@ async function signIn({ interactive = true } = {}) {
   await store.set({ auth: { status: 'signed_in' }, outboxError: null });
   await mutateOutbox((s) => outboxResumeAll(s, Date.now()));
   flush().catch(() => {});
+  warmCaches({ fresh: true });
   return { signedIn: true };
 }
 
+// After sign-in (not awaited: the sign-in answers at once): the picker's
+// catalog and the past days of the week, so opening the popup afterwards
+// needs one request at most; and the alarm that keeps them fresh.
+function warmCaches({ fresh = false } = {}) {
+  syncCatalog({ fresh }).catch(() => {});
+  pastWeekFor(Date.now()).catch(() => {});
+  ensureSyncAlarm().catch(() => {});
+}
+
+async function ensureSyncAlarm() {
+  if (!(await chrome.alarms.get(ALARM_SYNC))) await chrome.alarms.create(ALARM_SYNC, { periodInMinutes: SYNC_PERIOD_MIN });
+}
+
+// The sync alarm: catalog when older than CATALOG_MAX_AGE_MS (30 s slack for
+// alarm jitter), past days of the week once a day; stops itself when signed out.
+async function backgroundSync() {
+  const { tokens, catalogAt } = await store.get(['tokens', 'catalogAt']);
+  if (!tokens) { await chrome.alarms.clear(ALARM_SYNC); return; }
+  if (!catalogAt || Date.now() - catalogAt >= CATALOG_MAX_AGE_MS - 30_000) await syncCatalog().catch(() => {});
+  await pastWeekFor(Date.now()).catch(() => {});
+}
+
+// Data of the signed-in account that another account must not see.
+const ACCOUNT_CACHES = ['catalog', 'catalogAt', 'totals', 'pastWeek'];
+
 async function signOut() {
   cached = null;
-  await store.remove('tokens');
+  await store.remove(['tokens', ...ACCOUNT_CACHES]);
   await store.set({ auth: { status: 'signed_out' } });
+  await chrome.alarms.clear(ALARM_SYNC);
   return { signedIn: false };
 }
 
@@ -409,7 +581,12 @@ async function saveSettings(p) {
   };
   const changedServer = settings.baseUrl !== cur.baseUrl || settings.clientId !== cur.clientId;
   await store.set({ settings });
-  if (changedServer) { cached = null; await store.remove('tokens'); await store.set({ auth: { status: 'signed_out' } }); }
+  if (changedServer) {
+    cached = null;
+    await store.remove(['tokens', ...ACCOUNT_CACHES]);
+    await store.set({ auth: { status: 'signed_out' } });
+    await chrome.alarms.clear(ALARM_SYNC);
+  }
   return publicSettings(settings);
 }
 
@@ -437,7 +614,8 @@ async function getState() {
   };
 }
 
-// Popup opened: send what waits, check the running entry, fetch totals.
+// Popup opened: send what waits; totals and the running entry's check in one
+// summary request at most (see refreshTotals).
 async function refresh() {
   const errors = [];
   await flush().catch((e) => errors.push(errorInfo(e)));
@@ -483,6 +661,7 @@ const handlers = {
   start: (p) => startTimer(p && p.task, p && p.page),
   stop: () => stopTimer(),
   flush: async () => { await flush(); return getState(); },
+  syncCatalog: (p) => syncCatalog({ fresh: !!(p && p.fresh) }),
   dismissNotice: async () => { await store.set({ notice: null, pendingPage: null }); return true; },
 };
 
@@ -523,6 +702,8 @@ chrome.contextMenus.onClicked.addListener((info, tab) => {
 chrome.alarms.onAlarm.addListener((alarm) => {
   if (alarm.name === ALARM_OUTBOX || alarm.name === ALARM_WAKE) {
     flush().catch(() => {});
+  } else if (alarm.name === ALARM_SYNC) {
+    backgroundSync().catch(() => {});
   } else if (alarm.name === ALARM_TICK) {
     (async () => {
       await updateBadge();
@@ -547,8 +728,9 @@ self.addEventListener('online', () => { flush().catch(() => {}); });
 async function wakeUp() {
   try {
     await started;
-    const { timer } = await store.get('timer');
+    const { timer, tokens } = await store.get(['timer', 'tokens']);
     if (timer) await ensureTickAlarm();
+    if (tokens) await ensureSyncAlarm();
     await updateBadge();
     await flush();
   } catch { /* errors are recorded in storage by flush */ }

@@ -27,3 +27,30 @@ export function el(tag, text, attrs = {}) {
   for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
   return e;
 }
+
+// Local midnight of the day, and of the Monday of the week, holding `ms`.
+export function dayStart(ms) { const d = new Date(ms); d.setHours(0, 0, 0, 0); return d.getTime(); }
+export function weekStart(ms) {
+  const d = new Date(dayStart(ms));
+  d.setDate(d.getDate() - ((d.getDay() + 6) % 7));
+  return d.getTime();
+}
+
+/**
+ * Today's and this week's totals (seconds) at `now`: the figures fetched from
+ * summary at `totals.at`, plus the running timer's time they do not hold yet
+ * (all of it since its start, or only since `at` when the server already
+ * counted it as running: `totals.runningId`). Also used by the worker to fold
+ * a stopped timer into the stored totals, so a stop needs no new request.
+ */
+export function liveTotals(totals, timer, now = Date.now()) {
+  if (!totals) return null;
+  let today = Number(totals.today) || 0;
+  let week = Number(totals.week) || 0;
+  if (timer && Number.isFinite(timer.startMs)) {
+    const counted = timer.entity && totals.runningId === timer.entity.id ? totals.at : -Infinity;
+    if (Number.isFinite(totals.dayStart)) today += Math.max(0, now - Math.max(timer.startMs, totals.dayStart, counted)) / 1000;
+    if (Number.isFinite(totals.weekStart)) week += Math.max(0, now - Math.max(timer.startMs, totals.weekStart, counted)) / 1000;
+  }
+  return { today, week };
+}

@@ -1,6 +1,7 @@
 // Popup: renders state and sends requests to the service worker. Plain DOM,
 // every piece of data goes through textContent.
-import { send, hms, el } from '../common.js';
+import { send, hms, el, liveTotals } from '../common.js';
+import { buildIndex, filterProjects, filterTasks, MAX_ROWS } from '../picker.js';
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -11,9 +12,6 @@ const tabParam = params.get('tab');
 let state = null;
 let chosenProject = null;
 let chosenTask = null;
-let projects = [];
-let tasks = [];
-let subtasks = [];
 let ticker = null;
 let lastError = null;
 let pickerLoaded = false;
@@ -58,7 +56,10 @@ function render(s) {
   if (signedIn && s.timer) {
     $('run-task').textContent = s.timer.label || 'Task';
     $('run-note').textContent = s.timer.note || '';
-    const tickFn = () => { $('run-elapsed').textContent = hms((Date.now() - s.timer.startMs) / 1000); };
+    const tickFn = () => {
+      $('run-elapsed').textContent = hms((Date.now() - s.timer.startMs) / 1000);
+      renderTotals();
+    };
     tickFn();
     if (!performance.getEntriesByName('tyme:timer-rendered').length) performance.mark('tyme:timer-rendered'); // bench instrumentation (tests/bench)
     clearInterval(ticker);
@@ -70,11 +71,7 @@ function render(s) {
 
   if (signedIn && !s.timer) renderIdle(s);
 
-  if (s.totals) {
-    $('total-today').textContent = hms(s.totals.today);
-    $('total-week').textContent = hms(s.totals.week);
-    show('totals', signedIn);
-  } else show('totals', false);
+  renderTotals();
 
   const n = s.outboxSize || 0;
   if (n) {
@@ -82,6 +79,16 @@ function render(s) {
     $('pending').textContent = `${n} ${n === 1 ? 'change' : 'changes'} waiting${err}`;
   }
   show('pending', n > 0);
+}
+
+// Totals as fetched, plus the running timer's time since (ticks with it).
+function renderTotals() {
+  const t = state && state.signedIn ? liveTotals(state.totals, state.timer, Date.now()) : null;
+  if (t) {
+    $('total-today').textContent = hms(t.today);
+    $('total-week').textContent = hms(t.week);
+  }
+  show('totals', !!t);
 }
 
 function renderIdle(s) {
@@ -98,7 +105,7 @@ function renderIdle(s) {
   }
   show('recent-box', (s.recent || []).length > 0);
   if (!chosenTask && s.lastTask) choose(s.lastTask, { quiet: true });
-  if (!pickerLoaded) { pickerLoaded = true; loadProjects(''); }
+  if (!pickerLoaded) { pickerLoaded = true; loadCatalog(); }
 }
 
 function choose(ref, { quiet = false } = {}) {
@@ -109,75 +116,106 @@ function choose(ref, { quiet = false } = {}) {
   if (!quiet) renderTasks();
 }
 
-// ---------------------------------------------------------------- projects
-let projectTimer = null;
-async function loadProjects(q) {
-  const res = await send('search', { type: 'Project', name: q });
-  if (!res.ok) { setError(res.error); return; }
-  projects = res.data;
+// ---------------------------------------------------------------- picker
+// Projects, tasks and sub-tasks come from the catalog the worker keeps in
+// storage, indexed once (picker.js) and filtered in memory on every
+// keystroke, with at most MAX_ROWS rows rendered. The server is asked only
+// when the catalog was never fetched or the user presses refresh.
+let index = buildIndex(null);
+
+async function loadCatalog() {
+  const { catalog } = await chrome.storage.local.get('catalog');
+  setCatalog(catalog);
+  if (!catalog || !catalog.at) syncLists(false);
+}
+
+function setCatalog(catalog) {
+  index = buildIndex(catalog);
+  document.body.dataset.catalogSize = String(index.size); // read by tests/bench
+  if (chosenProject) {
+    const p = index.projectById.get(chosenProject.id);
+    if (p) chosenProject = { id: p.id, name: p.name };
+  }
+  renderProjects();
+  renderTasks();
+}
+
+async function syncLists(fresh) {
+  const btn = $('refresh-lists');
+  btn.disabled = true;
+  btn.textContent = 'Updating…';
+  const res = await send('syncCatalog', { fresh });
+  btn.disabled = false;
+  btn.textContent = 'Refresh lists';
+  if (!res.ok) setError(res.error);
+}
+
+function moreLine(id, shown, more) {
+  $(id).textContent = more ? `First ${shown} shown — type to narrow` : '';
+  show(id, more);
+}
+
+function renderProjects() {
+  const q = $('project-search').value;
+  const { rows, more, exact } = filterProjects(index, q, MAX_ROWS);
   const list = $('project-list');
-  list.replaceChildren();
-  for (const p of projects) {
+  const items = rows.map((p) => {
     const li = el('li');
     const b = el('button', p.name + (p.pending ? ' (not yet synced)' : ''), { type: 'button', 'data-id': p.id });
     if (chosenProject && chosenProject.id === p.id) b.className = 'chosen';
-    b.addEventListener('click', () => chooseProject(p));
     li.append(b);
-    list.append(li);
-  }
-  const exact = projects.some((p) => p.name.toLowerCase() === q.trim().toLowerCase());
-  $('create-project').textContent = `+ Create project “${q.trim()}”`;
-  show('create-project', !!q.trim() && !exact);
+    return li;
+  });
+  list.replaceChildren(...items);
+  moreLine('project-more', rows.length, more);
+  const raw = q.trim();
+  $('create-project').textContent = `+ Create project “${raw}”`;
+  show('create-project', !!raw && !exact);
 }
 
-async function chooseProject(p) {
-  chosenProject = p;
+function chooseProject(p) {
+  chosenProject = { id: p.id, name: p.name };
   $('chosen-project').textContent = p.name;
   show('task-box', true);
   for (const b of $('project-list').querySelectorAll('button')) b.className = b.dataset.id === p.id ? 'chosen' : '';
-  await loadTasks();
-}
-
-async function loadTasks() {
-  if (!chosenProject) return;
-  const res = await send('search', { type: 'TimedTask', name: '', parentId: chosenProject.id });
-  if (!res.ok) { setError(res.error); return; }
-  tasks = res.data;
-  const subs = await send('search', { type: 'TimedSubTask', name: '' });
-  const ids = new Set(tasks.map((t) => t.id));
-  subtasks = subs.ok ? subs.data.filter((s) => ids.has(s.task_id)) : [];
   renderTasks();
 }
 
 function renderTasks() {
   const list = $('task-list');
-  list.replaceChildren();
-  if (!chosenProject) return;
-  const q = $('task-search').value.trim().toLowerCase();
-  for (const t of tasks) {
-    const subs = subtasks.filter((s) => s.task_id === t.id);
-    const match = !q || t.name.toLowerCase().includes(q) || subs.some((s) => s.name.toLowerCase().includes(q));
-    if (!match) continue;
-    const ref = { taskId: t.id, subtaskId: '', taskName: t.name, subtaskName: '', projectId: chosenProject.id, projectName: chosenProject.name };
+  if (!chosenProject) { list.replaceChildren(); return; }
+  const raw = $('task-search').value.trim();
+  const { rows, shown, more, exact } = filterTasks(index, chosenProject.id, raw, MAX_ROWS);
+  const items = [];
+  for (const { task: t, subs } of rows) {
     const li = el('li');
     const b = el('button', t.name + (t.pending ? ' (not yet synced)' : ''), { type: 'button', 'data-task': t.id });
     if (chosenTask && chosenTask.taskId === t.id && !chosenTask.subtaskId) b.className = 'chosen';
-    b.addEventListener('click', () => choose(ref));
     li.append(b);
-    list.append(li);
+    items.push(li);
     for (const s of subs) {
-      if (q && !s.name.toLowerCase().includes(q) && !t.name.toLowerCase().includes(q)) continue;
       const sli = el('li', null, { class: 'sub' });
-      const sb = el('button', s.name, { type: 'button', 'data-subtask': s.id });
+      const sb = el('button', s.name + (s.pending ? ' (not yet synced)' : ''), { type: 'button', 'data-subtask': s.id, 'data-parent': t.id });
       if (chosenTask && chosenTask.subtaskId === s.id) sb.className = 'chosen';
-      sb.addEventListener('click', () => choose({ ...ref, subtaskId: s.id, subtaskName: s.name }));
       sli.append(sb);
-      list.append(sli);
+      items.push(sli);
     }
   }
-  const raw = $('task-search').value.trim();
+  list.replaceChildren(...items);
+  moreLine('task-more', shown, more);
   $('create-task').textContent = `+ Create task “${raw}”`;
-  show('create-task', !!raw && !tasks.some((t) => t.name.toLowerCase() === raw.toLowerCase()));
+  show('create-task', !!raw && !exact);
+}
+
+function taskRef(taskId, subtaskId = '') {
+  const t = index.taskById.get(taskId);
+  if (!t || !chosenProject) return null;
+  const s = subtaskId ? t.subs.find((x) => x.id === subtaskId) : null;
+  if (subtaskId && !s) return null;
+  return {
+    taskId: t.id, subtaskId: s ? s.id : '', taskName: t.name, subtaskName: s ? s.name : '',
+    projectId: chosenProject.id, projectName: chosenProject.name,
+  };
 }
 
 // ---------------------------------------------------------------- actions
@@ -193,24 +231,34 @@ async function reloadState() {
   if (res.ok) render(res.data);
 }
 
-$('project-search').addEventListener('input', () => {
-  clearTimeout(projectTimer);
-  projectTimer = setTimeout(() => loadProjects($('project-search').value), 200);
-});
+$('project-search').addEventListener('input', renderProjects);
 $('task-search').addEventListener('input', renderTasks);
+$('refresh-lists').addEventListener('click', () => syncLists(true));
+// One click handler per list (rows are rebuilt on every keystroke).
+$('project-list').addEventListener('click', (e) => {
+  const b = e.target.closest('button[data-id]');
+  const p = b && index.projectById.get(b.dataset.id);
+  if (p) chooseProject(p);
+});
+$('task-list').addEventListener('click', (e) => {
+  const b = e.target.closest('button');
+  if (!b) return;
+  const ref = b.dataset.subtask ? taskRef(b.dataset.parent, b.dataset.subtask) : taskRef(b.dataset.task);
+  if (ref) choose(ref);
+});
 
 $('create-project').addEventListener('click', async () => {
   const name = $('project-search').value.trim();
   const p = await act('create', { type: 'Project', name });
-  if (p) { await loadProjects(name); await chooseProject(p); }
+  if (p) chooseProject(p); // the catalog in storage has it already; its change re-renders the lists
 });
 $('create-task').addEventListener('click', async () => {
   const name = $('task-search').value.trim();
-  const t = await act('create', { type: 'TimedTask', name, parentId: chosenProject && chosenProject.id });
+  const project = chosenProject;
+  const t = await act('create', { type: 'TimedTask', name, parentId: project && project.id });
   if (t) {
     $('task-search').value = '';
-    await loadTasks();
-    choose({ taskId: t.id, subtaskId: '', taskName: t.name, subtaskName: '', projectId: chosenProject.id, projectName: chosenProject.name });
+    choose({ taskId: t.id, subtaskId: '', taskName: t.name, subtaskName: '', projectId: project.id, projectName: project.name });
   }
 });
 
@@ -239,10 +287,17 @@ for (const id of ['open-options', 'options-link']) $(id).addEventListener('click
 
 chrome.storage.onChanged.addListener((changes, area) => {
   if (area !== 'local') return;
+  if ('catalog' in changes && pickerLoaded) setCatalog(changes.catalog.newValue);
   if (['timer', 'outboxSize', 'outboxError', 'notice', 'totals', 'auth', 'tokens', 'pendingPage'].some((k) => k in changes)) reloadState();
 });
 
-// First paint from storage (no worker round trip), then refresh through the worker.
+// First paint from storage (no worker round trip), then refresh through the
+// worker. Request budget of an open: at most one request, today's summary
+// (which also checks the running entry), and none when the totals were
+// fetched less than a minute ago; the picker filters the stored catalog and
+// sends nothing. The first open of a day may cost one more request (the past
+// days of the week, cached per day) when the worker's sync alarm has not
+// fetched them yet that day.
 (async () => {
   const got = await chrome.storage.local.get(['auth', 'timer', 'lastTask', 'recent', 'outboxSize', 'outboxError', 'notice', 'totals', 'pendingPage', 'settings']);
   const signedIn = !!(got.auth && got.auth.status === 'signed_in');

@@ -270,9 +270,12 @@ test('untrusted page titles and server-side names are shown as text in the popup
     const p = await api({ type: 'Project', id: 'evil-p', name: hostileProject });
     const t = await api({ type: 'TimedTask', id: 'evil-t', name: hostileTask, project_id: p.id });
 
-    // Server-side names in the picker.
+    // Server-side names in the picker. The picker lists the catalog the
+    // extension cached at sign-in; names created on the server since reach it
+    // through "Refresh lists" (or the background sync).
     const popup = await ext.openPopup();
     popup.on('dialog', (d) => { dialogs.push(d.message()); d.dismiss().catch(() => {}); });
+    await popup.click('#refresh-lists');
     const pb = await popup.waitForSelector('#project-list button[data-id="evil-p"]');
     assert.equal(await pb.evaluate((b) => b.textContent), hostileProject);
     await pb.click();
