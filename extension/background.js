@@ -620,8 +620,7 @@ async function refresh() {
   const errors = [];
   await flush().catch((e) => errors.push(errorInfo(e)));
   let notice = null;
-  try { notice = await reconcile(); } catch (e) { errors.push(errorInfo(e)); }
-  try { await refreshTotals(); } catch (e) { errors.push(errorInfo(e)); }
+  try { notice = await refreshTotals(); } catch (e) { errors.push(errorInfo(e)); }
   const state = await getState();
   return { ...state, refreshError: errors.find((e) => !['signed_out', 'not_configured'].includes(e.code)) || null, reconciled: notice };
 }

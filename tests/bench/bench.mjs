@@ -459,7 +459,7 @@ async function picker(ext, sandbox) {
   const taskKeys = await keystrokes('task-search', 'task-list', ['task 01234', 'step 00777', 'Task 0899', 'zz']);
   raw.pickerTasks = taskKeys;
   expectFirst(taskKeys, 'task 01234', 'bench-t-01234');
-  expectFirst(taskKeys, 'step 00777', 'bench-t-00777'); // the sub-task's task, then the sub-task
+  if (N_SUBTASKS > 777) expectFirst(taskKeys, 'step 00777', 'bench-t-00777'); // the sub-task's task, then the sub-task
   if (taskKeys.find((x) => x.q === 'zz').shown !== 0) throw new Error('picker: "zz" should match nothing');
   if (taskKeys.some((x) => x.shown > 50)) throw new Error('picker: more than 50 task rows rendered');
 
