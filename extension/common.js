@@ -40,17 +40,24 @@ export function weekStart(ms) {
  * Today's and this week's totals (seconds) at `now`: the figures fetched from
  * summary at `totals.at`, plus the running timer's time they do not hold yet
  * (all of it since its start, or only since `at` when the server already
- * counted it as running: `totals.runningId`). Also used by the worker to fold
- * a stopped timer into the stored totals, so a stop needs no new request.
+ * counted it as running: `totals.runningId`). After midnight (or Monday) the
+ * fetched day (or week) starts again from zero. Also used by the worker to
+ * fold a stopped timer into the stored totals, so a stop needs no request.
+ * → { today, week, dayStart, weekStart }
  */
 export function liveTotals(totals, timer, now = Date.now()) {
   if (!totals) return null;
-  let today = Number(totals.today) || 0;
-  let week = Number(totals.week) || 0;
-  if (timer && Number.isFinite(timer.startMs)) {
+  const day = dayStart(now);
+  const week = weekStart(now);
+  // Totals stored without their day (older versions) are shown as they are.
+  const sameDay = !Number.isFinite(totals.dayStart) || totals.dayStart === day;
+  const sameWeek = !Number.isFinite(totals.weekStart) || totals.weekStart === week;
+  let t = sameDay ? Number(totals.today) || 0 : 0;
+  let w = sameWeek ? Number(totals.week) || 0 : 0;
+  if (timer && Number.isFinite(timer.startMs) && Number.isFinite(totals.dayStart)) {
     const counted = timer.entity && totals.runningId === timer.entity.id ? totals.at : -Infinity;
-    if (Number.isFinite(totals.dayStart)) today += Math.max(0, now - Math.max(timer.startMs, totals.dayStart, counted)) / 1000;
-    if (Number.isFinite(totals.weekStart)) week += Math.max(0, now - Math.max(timer.startMs, totals.weekStart, counted)) / 1000;
+    t += Math.max(0, now - Math.max(timer.startMs, day, counted)) / 1000;
+    w += Math.max(0, now - Math.max(timer.startMs, week, sameWeek ? counted : -Infinity)) / 1000;
   }
-  return { today, week };
+  return { today: t, week: w, dayStart: day, weekStart: week };
 }
