@@ -57,7 +57,7 @@ wasm: deps-rust deps-node
 	wasm-bindgen --target web --out-dir $(PKG) --out-name tyme_tab \
 	  --remove-name-section --remove-producers-section \
 	  target/$(WASM_TARGET)/release/tyme_tab.wasm
-	wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+	wasm-opt -Oz --converge --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
 	  --enable-mutable-globals --enable-reference-types --enable-multivalue \
 	  $(WASM) -o $(WASM)
 	rm -rf www/pkg && cp -r $(PKG) www/pkg
