@@ -18,6 +18,7 @@ async function main() {
   console.log(`sandbox:      ${sandbox.url}  (demo data, client id "${DEMO_CLIENT}")`);
   console.log(`extension id: ${EXTENSION_ID}  redirect URI: ${REDIRECT_URI}`);
 
+  let wwwUrl = null;
   const wwwScript = path.join(ROOT, 'scripts', 'www-server.mjs');
   if (fs.existsSync(wwwScript)) {
     try {
@@ -25,6 +26,7 @@ async function main() {
       const www = await startWwwServer({ port: 0, sandboxUrl: sandbox.url });
       cleanups.push(() => www.stop());
       await sandbox.addClient({ client_id: 'tyme-www', redirect_uris: [`${www.url}/`] }).catch(() => {});
+      wwwUrl = www.url;
       console.log(`www page:     ${www.url}/`);
     } catch (e) {
       console.log(`www page:     not started (${e.message})`);
@@ -105,6 +107,14 @@ async function main() {
   console.log(`  summary: ${v.totals}`);
   await shot(summaryPopup, '4-summary.png');
   console.log(`popup screenshots written to ${shots}`);
+
+  // A person at a terminal keeps the sandbox (and the web console, whose
+  // webhook receiver shows deliveries live) until Ctrl-C; a script exits here.
+  if (process.stdin.isTTY) {
+    await ext.close().catch(() => {});
+    console.log(`still serving: sandbox ${sandbox.url}${wwwUrl ? `, web console ${wwwUrl}/` : ''} — Ctrl-C to stop`);
+    await new Promise((resolve) => { process.once('SIGINT', resolve); process.once('SIGTERM', resolve); });
+  }
 }
 
 let code = 0;
