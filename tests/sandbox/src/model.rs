@@ -8,11 +8,31 @@ use serde_json::{json, Map, Value};
 pub const DT_FORMAT: &str = "%Y-%m-%d %H:%M:%S";
 
 /// Parse a Tyme date-time: exactly `Y-m-d H:i:s` in UTC, nothing else.
+///
+/// The byte shape is checked first (`DDDD-DD-DD DD:DD:DD`: ASCII digits at
+/// fixed positions, `-`, ` ` and `:` between them), because chrono's
+/// parser alone accepts more (unpadded fields, a sign before the year, runs
+/// of spaces). Then chrono checks the calendar. A leap second (`:60`) is
+/// refused: Tyme's format has none.
 pub fn parse_dt(s: &str) -> Option<NaiveDateTime> {
-    if s.len() != 19 {
+    const SHAPE: &[u8; 19] = b"DDDD-DD-DD DD:DD:DD";
+    let b = s.as_bytes();
+    if b.len() != SHAPE.len() {
         return None;
     }
-    NaiveDateTime::parse_from_str(s, DT_FORMAT).ok()
+    let shaped = b.iter().zip(SHAPE).all(|(c, want)| match want {
+        b'D' => c.is_ascii_digit(),
+        sep => c == sep,
+    });
+    if !shaped {
+        return None;
+    }
+    let d = NaiveDateTime::parse_from_str(s, DT_FORMAT).ok()?;
+    // chrono represents a leap second as nanosecond >= 1e9.
+    if chrono::Timelike::nanosecond(&d) >= 1_000_000_000 || &b[17..19] == b"60" {
+        return None;
+    }
+    Some(d)
 }
 
 pub fn fmt_dt(d: NaiveDateTime) -> String {
