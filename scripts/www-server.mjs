@@ -97,7 +97,8 @@ async function serveStatic(req, res, pathname, headers) {
     let st = await fs.stat(file);
     if (st.isDirectory()) {
       if (!pathname.endsWith('/')) {
-        return send(res, 301, '', 'text/plain', { Location: pathname + '/' });
+        // One leading slash only: `//name/` would be a protocol-relative URL to another host.
+        return send(res, 301, '', 'text/plain', { Location: `/${pathname.replace(/^\/+/, '')}/` });
       }
       file = path.join(file, 'index.html');
       st = await fs.stat(file);

@@ -8,19 +8,21 @@ import path from 'node:path';
 import { startWwwServer } from '../../scripts/www-server.mjs';
 import { ROOT } from './support.mjs';
 
-/** A raw GET whose path is sent exactly as written (fetch would normalise `..`). */
-function rawGet(url, rawPath) {
+/** A raw request whose path and headers are sent exactly as written (fetch
+ *  would normalise `..` and cannot set Host). */
+function raw(url, rawPath, { method = 'GET', headers = {}, body } = {}) {
   const u = new URL(url);
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: u.hostname, port: u.port, path: rawPath, method: 'GET' }, (res) => {
-      let body = '';
-      res.on('data', (c) => { body += c; });
-      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body }));
+    const req = http.request({ host: u.hostname, port: u.port, path: rawPath, method, headers, setHost: !('Host' in headers) }, (res) => {
+      let text = '';
+      res.on('data', (c) => { text += c; });
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: text }));
     });
     req.on('error', reject);
-    req.end();
+    req.end(body);
   });
 }
+const rawGet = (url, rawPath) => raw(url, rawPath);
 
 test('serves www/ with the right MIME types and a CSP on the page', async (t) => {
   const srv = await startWwwServer({ sandboxUrl: 'http://127.0.0.1:9' });
@@ -94,4 +96,17 @@ test('webhook receiver records deliveries, lists them and streams them as SSE', 
   const tooBig = await fetch(srv.url + '/hooks/receive', { method: 'POST', body: big }).catch(() => null);
   assert.ok(!tooBig || tooBig.status === 413);
   assert.equal((await (await fetch(srv.url + '/hooks/list')).json()).length, 2);
+});
+
+test('a directory redirect stays on this server (no protocol-relative Location)', async (t) => {
+  const srv = await startWwwServer({ sandboxUrl: 'http://127.0.0.1:9' });
+  t.after(() => srv.stop());
+  // `/pkg/..//lib` reaches the handler as the path `//lib`: a Location of
+  // `//lib/` would send the browser to the host "lib".
+  for (const p of ['/lib', '/pkg/..//lib', '/pkg/..///lib']) {
+    const res = await rawGet(srv.url, p);
+    assert.equal(res.status, 301, p);
+    assert.equal(res.headers.location, '/lib/', p);
+    assert.equal(new URL(res.headers.location, srv.url).origin, srv.url, p);
+  }
 });
