@@ -12,6 +12,12 @@
 //   GET  /hooks/events   the deliveries as Server-Sent Events (backlog first, then live)
 //   GET  /hooks/list     the deliveries as a JSON array; DELETE clears them
 //   GET  anything else   a file under www/ (no directory traversal, no dotfiles)
+//
+// Every request must name this server in its Host header (127.0.0.1, localhost,
+// [::1] or the bound address, with the port): any other Host gets 421, so a page
+// on a rebound DNS name cannot read the deliveries. /hooks/* requests carrying
+// an Origin other than this server's own get 403 (the sandbox's deliveries send
+// none; a form or no-cors fetch from another page does).
 import http from 'node:http';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -120,6 +126,16 @@ async function serveStatic(req, res, pathname, headers) {
   }
 }
 
+const WILDCARD = new Set(['0.0.0.0', '::', '']);
+
+/** The `host:port` names this server answers to, lower case. */
+function ownHosts(boundHost, port) {
+  const names = ['127.0.0.1', 'localhost', '[::1]'];
+  const bound = String(boundHost || '').toLowerCase();
+  if (!WILDCARD.has(bound)) names.push(bound.includes(':') && !bound.startsWith('[') ? `[${bound}]` : bound);
+  return new Set(names.map((n) => `${n}:${port}`));
+}
+
 function readBody(req) {
   return new Promise((resolve, reject) => {
     const chunks = [];
@@ -178,9 +194,18 @@ export async function startWwwServer({ port = 0, sandboxUrl, host = '127.0.0.1',
     req.on('close', () => { clearInterval(beat); streams.delete(res); });
   }
 
+  let hosts = new Set();
+  let origins = new Set();
+
   const server = http.createServer(async (req, res) => {
+    const hostHeader = String(req.headers.host || '').toLowerCase();
+    if (!hosts.has(hostHeader)) return send(res, 421, 'misdirected request: unknown Host');
     let pathname;
     try { pathname = new URL(req.url, 'http://x').pathname; } catch { return send(res, 400, 'bad request'); }
+    const origin = req.headers.origin;
+    if (pathname.startsWith('/hooks/') && origin !== undefined && !origins.has(String(origin).toLowerCase())) {
+      return sendJson(res, 403, { error: 'foreign_origin' });
+    }
     try {
       if (pathname === '/config.json' && (req.method === 'GET' || req.method === 'HEAD')) {
         return sendJson(res, 200, { apiBaseUrl: sandboxUrl || 'https://api.tyme-app.com', clientId, hooksUrl: `${url}/hooks/receive` });
@@ -210,6 +235,8 @@ export async function startWwwServer({ port = 0, sandboxUrl, host = '127.0.0.1',
   const addr = server.address();
   const shownHost = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   url = `http://${shownHost}:${addr.port}`;
+  hosts = ownHosts(host, addr.port);
+  origins = new Set([...hosts].map((h) => `http://${h}`));
 
   async function stop() {
     for (const s of streams) s.end();

@@ -110,3 +110,41 @@ test('a directory redirect stays on this server (no protocol-relative Location)'
     assert.equal(new URL(res.headers.location, srv.url).origin, srv.url, p);
   }
 });
+
+test('requests for another Host are refused (DNS rebinding), and deliveries from other origins too', async (t) => {
+  const srv = await startWwwServer({ sandboxUrl: 'http://127.0.0.1:9' });
+  t.after(() => srv.stop());
+  const port = new URL(srv.url).port;
+  const delivery = JSON.stringify({ trigger_type: 'time', entity: { id: 'x1' } });
+  const json = { 'Content-Type': 'application/json' };
+
+  // The server's own names are served.
+  for (const host of [`127.0.0.1:${port}`, `localhost:${port}`]) {
+    assert.equal((await raw(srv.url, '/hooks/list', { headers: { Host: host } })).status, 200, host);
+    assert.equal((await raw(srv.url, '/', { headers: { Host: host } })).status, 200, host);
+  }
+  // A rebound name (or another port, or no Host) is not: nothing is read or recorded.
+  for (const host of [`evil.example:${port}`, 'evil.example', `127.0.0.1:${Number(port) + 1}`, `localhost.evil.example:${port}`, '']) {
+    for (const [method, p, body] of [['GET', '/hooks/list'], ['GET', '/hooks/events'], ['GET', '/config.json'], ['GET', '/'],
+      ['POST', '/hooks/receive', delivery], ['DELETE', '/hooks/list']]) {
+      const res = await raw(srv.url, p, { method, body, headers: { Host: host, ...json } });
+      assert.equal(res.status, 421, `${method} ${p} with Host ${JSON.stringify(host)} → ${res.status}`);
+      assert.ok(!res.body.includes('x1') && !res.body.includes('hooksUrl'), `${p} body leaked`);
+    }
+  }
+  assert.deepEqual(srv.deliveries(), []);
+
+  // A web page elsewhere cannot post deliveries (a form or no-cors fetch sends its Origin).
+  for (const origin of ['http://evil.example', `http://127.0.0.1:${Number(port) + 1}`, 'null']) {
+    const res = await raw(srv.url, '/hooks/receive', { method: 'POST', body: delivery, headers: { Origin: origin, ...json } });
+    assert.equal(res.status, 403, origin);
+    const del = await raw(srv.url, '/hooks/list', { method: 'DELETE', headers: { Origin: origin } });
+    assert.equal(del.status, 403, `DELETE from ${origin}`);
+  }
+  assert.deepEqual(srv.deliveries(), []);
+
+  // The sandbox's deliveries carry no Origin; the page's own origin is fine too.
+  assert.equal((await raw(srv.url, '/hooks/receive', { method: 'POST', body: delivery, headers: json })).status, 200);
+  assert.equal((await raw(srv.url, '/hooks/receive', { method: 'POST', body: delivery, headers: { Origin: srv.url, ...json } })).status, 200);
+  assert.equal(srv.deliveries().length, 2);
+});
