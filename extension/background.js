@@ -5,17 +5,13 @@
 // storage mutations), never the source of truth.
 // bench instrumentation (tests/bench): the worker's first statement (its imports are evaluated before it).
 const T0 = performance.now();
-import init, * as core from './pkg/tyme_tab.js';
-import { liveTotals, dayStart, weekStart } from './common.js';
-
-const {
+// Named imports: a package without one of these fails to load, loudly.
+import init, {
   TymeClient, newId, formatDateTime, makeNote,
   outboxNew, outboxEnqueue, outboxDue, outboxAck, outboxFail, outboxNextWake, outboxSize, outboxPending,
-} = core;
-// Outbox lifecycle helpers (in-flight lease, sign-in resume): used where the package has them.
-const outboxMarkSending = core.outboxMarkSending || ((s) => s);
-const outboxRequeueInFlight = core.outboxRequeueInFlight || ((s) => s);
-const outboxResumeAll = core.outboxResume || ((s) => s);
+  outboxMarkSending, outboxRequeueInFlight, outboxResume as outboxResumeAll,
+} from './pkg/tyme_tab.js';
+import { liveTotals, dayStart, weekStart } from './common.js';
 
 const ready = init({ module_or_path: chrome.runtime.getURL('pkg/tyme_tab_bg.wasm') });
 // bench instrumentation (tests/bench): when the wasm became ready, and its linear memory, read through CDP.
