@@ -1008,6 +1008,14 @@ fn webhook_sub(app: &App, req: &Req, subscribe: bool) -> Resp {
         Ok(m) => m,
         Err(r) => return json_resp(400, &json!({"error":"missing values","field":r.field})),
     };
+    // seed: hookUrl, trigger_type; live: hook_url. Nothing else.
+    if let Some(k) = m.keys().find(|k| !["hookUrl", "hook_url", "trigger_type"].contains(&k.as_str())) {
+        let k = model::truncate(k);
+        return json_resp(
+            400,
+            &json!({"error":"missing values","field":k,"message":format!("unknown field {k:?}; expected hookUrl (or hook_url) and trigger_type")}),
+        );
+    }
     let url = pstr(&m, "hookUrl").or_else(|| pstr(&m, "hook_url")).filter(|s| !s.trim().is_empty());
     let Some(url) = url else {
         return json_resp(400, &json!({"error":"missing values","field":"hookUrl"}));

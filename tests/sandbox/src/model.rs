@@ -315,6 +315,40 @@ fn non_negative_f64(b: &Map<String, Value>, field: &str) -> Result<Option<f64>, 
     Ok(v)
 }
 
+// The keys `update_entity` takes per type: the seed's list, then the live
+// aliases (tyme-api-notes.md, README "Live shapes accepted"). Any other key
+// is refused, so a misspelt optional field is caught rather than dropped.
+const CATEGORY_FIELDS: &[&str] = &["type", "id", "name"];
+const PROJECT_FIELDS: &[&str] = &[
+    "type",
+    "id",
+    "name",
+    "category_id",
+    "rounding_method",
+    "rounding_minutes",
+    "hourly_rate",
+    "planned_duration_hours",
+    "planned_budget",
+    // live
+    "related_id",
+    "default_hourly_rate",
+    "planned_duration",
+];
+const TASK_FIELDS: &[&str] = &["type", "id", "name", "project_id", "billable", "planned_duration", "related_id"];
+const SUBTASK_FIELDS: &[&str] = &["type", "id", "name", "task_id", "planned_duration", "related_id"];
+const ENTRY_FIELDS: &[&str] = &[
+    "type",
+    "id",
+    "task_id",
+    "subtask_id",
+    "time_start",
+    "time_end",
+    "note",
+    // live
+    "related_id",
+    "user_id",
+];
+
 impl Data {
     /// Apply one `update_entity` body: create (generated or given id) or
     /// update (given id that exists; missing fields keep their stored value).
@@ -325,6 +359,22 @@ impl Data {
             Some(Value::String(s)) => s.as_str(),
             Some(_) => return Err(bad("type", "type must be a string")),
         };
+        let known: &[&str] = match kind {
+            "ProjectCategory" => CATEGORY_FIELDS,
+            "Project" => PROJECT_FIELDS,
+            "TimedTask" => TASK_FIELDS,
+            "TimedSubTask" => SUBTASK_FIELDS,
+            "TimedTaskRecord" => ENTRY_FIELDS,
+            _ => &[],
+        };
+        if !known.is_empty() {
+            if let Some(k) = b.keys().find(|k| !known.contains(&k.as_str())) {
+                return Err(bad(
+                    &truncate(k),
+                    format!("unknown field {:?} for {kind}; expected one of: {}", truncate(k), known.join(", ")),
+                ));
+            }
+        }
         let id = match b.get("id") {
             None | Some(Value::Null) => None,
             Some(Value::String(s)) if s.trim().is_empty() => None,
