@@ -100,19 +100,26 @@ function renderAuth() {
   document.body.dataset.auth = on ? 'in' : 'out';
 }
 
+/** A new client for the current settings. Its onTokens only counts while it is
+ *  app.client: a flush or refresh still running on a client dropped by sign-out
+ *  or a settings change cannot store tokens again. */
 function makeClient() {
   const { TymeClient } = app.core;
-  app.client = new TymeClient({
+  const client = new TymeClient({
     baseUrl: app.settings.apiBaseUrl,
     clientId: app.settings.clientId,
     redirectUri: app.redirectUri,
     onTokens: async (tokens) => {
+      if (app.client !== client) return;
       save(sessionStorage, K.tokens, tokens);
       if (!tokens) { queueMicrotask(renderAuth); say('Your session ended: sign in again.', 'error'); }
     },
   });
+  const old = app.client;
+  app.client = client;
+  if (old) old.setTokens(null);
   const tokens = load(sessionStorage, K.tokens, null);
-  if (tokens) app.client.setTokens(tokens);
+  if (tokens) client.setTokens(tokens);
 }
 
 function beginSignIn() {
@@ -124,7 +131,7 @@ function beginSignIn() {
 function signOut() {
   sessionStorage.removeItem(K.tokens);
   sessionStorage.removeItem(K.pending);
-  app.client.setTokens(null);
+  makeClient(); // forgets the old client's tokens and ignores whatever it still reports
   renderAuth();
   say('Signed out.');
 }
@@ -212,11 +219,14 @@ async function loadList(kind) {
     clear(list).append(h('li', { class: 'empty' }, `Select a ${KINDS[k.parent].label}.`));
     return;
   }
+  const client = app.client;
   try {
-    const items = await app.client.searchEntity(k.type, filterOf(kind), parentId || null);
+    const items = await client.searchEntity(k.type, filterOf(kind), parentId || null);
+    if (client !== app.client) return; // signed out meanwhile
     app.lists[kind] = items;
     renderList(kind);
   } catch (e) {
+    if (client !== app.client) return;
     clear(list).append(h('li', { class: 'error' }, errText(e)));
   }
 }
@@ -435,15 +445,17 @@ async function flush() {
   app.flushing = true;
   clearTimeout(app.wakeTimer);
   const core = app.core;
+  const client = app.client;
   try {
     do {
       app.flushAgain = false;
       const due = core.outboxDue(outboxState(), Date.now());
       for (const op of due) {
+        if (app.client !== client) break; // signed out (or reconnected) meanwhile
         // Writes of this entity made while it is in flight wait behind it.
         saveOutbox(core.outboxMarkSending(outboxState(), op.opId, Date.now()));
         try {
-          await app.client.updateEntity(op.entity);
+          await client.updateEntity(op.entity);
           saveOutbox(core.outboxAck(outboxState(), op.opId));
           setText($('#outbox-error'), '');
         } catch (e) {

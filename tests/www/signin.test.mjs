@@ -72,3 +72,38 @@ test('a redirect whose state does not match is refused', async (t) => {
   assert.equal(page.url(), `${www.url}/`);
   assert.ok(!(await sb.log()).some((r) => r.path.startsWith('/v1/access_token')));
 });
+
+test('sign-out stops the old client: a refresh already running does not store tokens again', async (t) => {
+  const { sb, www, page, pageErrors } = await setup(t);
+  await signIn(page, www);
+  const before = JSON.parse(await page.evaluate(() => sessionStorage.getItem('tyme.www.tokens')));
+  // The next data call gets a 401 and refreshes; the refresh answers slowly.
+  await sb.expireTokens();
+  await sb.faults({ latency_ms: 1500, path_prefix: '/v1/refresh_token' });
+  await sb.clearLog();
+  await page.fill('.col[data-kind="category"] .filter', 'x');
+  const logged = async (pred) => {
+    for (let i = 0; i < 100; i++) {
+      if ((await sb.log()).some(pred)) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error('request not seen in the sandbox log');
+  };
+  await logged((r) => r.path.startsWith('/data/search_entity') && r.status === 401);
+  await page.click('#sign-out'); // while the refresh is in flight
+  assert.equal(await page.getAttribute('#auth-status', 'data-state'), 'signed-out');
+  await logged((r) => r.path.startsWith('/v1/refresh_token') && r.status === 200);
+  await page.waitForTimeout(500); // time for the old client to hand the new pair over
+
+  // (compared in the page, so a failure does not print the tokens)
+  assert.equal(await page.evaluate(() => sessionStorage.getItem('tyme.www.tokens') === null), true, 'tokens stored again after sign-out');
+  assert.equal(await page.getAttribute('#auth-status', 'data-state'), 'signed-out');
+  assert.equal(await page.evaluate(() => window.tymeConsole.client.getTokens() === null), true);
+  await openConsole(page, www);
+  assert.equal(await page.getAttribute('#auth-status', 'data-state'), 'signed-out');
+  assert.equal(await page.evaluate(() => sessionStorage.getItem('tyme.www.tokens')), null);
+  assert.ok(before.accessToken);
+  assert.equal((await sb.state()).stats.refreshes, 1);
+  // The expired token's 401 is logged by the browser; nothing else may go wrong.
+  assert.deepEqual(pageErrors.filter((e) => !/status of 401/.test(e.message)), []);
+});
