@@ -129,21 +129,36 @@ pub fn retry_after(headers: &[(String, String)]) -> Option<u32> {
     Some(whole.saturating_add(up).min(u32::MAX as u64) as u32)
 }
 
-/// Replaces every run of 20 or more token-like characters with `[redacted]`,
-/// so an excerpt of a body or URL can never carry a bearer or refresh token.
+/// Masks what may be a secret: every run of 20 or more token-like characters,
+/// and the run that follows a key naming a secret (a run containing
+/// `token`, `code`, `secret`, `password` or `bearer`, as in `"refresh_token":"…"` or
+/// `code=…`), so an excerpt of a body or URL never carries a token.
 pub fn redact(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut run = String::new();
-    let flush = |run: &mut String, out: &mut String| {
-        if run.chars().count() >= 20 {
+    let mut mask_next = false;
+    let mut flush = |run: &mut String, out: &mut String| {
+        if run.is_empty() {
+            return;
+        }
+        if mask_next || run.len() >= 20 {
             out.push_str("[redacted]");
         } else {
             out.push_str(run);
         }
+        mask_next = ["token", "code", "secret", "password", "bearer"]
+            .iter()
+            .any(|k| run.as_bytes().windows(k.len()).any(|w| w.eq_ignore_ascii_case(k.as_bytes())));
         run.clear();
     };
     for c in s.chars() {
         if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '~' | '+' | '/' | '=' | '%') {
+            if c == '=' && !run.is_empty() && !run.ends_with('=') {
+                // `key=value`: the key and the value are separate runs.
+                flush(&mut run, &mut out);
+                out.push(c);
+                continue;
+            }
             run.push(c);
         } else {
             flush(&mut run, &mut out);
@@ -152,6 +167,12 @@ pub fn redact(s: &str) -> String {
     }
     flush(&mut run, &mut out);
     out
+}
+
+/// An OAuth-style `error` code worth keeping in a message: a short word of
+/// `a-z` and `_` only (anything else may be server text, or a token).
+pub fn plain_code(s: &str) -> Option<&str> {
+    (!s.is_empty() && s.len() <= 40 && s.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')).then_some(s)
 }
 
 /// A short, single-line, redacted excerpt of a body for error messages.
@@ -184,7 +205,7 @@ fn server_reason(body: &[u8]) -> Option<(String, String)> {
             d = format!("{d} (field {f})");
         }
     }
-    Some((redact(&error.chars().take(60).collect::<String>()), redact(&d)))
+    Some((plain_code(&error).unwrap_or("").to_string(), redact(&d)))
 }
 
 fn describe(body: &[u8], fallback: &str) -> String {
@@ -197,12 +218,9 @@ fn describe(body: &[u8], fallback: &str) -> String {
     }
 }
 
-/// Maps a non-2xx answer of a data or webhook endpoint to an error.
-/// A 2xx answer gives `Ok(())`.
-pub fn check_status(status: u16, headers: &[(String, String)], body: &[u8]) -> Result<()> {
-    if (200..300).contains(&status) {
-        return Ok(());
-    }
+/// The error for a non-2xx `status`, its message the fixed text for that
+/// status plus, with `body`, the server's reason (redacted).
+pub fn status_error(status: u16, headers: &[(String, String)], body: Option<&[u8]>) -> Error {
     let (kind, what) = match status {
         400 | 422 => (ErrorKind::InvalidInput, "the server refused the request"),
         401 => (ErrorKind::Unauthorized, "not signed in, or the session expired"),
@@ -215,11 +233,24 @@ pub fn check_status(status: u16, headers: &[(String, String)], body: &[u8]) -> R
         500..=599 => (ErrorKind::Server, "the Tyme server failed"),
         _ => (ErrorKind::BadResponse, "unexpected HTTP status"),
     };
-    let mut err = Error::new(kind, describe(body, what)).with_status(status);
+    let message = match body {
+        Some(b) => describe(b, what),
+        None => what.to_string(),
+    };
+    let mut err = Error::new(kind, message).with_status(status);
     if matches!(kind, ErrorKind::RateLimited | ErrorKind::Server) {
         err = err.with_retry_after(retry_after(headers));
     }
-    Err(err)
+    err
+}
+
+/// Maps a non-2xx answer of a data or webhook endpoint to an error.
+/// A 2xx answer gives `Ok(())`.
+pub fn check_status(status: u16, headers: &[(String, String)], body: &[u8]) -> Result<()> {
+    if (200..300).contains(&status) {
+        return Ok(());
+    }
+    Err(status_error(status, headers, Some(body)))
 }
 
 fn check_size(body: &[u8]) -> Result<()> {

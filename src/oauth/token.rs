@@ -5,7 +5,7 @@ use serde_json::Value;
 use super::secret::Secret;
 use super::ClientConfig;
 use crate::error::{Error, ErrorKind, Result};
-use crate::http::{check_status, decode_value, excerpt, join_url, json_body, redact, HttpRequest, Method, MAX_BODY};
+use crate::http::{join_url, json_body, plain_code, status_error, HttpRequest, Method, MAX_BODY};
 use crate::model::read::Fields;
 
 /// Lifetime assumed when the server names none.
@@ -100,42 +100,38 @@ pub fn parse_token_response(
     if body.len() > MAX_BODY {
         return Err(Error::bad_response("token response too large").with_status(status));
     }
+    // Nothing of a token endpoint's body goes into a message (it may echo a
+    // token): fixed texts, plus the OAuth `error` code when it is a plain word.
     if !(200..300).contains(&status) {
-        if let Ok(Value::Object(m)) = serde_json::from_slice::<Value>(body) {
-            let code = m.get("error").and_then(Value::as_str).unwrap_or("");
-            let desc = m.get("error_description").and_then(Value::as_str).map(|d| redact(&d.chars().take(160).collect::<String>()));
-            let with_desc = |base: &str| match &desc {
-                Some(d) if !d.is_empty() => format!("{base} ({d})"),
-                _ => base.to_string(),
-            };
-            let err = match code {
-                "invalid_grant" => Some(Error::new(
-                    ErrorKind::ReauthRequired,
-                    with_desc(match grant {
-                        TokenGrant::RefreshToken => "the session ended (refresh token rejected): sign in again",
-                        TokenGrant::AuthorizationCode => "the sign-in code was rejected: sign in again",
-                    }),
-                )),
-                "invalid_client" | "unauthorized_client" => {
-                    Some(Error::new(ErrorKind::Unauthorized, with_desc("this client is not accepted by the server")))
-                }
-                "invalid_request" | "unsupported_grant_type" | "invalid_scope" => {
-                    Some(Error::invalid_input(with_desc(&format!("the server refused the token request: {code}"))))
-                }
-                _ => None,
-            };
-            if let Some(e) = err {
-                return Err(e.with_status(status));
-            }
+        let v = serde_json::from_slice::<Value>(body).unwrap_or(Value::Null);
+        let code = v.get("error").and_then(Value::as_str).and_then(plain_code);
+        let err = match code {
+            Some("invalid_grant") => Error::new(
+                ErrorKind::ReauthRequired,
+                match grant {
+                    TokenGrant::RefreshToken => "the session ended (refresh token rejected): sign in again",
+                    TokenGrant::AuthorizationCode => "the sign-in code was rejected: sign in again",
+                },
+            ),
+            Some("invalid_client" | "unauthorized_client") => Error::new(ErrorKind::Unauthorized, "this client is not accepted by the server"),
+            Some("invalid_request" | "unsupported_grant_type" | "invalid_scope") => Error::invalid_input("the server refused the token request"),
+            _ => status_error(status, headers, None),
+        };
+        let mut err = err.with_status(status);
+        if let Some(c) = code {
+            err.message = format!("{} ({c})", err.message);
         }
-        check_status(status, headers, body)?;
+        return Err(err);
     }
-    let v = decode_value(status, body)?;
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(Error::bad_response("empty token response").with_status(status));
+    }
+    let v: Value = serde_json::from_slice(body).map_err(|_| Error::bad_response("token response is not JSON").with_status(status))?;
     let f = Fields::of(&v, "token response", ErrorKind::BadResponse)?;
     let access = f
         .opt_text("access_token")?
         .filter(|s| !s.is_empty())
-        .ok_or_else(|| Error::bad_response(format!("token response without access_token: {}", excerpt(body))))?;
+        .ok_or_else(|| Error::bad_response("token response without access_token"))?;
     let refresh = match f.opt_text("refresh_token")?.filter(|s| !s.is_empty()) {
         Some(r) => Secret::new(r),
         None => previous_refresh
