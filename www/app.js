@@ -301,6 +301,7 @@ function resetForm(kind) {
   const f = $(k.form);
   f.reset();
   f.elements.id.value = '';
+  delete f.dataset.newId;
   setText($('.form-title', f), `New ${k.label}`);
   showErrors(f, {});
   formStatus(f, '');
@@ -319,6 +320,7 @@ function fillForm(kind, e) {
   showErrors(f, {});
   formStatus(f, '');
   setText($('.form-title', f), `Edit ${KINDS[kind].label}: ${e.name || ''}`);
+  delete f.dataset.newId;
   f.elements.id.value = e.id;
   f.elements.name.value = e.name ?? '';
   syncParentSelect(kind, e);
@@ -353,11 +355,18 @@ async function submitEntity(kind, ev) {
   const { value, errors } = k.validate(formValues(f));
   if (!showErrors(f, errors)) { formStatus(f, 'Fix the marked fields.', 'error'); return; }
   if (needSignIn()) return;
+  // A new entity gets its id once per form: a create that failed after the
+  // server applied it goes again under the same id (an upsert), never as a
+  // second entity. The id is dropped when the save succeeds or the form is reset.
   const creating = !value.id;
-  if (creating) value.id = app.core.newId();
+  if (creating) {
+    if (!f.dataset.newId) f.dataset.newId = app.core.newId();
+    value.id = f.dataset.newId;
+  }
   formStatus(f, 'Saving…');
   try {
     const saved = await app.client.updateEntity(value);
+    delete f.dataset.newId;
     formStatus(f, `${creating ? 'Created' : 'Saved'} ${k.label} “${saved.name}”.`, 'ok');
     if (kind === 'category') await refreshParentSelects();
     await loadList(kind);
@@ -369,7 +378,6 @@ async function submitEntity(kind, ev) {
     renderTarget();
     setText($('.form-status', f), `${creating ? 'Created' : 'Saved'} ${k.label} “${saved.name}”.`);
   } catch (e) {
-    if (creating) delete value.id;
     if (e && e.code === 'invalid_input') {
       formStatus(f, `The server refused it: ${e.message}`, 'error');
     } else formStatus(f, errText(e), 'error');

@@ -64,3 +64,39 @@ test('create a category, a project and a task with all fields, a sub-task, then 
   assert.ok(searches.length > 0);
   assert.deepEqual(pageErrors, []);
 });
+
+test('a create whose answer was lost is retried under the same id: one entity, not two', async (t) => {
+  const { sb, www, page, pageErrors } = await setup(t);
+  await signIn(page, www);
+  // The server stores the project but the answer fails.
+  await sb.faults({ fail_next: 1, status: 503, apply: true, path_prefix: '/data/update_entity' });
+  const f = '#project-form';
+  await page.click(`${f} button.new`);
+  await page.fill(`${f} input[name=name]`, 'Lost answer');
+  await page.selectOption(`${f} select[name=category_id]`, '');
+  await page.fill(`${f} input[name=rounding_method]`, 'UP');
+  await page.fill(`${f} input[name=rounding_minutes]`, '15');
+  await page.fill(`${f} input[name=hourly_rate]`, '80');
+  await page.click(`${f} button[type=submit]`);
+  await page.waitForFunction((sel) => document.querySelector(`${sel} .form-status`).dataset.kind === 'error', f);
+  let st = await sb.state();
+  assert.equal(st.projects.length, 1, 'the failed request was applied');
+  const firstId = st.projects[0].id;
+
+  // The user tries again, changing a field on the way.
+  await page.fill(`${f} input[name=hourly_rate]`, '85');
+  await saveForm(page, f);
+  st = await sb.state();
+  assert.deepEqual(st.projects.map((p) => [p.id, p.name, p.hourly_rate]), [[firstId, 'Lost answer', 85]]);
+  assert.match(await page.textContent(`${f} .form-status`), /^Created project/);
+
+  // A new form after success (or after a reset) makes a new entity.
+  await page.click(`${f} button.new`);
+  await page.fill(`${f} input[name=name]`, 'Second');
+  await page.selectOption(`${f} select[name=category_id]`, '');
+  await saveForm(page, f);
+  st = await sb.state();
+  assert.equal(st.projects.length, 2);
+  assert.equal(new Set(st.projects.map((p) => p.id)).size, 2);
+  assert.deepEqual(pageErrors.filter((e) => !/status of 503/.test(e.message)), []);
+});
