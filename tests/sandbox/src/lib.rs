@@ -222,10 +222,12 @@ pub async fn start(cfg: Config) -> std::io::Result<Running> {
     let mut persisted = Persisted { data: start_data(&cfg), ..Default::default() };
     if let Some(path) = &cfg.state_file {
         if path.exists() {
-            let text = std::fs::read_to_string(path)?;
-            persisted = serde_json::from_str(&text).map_err(|e| {
-                std::io::Error::new(std::io::ErrorKind::InvalidData, format!("{}: {e}", path.display()))
-            })?;
+            let named = |kind: std::io::ErrorKind, e: &dyn std::fmt::Display| {
+                std::io::Error::new(kind, format!("state file {}: {e}", path.display()))
+            };
+            let text = std::fs::read_to_string(path).map_err(|e| named(e.kind(), &e))?;
+            persisted = serde_json::from_str(&text).map_err(|e| named(std::io::ErrorKind::InvalidData, &e))?;
+            persisted.data.check().map_err(|e| named(std::io::ErrorKind::InvalidData, &e))?;
         }
     }
     let mut clients = persisted.clients;

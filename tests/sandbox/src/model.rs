@@ -178,6 +178,24 @@ impl Data {
         })
     }
 
+    /// Check what a state file may have got wrong that the wire checks keep
+    /// out of a running server: the date-times of time entries.
+    pub fn check(&self) -> Result<(), String> {
+        for (i, e) in self.time_entries.iter().enumerate() {
+            let at = |f: &str, v: &str| {
+                format!("time_entries[{i}] (id {:?}): {f} {:?} is not Y-m-d H:i:s", truncate(&e.id), truncate(v))
+            };
+            let start = parse_dt(&e.time_start).ok_or_else(|| at("time_start", &e.time_start))?;
+            if let Some(end) = &e.time_end {
+                let end_dt = parse_dt(end).ok_or_else(|| at("time_end", end))?;
+                if end_dt < start {
+                    return Err(format!("time_entries[{i}] (id {:?}): time_end is before time_start", truncate(&e.id)));
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// The demo data set of `--demo` (fixed ids so tests and demos can name them).
     pub fn demo() -> Data {
         let cat = |id: &str, name: &str| Category { id: id.into(), name: name.into() };
@@ -601,7 +619,12 @@ impl Data {
                 Some(s) if s.is_empty() => None,
                 Some(s) => {
                     let e = parse_dt(&s).ok_or_else(|| bad("time_end", "time_end must be Y-m-d H:i:s (UTC) or null"))?;
-                    if e < parse_dt(&time_start).expect("validated") {
+                    // time_start was checked above when sent; a stored one
+                    // may come from an edited state file, so no unwrap here.
+                    let start = parse_dt(&time_start).ok_or_else(|| {
+                        bad("time_start", "the stored time_start is not Y-m-d H:i:s (UTC); send time_start too")
+                    })?;
+                    if e < start {
                         return Err(bad("time_end", "time_end is before time_start"));
                     }
                     Some(s)
@@ -739,4 +762,32 @@ impl Data {
 /// Shorten untrusted text before echoing it in an error message.
 pub fn truncate(s: &str) -> String {
     s.chars().take(60).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A stored entry with a broken time_start (an edited state file) gets a
+    /// 400 naming the field when stopped, never a panic.
+    #[test]
+    fn stopping_an_entry_with_a_broken_stored_start_is_an_error() {
+        let mut d = Data::demo();
+        d.time_entries.push(TimeEntry {
+            id: "e1".into(),
+            task_id: "demo-task-design".into(),
+            subtask_id: None,
+            time_start: "yesterday".into(),
+            time_end: None,
+            note: String::new(),
+        });
+        assert!(d.check().unwrap_err().contains("time_start"));
+        let r = d.update_entity(&json!({"type":"TimedTaskRecord","id":"e1","time_end":"2025-01-01 10:00:00"}));
+        let r = r.err().expect("refused");
+        assert_eq!((r.status, r.field.as_str()), (400, "time_start"));
+        // sending a good time_start along repairs it
+        let ok = d.update_entity(&json!({"type":"TimedTaskRecord","id":"e1","time_start":"2025-01-01 09:00:00","time_end":"2025-01-01 10:00:00"}));
+        assert!(ok.is_ok());
+        assert!(d.check().is_ok());
+    }
 }

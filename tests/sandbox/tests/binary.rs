@@ -6,7 +6,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
 use common::*;
-use serde_json::json;
+use serde_json::{json, Value};
 
 const BIN: &str = env!("CARGO_BIN_EXE_tyme-sandbox");
 
@@ -90,4 +90,68 @@ async fn demo_flag_and_control_flag() {
     let p = spawn(&["--port", "0", "--demo", "--control"]);
     let r = raw(&p.1, "GET", "/_sandbox/state", &[], None).await.unwrap();
     assert!(r.json()["tasks"].as_array().unwrap().len() >= 3);
+}
+
+/// Run the binary until it exits (at most 10 s, then kill it and fail):
+/// (exit code, stdout, stderr).
+fn run_to_exit(args: &[&str]) -> (Option<i32>, String, String) {
+    use std::io::Read;
+    let mut child = Command::new(BIN).args(args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the binary kept running with args {args:?}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let (mut out, mut err) = (String::new(), String::new());
+    child.stdout.take().unwrap().read_to_string(&mut out).unwrap();
+    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    (status.code(), out, err)
+}
+
+/// A state file that cannot be loaded (edited by hand into a broken date,
+/// not JSON, not a file) stops the start with exit 1 and a message naming
+/// the file, not a panic, and the file is left as it was.
+#[test]
+fn a_state_file_that_fails_to_load_stops_the_start_naming_the_file() {
+    let dir = std::env::temp_dir().join(format!("tyme-sandbox-test-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("state.json");
+    let file_s = file.to_str().unwrap().to_string();
+    let entry = |start: &str, end: Value| {
+        json!({"data":{"categories":[],"projects":[{"id":"p","name":"P","category_id":null,"rounding_method":"NEAREST","rounding_minutes":0,"hourly_rate":0.0,"planned_duration_hours":0.0,"planned_budget":0.0}],
+            "tasks":[{"id":"t","name":"T","project_id":"p","billable":false,"planned_duration":0}],"subtasks":[],
+            "time_entries":[{"id":"e1","task_id":"t","subtask_id":null,"time_start":start,"time_end":end,"note":""}],
+            "webhooks":[],"deliveries":[],"stats":{"tokens_issued":0,"refreshes":0}}})
+        .to_string()
+    };
+    let cases = [
+        (entry("2025-1-01 9:00:00", Value::Null), "time_start"),
+        (entry("2025-01-01 09:00:00", json!("later")), "time_end"),
+        (entry("2025-01-01 09:00:00", json!("2025-01-01 08:00:00")), "time_end is before time_start"),
+        ("{\"data\": {".to_string(), "EOF"),
+    ];
+    for (text, what) in cases {
+        std::fs::write(&file, &text).unwrap();
+        let (code, out, err) = run_to_exit(&["--port", "0", "--state-file", &file_s]);
+        assert_eq!(code, Some(1), "stdout {out:?} stderr {err:?}");
+        assert!(!out.contains("listening"), "{out}");
+        assert!(err.contains(&format!("state file {file_s}")), "{err}");
+        assert!(err.contains(what), "{err}");
+        assert!(!err.contains("panicked"), "{err}");
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), text, "the file is not overwritten");
+    }
+    // a path that exists but is no file
+    std::fs::remove_file(&file).unwrap();
+    std::fs::create_dir(&file).unwrap();
+    let (code, _, err) = run_to_exit(&["--port", "0", "--state-file", &file_s]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains(&format!("state file {file_s}")), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
 }
