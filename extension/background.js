@@ -12,6 +12,7 @@ import init, {
   outboxMarkSending, outboxRequeueInFlight, outboxResume as outboxResumeAll,
 } from './pkg/tyme_tab.js';
 import { liveTotals, dayStart, weekStart } from './common.js';
+import { trackedFor, decide as decideReconcile } from './reconcile.js';
 
 const ready = init({ module_or_path: chrome.runtime.getURL('pkg/tyme_tab_bg.wasm') });
 // bench instrumentation (tests/bench): when the wasm became ready, and its linear memory, read through CDP.
@@ -27,7 +28,6 @@ const SYNC_PERIOD_MIN = 5;
 const CATALOG_MAX_AGE_MS = 5 * 60_000; // the alarm refetches the catalog when older than this
 const TOTALS_FRESH_MS = 60_000;        // a popup opened within this of the last totals fetch sends nothing
 const RECENT_MAX = 6;
-const RECONCILE_TOLERANCE_S = 120;    // clock skew allowance when comparing with the server
 
 // ---------------------------------------------------------------- storage
 const store = {
@@ -284,19 +284,10 @@ async function updateBadge() {
   await chrome.action.setBadgeText({ text });
 }
 
-// The contract has no call that reads one time entry, so the running entry is
-// checked through summary: a running entry counts up to now, so if the task's
-// time in the range is clearly less than the local elapsed time in that range,
-// the entry was stopped (or removed) elsewhere.
-function trackedFor(rows, ref) {
-  return rows
-    .filter((r) => r.task_id === ref.taskId && (!ref.subtaskId || r.subtask_id === ref.subtaskId))
-    .reduce((s, r) => s + (Number(r.duration) || 0), 0);
-}
-function looksStopped(rows, timer, fromMs, nowMs) {
-  const elapsed = (nowMs - Math.max(timer.startMs, fromMs)) / 1000;
-  return trackedFor(rows, timer.ref) < elapsed - RECONCILE_TOLERANCE_S;
-}
+// Stopped elsewhere? Decided by reconcile.js from the server's own figures
+// (growth of the task's tracked seconds between checks a minute or more
+// apart), never by comparing the server's clock with this one. The last
+// observation lives in chrome.storage (`reconcile`), as the worker may stop.
 function isPending(outbox, id) {
   return !!outbox && outboxPending(outbox).some((p) => p.entity && p.entity.id === id);
 }
@@ -308,24 +299,37 @@ async function stoppedElsewhere(timer) {
     const notice = { message: `The timer for “${timer.label}” was stopped elsewhere (in Tyme), so it stopped here too.`, at: Date.now() };
     // When it stopped is not known here: the totals are fetched again on the next popup open.
     const extra = cur.totals ? { totals: { ...cur.totals, at: 0, runningId: null, checkedId: null } } : {};
-    await store.set({ timer: null, notice, ...extra });
+    await store.set({ timer: null, notice, reconcile: null, ...extra });
     await chrome.alarms.clear(ALARM_TICK);
     await updateBadge();
     return notice;
   });
 }
 
-// Exact check, from the alarm while a timer runs: summary since the entry's
-// start holds only entries overlapping it.
+// The alarm's check while a timer runs (about once a minute): the same
+// summary as the popup's, whatever the age of the stored totals.
 async function reconcile() {
-  const { timer, outbox } = await store.get(['timer', 'outbox']);
+  const { timer } = await store.get('timer');
   if (!timer) return null;
-  await ready;
-  if (isPending(outbox, timer.entity.id)) return null;
-  const client = await getClient();
-  const now = Date.now();
-  const rows = await client.summary(timer.startMs, now);
-  return looksStopped(rows, timer, timer.startMs, now) ? stoppedElsewhere(timer) : null;
+  return refreshTotals({ force: true });
+}
+
+/**
+ * Record one check of the running entry (summary rows of [from, …] just
+ * fetched) and, when the server shows it stopped, stop it here and tell the user.
+ */
+async function checkRunning(timer, rows, from) {
+  const verdict = await locked(async () => {
+    const cur = await store.get(['timer', 'outbox', 'reconcile']);
+    if (!cur.timer || cur.timer.entity.id !== timer.entity.id) return null;
+    const { next, stopped } = decideReconcile(cur.reconcile || null, {
+      id: timer.entity.id, from, tracked: trackedFor(rows, timer.ref), at: Date.now(),
+      pending: isPending(cur.outbox, timer.entity.id),
+    });
+    await store.set({ reconcile: next });
+    return stopped;
+  });
+  return verdict ? stoppedElsewhere(timer) : null;
 }
 
 const sumRows = (rows) => rows.reduce((s, r) => s + (Number(r.duration) || 0), 0);
@@ -357,9 +361,8 @@ async function pastWeekFor(now) {
 // old, from today, and the running entry (if confirmed by the server) was
 // checked by that fetch. The first fetch of a day also asks for the past days
 // of the week (one more request) unless the sync alarm already did.
-// Today's rows also hold the task's other entries of today, so this check
-// can miss a stop elsewhere that the alarm's exact check (above) catches
-// within a minute.
+// The running entry's check (checkRunning) needs two of these a minute or
+// more apart; the tick alarm makes one about every minute.
 async function refreshTotals({ force = false } = {}) {
   const now = Date.now();
   const day = dayStart(now);
@@ -370,8 +373,7 @@ async function refreshTotals({ force = false } = {}) {
     && (!confirmed || totals.checkedId === confirmed.entity.id)) return null;
   const client = await getClient();
   const [rows, past] = await Promise.all([client.summary(day, now), pastWeekFor(now)]);
-  let notice = null;
-  if (confirmed && looksStopped(rows, confirmed, day, now)) notice = await stoppedElsewhere(confirmed);
+  const notice = timer ? await checkRunning(timer, rows, day) : null;
   const today = sumRows(rows);
   await locked(async () => {
     const cur = await store.get('timer');
@@ -549,7 +551,7 @@ async function backgroundSync() {
 }
 
 // Data of the signed-in account that another account must not see.
-const ACCOUNT_CACHES = ['catalog', 'catalogAt', 'totals', 'pastWeek'];
+const ACCOUNT_CACHES = ['catalog', 'catalogAt', 'totals', 'pastWeek', 'reconcile'];
 
 async function signOut() {
   cached = null;

@@ -321,24 +321,45 @@ test('a page title with markup renders as text', async () => {
   } finally { await env.close(); }
 });
 
-test('a timer stopped elsewhere is stopped here too, and the user is told', async () => {
+test('a timer stopped elsewhere is stopped here too, and the user is told; a skewed clock stops nothing', async () => {
   const env = await setup();
   try {
     await signIn(env.ext);
     const ref = await projectAndTask(env);
     const started = await ok(await env.ext.send('start', { task: ref, page: { url: 'https://example.com/r', title: 'R' } }));
     await waitFor(async () => (await entries(env.sandbox)).length === 1 && (await env.ext.storage('outboxSize')).outboxSize === 0, { what: 'synced' });
-    // the entry ran for ten minutes and was stopped in the Tyme app after one
+    // This device's clock runs 10 minutes ahead of the server's: locally the
+    // timer has run 10 minutes, the server counts only seconds of its
+    // device-stamped start. Checks (popup opens, the alarm) must not stop it.
+    const { timer } = await env.ext.storage('timer');
+    await env.ext.setStorage({ timer: { ...timer, startMs: timer.startMs - 600_000 } });
+    for (let i = 0; i < 3; i++) {
+      await env.ext.setStorage({ totals: null });
+      const st = await ok(await env.ext.send('refresh'));
+      assert.equal(st.reconciled, null);
+      assert.ok(st.timer && st.timer.entity.id === started.entity.id, 'still running with a clock ahead');
+    }
+    assert.equal((await entries(env.sandbox))[0].time_end, null, 'still running on the server');
+    const obs = (await env.ext.storage('reconcile')).reconcile;
+    assert.equal(obs.id, started.entity.id, 'the check was recorded');
+
+    // Now the entry is stopped in the Tyme app.
     const fmt = (ms) => new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
-    const startMs = Date.now() - 600_000;
     const { tokens } = await env.ext.storage('tokens');
+    const auth = { authorization: `Bearer ${tokens.accessToken}` };
+    const startMs = Date.now() - 600_000;
     const r = await fetch(`${env.sandbox.url}/data/update_entity/`, {
-      method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens.accessToken}` },
+      method: 'POST', headers: { 'content-type': 'application/json', ...auth },
       body: JSON.stringify({ ...started.entity, time_start: fmt(startMs), time_end: fmt(startMs + 60_000) }),
     });
     assert.equal(r.status, 200);
-    const { timer } = await env.ext.storage('timer');
-    await env.ext.setStorage({ timer: { ...timer, startMs } });
+    // Two checks a minute apart are needed: the earlier one (made two minutes
+    // ago, when the entry had been seen growing) is put in storage rather than
+    // waited for; the server's figure has not grown since.
+    const day = new Date(); day.setHours(0, 0, 0, 0);
+    const rows = await (await fetch(`${env.sandbox.url}/data/summary/?from=${encodeURIComponent(fmt(day.getTime()))}&to=${encodeURIComponent(fmt(Date.now()))}`, { headers: auth })).json();
+    const tracked = rows.filter((x) => x.task_id === ref.taskId && !x.subtask_id).reduce((s, x) => s + x.duration, 0);
+    await env.ext.setStorage({ totals: null, reconcile: { ...obs, from: day.getTime(), tracked, at: Date.now() - 120_000, grew: true } });
     const popup = await env.ext.openPopup();
     await popup.waitForSelector('#notice:not([hidden])', { timeout: 10000 });
     const v = await popupView(popup);
