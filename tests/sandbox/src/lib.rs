@@ -306,7 +306,12 @@ impl App {
         let tmp = PathBuf::from(tmp);
         let res = (|| -> std::io::Result<()> {
             use std::io::Write;
-            let mut f = std::fs::File::create(&tmp)?;
+            use std::os::unix::fs::OpenOptionsExt;
+            // The file holds tokens and client secrets: owner-only from the
+            // moment it exists (a leftover temp file of a crashed run with
+            // the same pid is removed first, so the mode always applies).
+            let _ = std::fs::remove_file(&tmp);
+            let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&tmp)?;
             f.write_all(&text)?;
             f.sync_all()?;
             std::fs::rename(&tmp, path)

@@ -155,3 +155,31 @@ fn a_state_file_that_fails_to_load_stops_the_start_naming_the_file() {
     assert!(err.contains(&format!("state file {file_s}")), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The state file holds tokens and client secrets: it is written owner-only
+/// (0600) whatever the umask, also when it replaces a wider file.
+#[tokio::test]
+async fn the_state_file_is_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = std::env::temp_dir().join(format!("tyme-sandbox-test-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("state.json");
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+
+    let s = tyme_sandbox::start(tyme_sandbox::Config { state_file: Some(file.clone()), ..cfg() }).await.unwrap();
+    let api = signed_in(&s).await;
+    assert_eq!(api.update(json!({"type":"ProjectCategory","name":"C"})).await.status, 200);
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.contains("access_token"), "the file does hold tokens");
+    assert_eq!(mode(&file), 0o600, "new state file");
+    s.stop();
+
+    // an existing world-readable file is replaced by an owner-only one
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let s = tyme_sandbox::start(tyme_sandbox::Config { state_file: Some(file.clone()), ..cfg() }).await.unwrap();
+    assert_eq!(mode(&file), 0o600, "rewritten state file");
+    s.stop();
+    let names: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(names.len(), 1, "no temp file left: {names:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
