@@ -1,7 +1,8 @@
 //! wasm-bindgen-test suite for the JS-facing API, run in headless Chromium:
 //! error objects, JSON shapes (no BigInt), and real fetches. The sandbox
-//! part needs `TYME_SANDBOX_URL` at build time (the Makefile starts one);
-//! without it those tests say so and return.
+//! part needs `TYME_SANDBOX_URL` at build time (`make test-wasm` starts a
+//! sandbox); without it those tests fail, unless `TYME_SKIP_SANDBOX` is set
+//! at build time.
 #![cfg(target_arch = "wasm32")]
 
 use js_sys::{Array, Function, Promise, Reflect};
@@ -166,12 +167,21 @@ async fn unreachable_server_is_network() {
 
 // ---------- against the sandbox ----------
 
+/// The sandbox's address, baked in at build time.  Without it the sandbox
+/// tests fail, unless `TYME_SKIP_SANDBOX` was set at build time too: then
+/// they say so and return.
 fn sandbox_url() -> Option<&'static str> {
-    let u = option_env!("TYME_SANDBOX_URL");
-    if u.is_none() {
-        console_log!("TYME_SANDBOX_URL was not set at build time: sandbox tests skipped (run `make test-wasm`)");
+    match (option_env!("TYME_SANDBOX_URL"), option_env!("TYME_SKIP_SANDBOX")) {
+        (Some(u), _) => Some(u),
+        (None, Some(_)) => {
+            console_log!("TYME_SKIP_SANDBOX set and no TYME_SANDBOX_URL: sandbox test skipped");
+            None
+        }
+        (None, None) => panic!(
+            "TYME_SANDBOX_URL was not set at build time: run `make test-wasm` (it starts a sandbox), \
+             or set TYME_SKIP_SANDBOX=1 to skip the sandbox tests on purpose"
+        ),
     }
-    u
 }
 
 async fn fetch_json(method: &str, url: &str, body: Option<&str>) -> JsValue {
