@@ -3,7 +3,7 @@
 # TYME_SANDBOX_URL; the sandbox is stopped when the command ends.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bin=target/debug/tyme-sandbox
+bin="${CARGO_TARGET_DIR:-target}/debug/tyme-sandbox"
 [ -x "$bin" ] || cargo build -p tyme-sandbox
 log=$(mktemp)
 "$bin" --port 0 --control --auto-approve --client tyme-tab-browser=http://127.0.0.1/cb >"$log" 2>&1 &

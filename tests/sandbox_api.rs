@@ -4,6 +4,7 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use std::io::{BufRead, BufReader};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 
@@ -37,12 +38,16 @@ fn sandbox() -> Sandbox {
         let st = Command::new(env!("CARGO")).args(["build", "-q", "-p", "tyme-sandbox"]).current_dir(root).status().unwrap();
         assert!(st.success(), "cargo build -p tyme-sandbox failed");
     });
-    let mut child = Command::new(format!("{root}/target/debug/tyme-sandbox"))
+    // Where cargo put the binary: CARGO_TARGET_DIR (relative to the workspace
+    // root) when set at run time, else the workspace's own target/.
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| Path::new(root).join("target"), |d| Path::new(root).join(d));
+    let bin = target.join("debug").join("tyme-sandbox");
+    let mut child = Command::new(&bin)
         .args(["--port", "0", "--control", "--auto-approve", "--client", &format!("{CLIENT}={REDIRECT}")])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
-        .expect("start target/debug/tyme-sandbox");
+        .unwrap_or_else(|e| panic!("start {}: {e}", bin.display()));
     let mut line = String::new();
     BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
     let url = line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("unexpected first line {line:?}")).to_string();
