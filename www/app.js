@@ -439,11 +439,23 @@ function renderOutbox(state) {
   setText($('#outbox-size'), String(app.core.outboxSize(state || outboxState())));
 }
 
+/** Records a write in the outbox (throws when it cannot be stored), then sends. */
 function enqueue(entity) {
-  if (!hasOutbox()) { say('Time entries cannot be saved: the outbox is missing from this wasm build.', 'error'); return; }
+  if (!hasOutbox()) throw new Error('the outbox is missing from this wasm build');
   // Read, change and write in one synchronous step, so nothing interleaves.
   saveOutbox(app.core.outboxEnqueue(outboxState(), entity, Date.now()));
   flush();
+}
+
+/** enqueue, or a message saying what was not saved; true when queued. */
+function tryEnqueue(entity, what) {
+  try {
+    enqueue(entity);
+    return true;
+  } catch (e) {
+    say(`The ${what} could not be queued, nothing was changed: ${errText(e)}`, 'error');
+    return false;
+  }
 }
 
 async function flush() {
@@ -555,10 +567,10 @@ function renderEntries() {
       setText(err, errors.note || '');
       if (errors.note) return;
       const updated = { ...e, note: n };
+      if (!tryEnqueue(updated, 'note')) return;
       const running = load(localStorage, K.running, null);
       if (running && running.entity.id === e.id) save(localStorage, K.running, { ...running, entity: updated });
       recordEntry(updated, item.label);
-      enqueue(updated);
     });
     ul.append(h('li', {}, form));
   }
@@ -589,9 +601,9 @@ function wireTime() {
       type: 'TimedTaskRecord', id: app.core.newId(), task_id: t.task_id, subtask_id: t.subtask_id,
       time_start: app.core.formatDateTime(Date.now()), time_end: null, note,
     };
+    if (!tryEnqueue(entity, 'start')) return;
     save(localStorage, K.running, { entity, label: t.label });
     recordEntry(entity, t.label);
-    enqueue(entity);
     f.reset();
     renderRunning();
     say(`Timer started on ${t.label}.`);
@@ -603,9 +615,10 @@ function wireTime() {
     // The wire keeps whole seconds: an entry stopped in its first second ends one second in.
     const end = Math.max(Date.now(), start + 1000);
     const entity = { ...running.entity, time_end: app.core.formatDateTime(end) };
+    // Queued first: the timer is only forgotten once its stop is stored.
+    if (!tryEnqueue(entity, 'stop')) return;
     localStorage.removeItem(K.running);
     recordEntry(entity, running.label);
-    enqueue(entity);
     renderRunning();
     say(`Timer stopped on ${running.label}.`);
   });
@@ -622,8 +635,8 @@ function wireTime() {
       type: 'TimedTaskRecord', id: app.core.newId(), task_id: t.task_id, subtask_id: t.subtask_id,
       time_start: app.core.formatDateTime(value.start), time_end: app.core.formatDateTime(value.end), note: value.note,
     };
+    if (!tryEnqueue(entity, 'entry')) return;
     recordEntry(entity, t.label);
-    enqueue(entity);
     f.reset();
     say(`Entry added on ${t.label}.`);
   });

@@ -94,3 +94,36 @@ test('a write made while the server fails is retried by the outbox and lands onc
   const writes = (await sb.log()).filter((r) => r.path.startsWith('/data/update_entity') && r.method === 'POST');
   assert.deepEqual(writes.slice(-2).map((r) => r.status), [503, 200]);
 });
+
+test('a stop that cannot be queued keeps the timer running, so the stop is not lost', async (t) => {
+  const { sb, www, page, pageErrors } = await setup(t);
+  await signIn(page, www);
+  await createProject(page, { name: 'Careful', rounding_method: 'NEAREST', rounding_minutes: 1, hourly_rate: 0 });
+  await selectItem(page, '#project-list', 'Careful');
+  await createTask(page, { name: 'Stopping', billable: false });
+  await selectItem(page, '#task-list', 'Stopping');
+  await page.click('#start-timer');
+  await page.waitForSelector('#running:not([hidden])');
+  await waitOutboxEmpty(page);
+
+  // The stored outbox is one the core refuses (as after a bad write by an old
+  // page): queueing the stop throws.
+  await page.evaluate(() => localStorage.setItem('tyme.www.outbox', JSON.stringify({ version: 99, ops: [] })));
+  await page.click('#stop-timer');
+  await page.waitForFunction(() => document.querySelector('#message').dataset.kind === 'error');
+  assert.match(await page.textContent('#message'), /not (be )?queued|could not/i);
+  assert.notEqual(await page.evaluate(() => localStorage.getItem('tyme.www.running')), null, 'the running timer was dropped');
+  assert.equal(await page.isVisible('#running'), true);
+  assert.equal((await sb.state()).time_entries[0].time_end, null);
+
+  // Once the outbox is usable again, Stop works.
+  await page.evaluate(() => localStorage.removeItem('tyme.www.outbox'));
+  await page.click('#stop-timer');
+  await page.waitForSelector('#running', { state: 'hidden' });
+  await waitOutboxEmpty(page);
+  const st = await sb.state();
+  assert.equal(st.time_entries.length, 1);
+  assert.ok(st.time_entries[0].time_end !== null);
+  assert.equal(await page.evaluate(() => localStorage.getItem('tyme.www.running')), null);
+  assert.deepEqual(pageErrors, []);
+});
