@@ -62,6 +62,8 @@ pub const MAX_ENTITY_BYTES: usize = 64 * 1024;
 pub const MAX_MESSAGE_CHARS: usize = 300;
 /// Valid range of clock values (ms since the epoch), as JS `Date` allows.
 pub const MAX_ABS_TIME_MS: i64 = 8_640_000_000_000_000;
+/// Largest sequence number: a JS number holds every whole number up to 2^53.
+pub const MAX_SEQ: u64 = 1 << 53;
 
 /// Where an op is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -264,6 +266,9 @@ impl OutboxState {
         if self.ops.len() > MAX_OPS {
             return Err(corrupt("too many ops"));
         }
+        if self.next_seq > MAX_SEQ {
+            return Err(corrupt("nextSeq out of range"));
+        }
         if let Some(h) = self.hold_until {
             check_time(h).map_err(|_| corrupt("holdUntil out of range"))?;
         }
@@ -320,6 +325,8 @@ impl OutboxState {
         if size > MAX_ENTITY_BYTES {
             return Err(Error::invalid_input("entity too large for the outbox"));
         }
+        // Checked, and before anything changes: a stored nextSeq may be at the top.
+        let next_seq = self.next_seq.checked_add(1).filter(|n| *n <= MAX_SEQ).ok_or_else(|| Error::invalid_input("outbox sequence numbers used up"))?;
         // The entity's latest op, if it is not in flight, is superseded.
         if let Some(i) = self.ops.iter().rposition(|o| o.entity_type == ty && o.entity_id == id) {
             if self.ops[i].state != OpState::Sending {
@@ -330,7 +337,7 @@ impl OutboxState {
             return Err(Error::invalid_input("outbox full: too many changes waiting"));
         }
         let seq = self.next_seq;
-        self.next_seq += 1;
+        self.next_seq = next_seq;
         let op_id = format!("op-{seq}");
         self.ops.push(PendingOp {
             op_id: op_id.clone(),
@@ -437,12 +444,12 @@ impl OutboxState {
                 if let Some(s) = retry_after {
                     let ra = i64::from(s) * 1000;
                     delay = delay.max(ra);
-                    let until = now.saturating_add(ra);
+                    let until = now.saturating_add(ra).min(MAX_ABS_TIME_MS);
                     self.hold_until = Some(self.hold_until.map_or(until, |h| h.max(until)));
                 }
                 let op = &mut self.ops[i];
                 op.state = OpState::Queued;
-                op.next_attempt_at = now.saturating_add(delay);
+                op.next_attempt_at = now.saturating_add(delay).min(MAX_ABS_TIME_MS);
             }
         }
         Ok(())

@@ -479,6 +479,62 @@ fn corrupt_states_are_typed_errors() {
     assert!(OutboxState::from_json(&g.to_string()).is_ok());
 }
 
+/// A stored `nextSeq` near the top of the range: never a panic or a wrapped,
+/// colliding op id; above 2^53 (beyond what a JS number holds exactly) the
+/// state is refused when read.
+#[test]
+fn huge_sequence_numbers_are_refused_not_wrapped() {
+    const MAX_SEQ: u64 = 1 << 53;
+    let with_next = |next: u64| {
+        let mut v: Value = serde_json::from_str(&OutboxState::new().to_json()).unwrap();
+        v["nextSeq"] = json!(next);
+        v.to_string()
+    };
+    for bad in [u64::MAX, u64::MAX - 1, MAX_SEQ + 1, 1 << 60] {
+        let e = OutboxState::from_json(&with_next(bad)).unwrap_err();
+        assert_eq!(e.code(), "invalid_input", "{bad}");
+    }
+    // The last sequence number is used once; then enqueueing is refused.
+    let mut s = OutboxState::from_json(&with_next(MAX_SEQ - 1)).unwrap();
+    let id = s.enqueue(rec("r1", None), 0).unwrap();
+    assert_eq!(id, format!("op-{}", MAX_SEQ - 1));
+    let before = s.clone();
+    let e = s.enqueue(rec("r2", None), 0).unwrap_err();
+    assert_eq!(e.code(), "invalid_input");
+    assert_eq!(s, before, "a refused enqueue changes nothing");
+    assert!(OutboxState::from_json(&s.to_json()).is_ok());
+    // A state built in memory with nextSeq at the very top: refused, no panic.
+    let mut top = OutboxState::new();
+    top.next_seq = u64::MAX;
+    assert_eq!(top.enqueue(rec("r3", None), 0).unwrap_err().code(), "invalid_input");
+}
+
+/// Stored counters and times at their limits: failing, scheduling and
+/// reloading stay in range (saturating, never a panic, never a state that
+/// no longer loads).
+#[test]
+fn counters_and_times_at_their_limits_stay_in_range() {
+    const MAX_T: i64 = tyme_tab::outbox::MAX_ABS_TIME_MS;
+    let mut s = OutboxState::new();
+    let op = s.enqueue(rec("r1", None), MAX_T).unwrap();
+    let mut v: Value = serde_json::from_str(&s.to_json()).unwrap();
+    v["ops"][0]["attempts"] = json!(u32::MAX);
+    v["ops"][0]["nextAttemptAt"] = json!(MAX_T);
+    v["ops"][0]["state"] = json!("sending");
+    v["ops"][0]["sendingSince"] = json!(MAX_T);
+    v["holdUntil"] = json!(MAX_T);
+    let mut s = OutboxState::from_json(&v.to_string()).unwrap();
+    assert!(s.due(MAX_T).is_empty());
+    assert!(s.next_wake().is_some_and(|t| t >= MAX_T));
+    s.fail(&op, &Failure::new("rate_limited", Some(u32::MAX)), MAX_T, 1.0).unwrap();
+    assert_eq!(s.pending()[0].attempts, u32::MAX);
+    assert!(s.pending()[0].next_attempt_at <= MAX_T && s.hold_until.is_some_and(|h| h <= MAX_T));
+    let reloaded = OutboxState::from_json(&s.to_json()).expect("a state after a failure at the clock's limit loads again");
+    assert_eq!(reloaded, s);
+    s.fail(&op, &Failure::new("server", None), MAX_T, 1.0).unwrap();
+    assert!(OutboxState::from_json(&s.to_json()).is_ok());
+}
+
 // --------------------------------------------------- properties of the outbox
 
 #[derive(Debug, Clone)]
