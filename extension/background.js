@@ -60,14 +60,30 @@ class UserError extends Error {
 let cached = null; // { key, client }: one client so its single-flight refresh is shared
 function redirectUri() { return chrome.identity.getRedirectURL(); }
 
-async function onTokens(tokens) {
-  if (tokens) {
-    await store.set({ tokens, auth: { status: 'signed_in' } });
-  } else {
-    await store.remove('tokens');
-    await store.set({ auth: { status: 'reauth', message: 'Signed out — sign in again.' } });
-    cached = null;
-  }
+// Retire the current client (sign-out, sign-in, another server or client id):
+// its tokens are dropped, so a request of it still in flight cannot use them,
+// and its onTokens is ignored from now on (see onTokensOf).
+function dropClient() {
+  const old = cached;
+  cached = null;
+  if (old) { try { old.client.setTokens(null); } catch { /* already unusable */ } }
+}
+
+// Tokens from one client (a sign-in, a rotation, a rejected refresh). Only the
+// current client may store them: a flush that began before a sign-out must
+// not bring the old account's tokens back. Under the storage lock, so a
+// sign-out (also under it) cannot interleave between the check and the write.
+function onTokensOf(owner) {
+  return (tokens) => locked(async () => {
+    if (!cached || cached.client !== owner.client) return;
+    if (tokens) {
+      await store.set({ tokens, auth: { status: 'signed_in' } });
+    } else {
+      await store.remove('tokens');
+      await store.set({ auth: { status: 'reauth', message: 'Signed out — sign in again.' } });
+      dropClient();
+    }
+  });
 }
 
 async function getClient({ needTokens = true } = {}) {
@@ -76,18 +92,20 @@ async function getClient({ needTokens = true } = {}) {
   if (!settings.clientId) throw new UserError('not_configured', 'Set the client id in the options first.');
   const key = JSON.stringify([settings.baseUrl, settings.clientId, settings.clientSecret || '']);
   if (!cached || cached.key !== key) {
-    const client = new TymeClient({
+    dropClient();
+    const owner = { client: null };
+    owner.client = new TymeClient({
       baseUrl: settings.baseUrl.replace(/\/+$/, ''),
       clientId: settings.clientId,
       clientSecret: settings.clientSecret || undefined,
       redirectUri: redirectUri(),
-      onTokens,
+      onTokens: onTokensOf(owner),
     });
-    cached = { key, client };
+    cached = { key, client: owner.client };
   }
   if (needTokens) {
     const { tokens } = await store.get('tokens');
-    if (!tokens) { cached = null; throw new UserError('signed_out', 'You are signed out. Sign in to Tyme.'); }
+    if (!tokens) { dropClient(); throw new UserError('signed_out', 'You are signed out. Sign in to Tyme.'); }
     if (!cached.client.getTokens()) cached.client.setTokens(tokens);
   }
   return cached.client;
@@ -510,7 +528,7 @@ async function create({ type, name, parentId }) {
 
 // ---------------------------------------------------------------- sign-in
 async function signIn({ interactive = true } = {}) {
-  cached = null;
+  dropClient();
   const client = await getClient({ needTokens: false });
   const { url, state, verifier } = client.beginSignIn();
   let redirect;
@@ -554,9 +572,11 @@ async function backgroundSync() {
 const ACCOUNT_CACHES = ['catalog', 'catalogAt', 'totals', 'pastWeek', 'reconcile'];
 
 async function signOut() {
-  cached = null;
-  await store.remove(['tokens', ...ACCOUNT_CACHES]);
-  await store.set({ auth: { status: 'signed_out' } });
+  await locked(async () => {
+    dropClient();
+    await store.remove(['tokens', ...ACCOUNT_CACHES]);
+    await store.set({ auth: { status: 'signed_out' } });
+  });
   await chrome.alarms.clear(ALARM_SYNC);
   return { signedIn: false };
 }
@@ -580,9 +600,11 @@ async function saveSettings(p) {
   const changedServer = settings.baseUrl !== cur.baseUrl || settings.clientId !== cur.clientId;
   await store.set({ settings });
   if (changedServer) {
-    cached = null;
-    await store.remove(['tokens', ...ACCOUNT_CACHES]);
-    await store.set({ auth: { status: 'signed_out' } });
+    await locked(async () => {
+      dropClient();
+      await store.remove(['tokens', ...ACCOUNT_CACHES]);
+      await store.set({ auth: { status: 'signed_out' } });
+    });
     await chrome.alarms.clear(ALARM_SYNC);
   }
   return publicSettings(settings);

@@ -229,6 +229,42 @@ test('expired tokens mid-session: the next action succeeds with exactly one refr
   } finally { await env.close(); }
 });
 
+test('sign-out while a token refresh is in flight: the old client cannot sign back in', async () => {
+  const env = await setup();
+  try {
+    await signIn(env.ext);
+    await env.sandbox.expireTokens();
+    await env.sandbox.faults({ latency_ms: 1500, path_prefix: '/v1/refresh_token' });
+    // A request finds the token expired; its refresh is slow to answer.
+    const inFlight = env.ext.send('search', { type: 'Project', name: '' });
+    await new Promise((r) => setTimeout(r, 400));
+    await ok(await env.ext.send('signOut'));
+    const res = await inFlight;
+    assert.ok(res, 'the request answered');
+    // the refresh went through on the server, but its rotated pair is dropped
+    await waitFor(async () => (await env.sandbox.state()).stats.refreshes === 1, { what: 'the refresh on the server', timeout: 5000 });
+    await new Promise((r) => setTimeout(r, 300));
+    const st = await env.ext.storage(['tokens', 'auth']);
+    assert.equal(st.tokens, undefined, 'no tokens after sign-out');
+    assert.equal(st.auth.status, 'signed_out');
+    assert.equal((await ok(await env.ext.send('getState'))).signedIn, false);
+    // changing the server drops the client the same way
+    await env.sandbox.clearFaults();
+    await signIn(env.ext);
+    await env.sandbox.expireTokens();
+    await env.sandbox.faults({ latency_ms: 1500, path_prefix: '/v1/refresh_token' });
+    const inFlight2 = env.ext.send('search', { type: 'Project', name: '' });
+    await new Promise((r) => setTimeout(r, 400));
+    await ok(await env.ext.send('saveSettings', { baseUrl: env.sandbox.url, clientId: 'another-client' }));
+    await inFlight2;
+    await waitFor(async () => (await env.sandbox.state()).stats.refreshes === 2, { what: 'the second refresh', timeout: 5000 });
+    await new Promise((r) => setTimeout(r, 300));
+    const st2 = await env.ext.storage(['tokens', 'auth']);
+    assert.equal(st2.tokens, undefined, 'no tokens after the client id changed');
+    assert.equal(st2.auth.status, 'signed_out');
+  } finally { await env.close(); }
+});
+
 test('a rejected refresh token signs out but keeps the outbox, which drains after sign-in', async () => {
   const env = await setup();
   try {
