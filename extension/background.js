@@ -647,9 +647,14 @@ async function refresh() {
 
 // ---------------------------------------------------------------- context menu
 async function handleMenuClick(info, tab) {
+  // Before anything of the tab is read or stored (the pending page included).
+  const incognito = !!((tab && tab.incognito) || (info && info.incognito));
+  if (incognito && !(await getSettings()).allowIncognito) {
+    throw new UserError('incognito', 'Incognito tabs are not tracked. Allow it in the options if you want to.');
+  }
   const url = info.menuItemId === 'track-link' ? info.linkUrl : (info.pageUrl || (tab && tab.url));
   if (!url) return { started: false };
-  const page = { url, title: (tab && tab.title) || '', incognito: !!(tab && tab.incognito) };
+  const page = { url, title: (tab && tab.title) || '', incognito };
   const { lastTask } = await store.get('lastTask');
   if (!lastTask) {
     await store.set({ pendingPage: { ...page, at: Date.now() } });

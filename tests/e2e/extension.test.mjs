@@ -166,6 +166,16 @@ test('context menu: track this page and track this link', async () => {
   const env = await setup();
   try {
     await signIn(env.ext);
+    // an incognito tab, no task known yet: refused before anything of it is stored
+    const hidden = { id: 2, title: 'Hidden diagnosis', url: 'https://example.net/hidden?q=1', incognito: true };
+    await assert.rejects(env.ext.menuClick({ menuItemId: 'track-page', pageUrl: hidden.url }, hidden), /Incognito tabs are not tracked/);
+    await assert.rejects(env.ext.menuClick({ menuItemId: 'track-link', linkUrl: 'https://example.net/hidden-link', pageUrl: hidden.url }, hidden), /Incognito tabs are not tracked/);
+    const noTrace = async () => {
+      const all = JSON.stringify(await env.ext.storage(null));
+      for (const s of ['example.net/hidden', 'Hidden diagnosis']) assert.ok(!all.includes(s), `storage holds nothing of the incognito tab (${s})`);
+    };
+    await noTrace();
+    assert.equal((await env.ext.storage('pendingPage')).pendingPage, undefined);
     // no task known yet: the popup asks, the page is kept for it
     const asked = await env.ext.menuClick({ menuItemId: 'track-page', pageUrl: 'https://example.com/first' }, { id: 1, title: 'First', url: 'https://example.com/first' });
     assert.equal(asked.askedForTask, true);
@@ -193,6 +203,9 @@ test('context menu: track this page and track this link', async () => {
     const secret = { id: 9, title: 'Private', url: 'https://example.net/private', incognito: true };
     await assert.rejects(env.ext.menuClick({ menuItemId: 'track-page', pageUrl: secret.url }, secret), /Incognito tabs are not tracked/);
     assert.equal((await env.ext.storage('timer')).timer.entity.id, link.id, 'the running timer is untouched');
+    const dump = JSON.stringify(await env.ext.storage(null));
+    assert.ok(!dump.includes('example.net/private') && !dump.includes('"Private"'), 'storage holds nothing of the incognito tab');
+    await noTrace();
     await ok(await env.ext.send('saveSettings', { baseUrl: env.sandbox.url, clientId: CLIENT, allowIncognito: true }));
     assert.equal((await env.ext.menuClick({ menuItemId: 'track-page', pageUrl: secret.url }, secret)).started, true);
     await waitFor(async () => (await entries(env.sandbox)).some((e) => e.note.includes('https://example.net/private')), { what: 'incognito entry once allowed' });
