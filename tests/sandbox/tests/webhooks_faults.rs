@@ -1,7 +1,7 @@
 mod common;
 
 use common::*;
-use serde_json::json;
+use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
 #[tokio::test]
@@ -238,4 +238,64 @@ async fn request_log_records_method_path_status() {
     assert_eq!(log[1]["status"], 400);
     assert!(log[1]["at"].as_str().unwrap().len() >= 19);
     assert!(log[1]["ms"].is_u64());
+}
+
+/// Send one update on its own connection without waiting for the answer.
+async fn send_update(api: &Api, body: &Value) -> tokio::net::TcpStream {
+    use tokio::io::AsyncWriteExt;
+    let body = body.to_string();
+    let mut c = tokio::net::TcpStream::connect(&api.addr).await.unwrap();
+    let req = format!(
+        "POST /data/update_entity/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        api.token.as_ref().unwrap(),
+        body.len()
+    );
+    c.write_all(req.as_bytes()).await.unwrap();
+    c
+}
+
+async fn update_posts(api: &Api) -> usize {
+    let log = raw(&api.addr, "GET", "/_sandbox/log", &[], None).await.unwrap().json();
+    log.as_array().unwrap().iter().filter(|e| e["method"] == "POST" && e["path"] == "/data/update_entity/").count()
+}
+
+/// Injected latency is slept before the request is routed (a slow request
+/// path): with jitter, a write sent first can land after a write sent later
+/// on another connection, the reordering a client with concurrent writes
+/// must survive (README "Faults").
+#[tokio::test]
+async fn latency_lets_an_earlier_write_land_after_a_later_one() {
+    use tokio::io::AsyncReadExt;
+    let s = server().await;
+    let api = signed_in(&s).await;
+    assert_eq!(api.update(json!({"type":"ProjectCategory","id":"c1","name":"first"})).await.status, 200);
+    faults(&api, json!({"latency_ms": 1500, "path_prefix": "/data/update_entity"})).await;
+    let mut slow = send_update(&api, &json!({"type":"ProjectCategory","id":"c1","name":"earlier"})).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    raw(&api.addr, "DELETE", "/_sandbox/faults", &[], None).await.unwrap();
+    assert_eq!(api.update(json!({"type":"ProjectCategory","id":"c1","name":"later"})).await.status, 200);
+    assert_eq!(api.state().await["categories"][0]["name"], "later");
+    let mut answer = String::new();
+    slow.read_to_string(&mut answer).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert_eq!(api.state().await["categories"][0]["name"], "earlier", "the earlier write landed last");
+}
+
+/// A client that gives up during the delay closes its connection, and the
+/// delayed request is then dropped unprocessed (the request lost on the way;
+/// "applied, answer lost" is what `apply: true` models).
+#[tokio::test]
+async fn a_delayed_request_whose_client_is_gone_is_not_applied() {
+    let s = server().await;
+    let api = signed_in(&s).await;
+    assert_eq!(api.update(json!({"type":"ProjectCategory","id":"c1","name":"first"})).await.status, 200);
+    faults(&api, json!({"latency_ms": 1000, "path_prefix": "/data/update_entity"})).await;
+    let c = send_update(&api, &json!({"type":"ProjectCategory","id":"c1","name":"abandoned"})).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    drop(c);
+    raw(&api.addr, "DELETE", "/_sandbox/faults", &[], None).await.unwrap();
+    assert_eq!(api.update(json!({"type":"ProjectCategory","id":"c1","name":"newer"})).await.status, 200);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(api.state().await["categories"][0]["name"], "newer");
+    assert_eq!(update_posts(&api).await, 2, "the abandoned request was never processed nor logged");
 }
