@@ -246,8 +246,10 @@ async function startTimer(refIn, page) {
       outbox = outboxEnqueue(outbox, { ...got.timer.entity, time_end: formatDateTime(now) }, now);
       if (got.totals) extra.totals = foldStopped(got.totals, got.timer, now);
     }
+    // A sub-task's entry names the sub-task only (the seed: task_id empty for
+    // a child of a sub-task); the local timer keeps its task in `ref` for display.
     const entity = {
-      type: 'TimedTaskRecord', id: newId(), task_id: ref.taskId, subtask_id: ref.subtaskId,
+      type: 'TimedTaskRecord', id: newId(), task_id: ref.subtaskId ? '' : ref.taskId, subtask_id: ref.subtaskId,
       time_start: formatDateTime(now), time_end: null, note,
     };
     outbox = outboxEnqueue(outbox, entity, now);

@@ -212,6 +212,29 @@ test('context menu: track this page and track this link', async () => {
   } finally { await env.close(); }
 });
 
+test('a sub-task timer sends the sub-task only (task_id empty) and shows its task', async () => {
+  const env = await setup();
+  try {
+    await signIn(env.ext);
+    const ref = await projectAndTask(env, 'Garden', 'Planting');
+    const sub = await ok(await env.ext.send('create', { type: 'TimedSubTask', name: 'Tulips', parentId: ref.taskId }));
+    await waitFor(async () => (await env.sandbox.state()).subtasks.some((x) => x.id === sub.id), { what: 'sub-task on the server' });
+    const subRef = { ...ref, subtaskId: sub.id, subtaskName: 'Tulips' };
+    const t = await ok(await env.ext.send('start', { task: subRef, page: { url: 'https://example.com/bulbs', title: 'Bulbs' } }));
+    assert.equal(t.entity.task_id, '', 'sent without task_id');
+    assert.equal(t.entity.subtask_id, sub.id);
+    assert.equal(t.ref.taskId, ref.taskId, 'the local timer knows the task');
+    const e = await waitFor(async () => (await entries(env.sandbox)).find((x) => x.id === t.entity.id), { what: 'entry on the server' });
+    assert.equal(e.subtask_id, sub.id);
+    assert.equal(e.task_id, ref.taskId, 'the server resolves the task from the sub-task');
+    const popup = await env.ext.openPopup();
+    assert.equal((await popupView(popup)).task, 'Garden › Planting › Tulips');
+    await popup.click('#stop');
+    const done = await waitFor(async () => (await entries(env.sandbox)).find((x) => x.id === t.entity.id && x.time_end), { what: 'stopped' });
+    assert.equal(done.subtask_id, sub.id);
+  } finally { await env.close(); }
+});
+
 test('expired tokens mid-session: the next action succeeds with exactly one refresh', async () => {
   const env = await setup();
   try {
