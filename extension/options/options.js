@@ -15,6 +15,7 @@ async function load() {
   const s = res.data;
   $('client-id').value = s.settings.clientId || '';
   $('client-secret').placeholder = s.settings.hasClientSecret ? '(stored)' : '';
+  $('remove-secret').hidden = !s.settings.hasClientSecret;
   $('base-url').value = s.settings.baseUrl || DEFAULT_BASE_URL;
   $('scrub').value = (s.settings.scrubParams || []).join(' ');
   $('allow-incognito').checked = !!s.settings.allowIncognito;
@@ -34,15 +35,17 @@ function requestHostPermission(baseUrl) {
   } catch { /* invalid URL: saveSettings reports it */ }
 }
 
-async function save() {
-  const secret = $('client-secret').value;
+// removeSecret: send an empty secret, which removes the stored one (an
+// absent secret keeps it).
+async function save({ removeSecret = false } = {}) {
+  const secret = removeSecret ? '' : $('client-secret').value;
   const payload = {
     clientId: $('client-id').value,
     baseUrl: $('base-url').value || DEFAULT_BASE_URL,
     scrubParams: $('scrub').value.trim() ? $('scrub').value : null,
     allowIncognito: $('allow-incognito').checked,
   };
-  if (secret) payload.clientSecret = secret;
+  if (secret || removeSecret) payload.clientSecret = secret;
   const res = await send('saveSettings', payload);
   if (!res.ok) { say(res.error.message, true); return false; }
   $('client-secret').value = '';
@@ -52,6 +55,9 @@ async function save() {
 $('save').addEventListener('click', async () => {
   requestHostPermission($('base-url').value || DEFAULT_BASE_URL);
   if (await save()) { say('Saved.'); await load(); }
+});
+$('remove-secret').addEventListener('click', async () => {
+  if (await save({ removeSecret: true })) { say('Client secret removed.'); await load(); }
 });
 $('sign-in').addEventListener('click', async () => {
   requestHostPermission($('base-url').value || DEFAULT_BASE_URL);

@@ -469,6 +469,20 @@ test('options page: settings, redirect URI, sign-in without waiting for the host
     const state = await ext.send('getState');
     assert.equal(state.data.settings.hasClientSecret, true);
     assert.ok(!JSON.stringify(state).includes('not-a-real-secret'));
+    // an empty field keeps the stored secret; "Remove secret" removes it
+    await page.waitForSelector('#remove-secret:not([hidden])');
+    assert.equal(await page.getAttribute('#client-secret', 'placeholder'), '(stored)');
+    await page.click('#save');
+    await page.waitForFunction(() => document.getElementById('message').textContent === 'Saved.');
+    assert.equal((await ext.storage('settings')).settings.clientSecret, 'not-a-real-secret', 'kept');
+    await page.click('#remove-secret');
+    await page.waitForFunction(() => document.getElementById('message').textContent === 'Client secret removed.');
+    assert.equal((await ext.storage('settings')).settings.clientSecret, '');
+    assert.equal((await ext.send('getState')).data.settings.hasClientSecret, false);
+    await page.waitForSelector('#remove-secret', { state: 'hidden' });
+    assert.equal(await page.getAttribute('#client-secret', 'placeholder'), '');
+    assert.equal(await page.textContent('#auth-status'), 'signed in', 'same server and client: still signed in');
+    assert.equal((await ext.storage('settings')).settings.baseUrl, sandbox.url, 'other settings kept');
     await page.click('#sign-out');
     await page.waitForFunction(() => document.getElementById('auth-status').textContent === 'signed out');
     assert.equal((await ext.storage('tokens')).tokens, undefined);
