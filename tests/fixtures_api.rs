@@ -67,6 +67,33 @@ fn token_response_ok() {
     assert!(!dbg.contains("0123456789"), "{dbg}");
 }
 
+/// The refresh margin is 60 s, or half the token's lifetime when that is
+/// shorter: a token living 60 s or less is not refreshed before every call.
+#[test]
+fn short_lived_tokens_refresh_at_half_their_lifetime() {
+    let parse = |expires_in: u32| {
+        let body = format!(r#"{{"access_token":"a","refresh_token":"r","expires_in":{expires_in}}}"#);
+        oauth::parse_token_response(TokenGrant::RefreshToken, 200, &[], body.as_bytes(), NOW, None).unwrap()
+    };
+    for (expires_in, refresh_from) in [(30, 15_000), (60, 30_000), (100, 50_000), (120, 60_000), (3600, 3_540_000)] {
+        let t = parse(expires_in);
+        assert_eq!(t.issued_at_ms, Some(NOW));
+        assert!(!t.needs_refresh(NOW), "{expires_in}");
+        assert!(!t.needs_refresh(NOW + refresh_from - 1), "{expires_in}");
+        assert!(t.needs_refresh(NOW + refresh_from), "{expires_in}");
+        assert_eq!(oauth::next_step(Some(&t), NOW + 1000), oauth::NextStep::Send, "{expires_in}");
+    }
+    // Already expired on arrival: refresh at once.
+    assert!(parse(0).needs_refresh(NOW));
+    // Without an issue time (a set stored by an older version): the 60 s margin.
+    let mut t = parse(30);
+    t.issued_at_ms = None;
+    assert!(t.needs_refresh(NOW));
+    // An issue time after the expiry is not believed.
+    t.issued_at_ms = Some(t.expires_at_ms + 10);
+    assert!(t.needs_refresh(NOW));
+}
+
 #[test]
 fn token_response_keeps_previous_refresh_token() {
     let prev = Secret::new("rt_previous");

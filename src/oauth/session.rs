@@ -2,7 +2,8 @@
 
 use super::token::TokenSet;
 
-/// Refresh this long before the access token expires.
+/// Refresh this long before the access token expires (at most half its
+/// lifetime, see `TokenSet::refresh_margin_ms`).
 pub const REFRESH_MARGIN_MS: i64 = 60_000;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,7 +37,7 @@ mod tests {
 
     #[test]
     fn steps() {
-        let t = TokenSet { access_token: Secret::new("a"), refresh_token: Secret::new("r"), token_type: "Bearer".into(), expires_at_ms: 100_000 };
+        let t = TokenSet { access_token: Secret::new("a"), refresh_token: Secret::new("r"), token_type: "Bearer".into(), expires_at_ms: 100_000, issued_at_ms: None };
         assert_eq!(next_step(None, 0), NextStep::SignIn);
         assert_eq!(next_step(Some(&t), 0), NextStep::Send);
         assert_eq!(next_step(Some(&t), 40_000), NextStep::Refresh);

@@ -11,13 +11,15 @@ use crate::model::read::Fields;
 /// Lifetime assumed when the server names none.
 pub const DEFAULT_EXPIRES_IN_S: i64 = 3600;
 
-/// An access/refresh pair with its expiry (milliseconds since the epoch).
+/// An access/refresh pair with its expiry and, when known, when it was
+/// issued (milliseconds since the epoch).
 #[derive(Debug, Clone, PartialEq)]
 pub struct TokenSet {
     pub access_token: Secret,
     pub refresh_token: Secret,
     pub token_type: String,
     pub expires_at_ms: i64,
+    pub issued_at_ms: Option<i64>,
 }
 
 impl TokenSet {
@@ -26,9 +28,18 @@ impl TokenSet {
         now_ms.saturating_add(margin_ms) >= self.expires_at_ms
     }
 
-    /// Due for a refresh within the standard 60 s margin.
+    /// The refresh margin: 60 s, or half the lifetime when that is shorter
+    /// (so a token living a minute or less is not refreshed before every call).
+    pub fn refresh_margin_ms(&self) -> i64 {
+        match self.issued_at_ms.filter(|i| *i <= self.expires_at_ms) {
+            Some(i) => super::session::REFRESH_MARGIN_MS.min(self.expires_at_ms.saturating_sub(i) / 2),
+            None => super::session::REFRESH_MARGIN_MS,
+        }
+    }
+
+    /// Due for a refresh within `refresh_margin_ms` of its expiry.
     pub fn needs_refresh(&self, now_ms: i64) -> bool {
-        self.needs_refresh_with(now_ms, super::session::REFRESH_MARGIN_MS)
+        self.needs_refresh_with(now_ms, self.refresh_margin_ms())
     }
 
     pub fn authorization(&self) -> String {
@@ -155,6 +166,7 @@ pub fn parse_token_response(
         refresh_token: refresh,
         token_type,
         expires_at_ms: now_ms.saturating_add(expires_in.min(10 * 365 * 86_400).saturating_mul(1000)),
+        issued_at_ms: Some(now_ms),
     })
 }
 
@@ -169,6 +181,7 @@ mod tests {
             refresh_token: Secret::new("r"),
             token_type: "Bearer".into(),
             expires_at_ms: 1_000_000,
+            issued_at_ms: None,
         };
         assert!(!t.needs_refresh(1_000_000 - 60_001));
         assert!(t.needs_refresh(1_000_000 - 60_000));

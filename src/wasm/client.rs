@@ -30,6 +30,8 @@ struct TokenSetJs<'a> {
     refresh_token: &'a str,
     token_type: &'a str,
     expires_at: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    issued_at: Option<f64>,
 }
 
 fn token_to_js(t: &TokenSet) -> Result<JsValue> {
@@ -38,6 +40,7 @@ fn token_to_js(t: &TokenSet) -> Result<JsValue> {
         refresh_token: t.refresh_token.expose(),
         token_type: &t.token_type,
         expires_at: t.expires_at_ms as f64,
+        issued_at: t.issued_at_ms.map(|i| i as f64),
     })
 }
 
@@ -58,6 +61,7 @@ fn token_from_js(v: JsValue) -> Result<Option<TokenSet>> {
         refresh_token: Secret::new(refresh),
         token_type: f.opt_text("tokenType")?.filter(|s| !s.is_empty()).unwrap_or_else(|| "Bearer".into()),
         expires_at_ms: expires_at as i64,
+        issued_at_ms: Some(f.float("issuedAt")? as i64).filter(|_| f.has("issuedAt")),
     }))
 }
 

@@ -11,7 +11,8 @@ export type ErrorCode = "unauthorized" | "reauth_required" | "forbidden" | "not_
   | "missing_code" | "access_denied" | "network" | "server" | "rate_limited" | "bad_response" | "invalid_input";
 /** Every rejection/throw is an Error with name "TymeError". */
 export interface TymeError extends Error { name: "TymeError"; code: ErrorCode; status?: number; retryAfter?: number; }
-export interface TokenSet { accessToken: string; refreshToken: string; tokenType: string; expiresAt: number; }
+/** expiresAt / issuedAt: ms since the epoch; issuedAt (optional) makes the refresh margin min(60 s, lifetime / 2). */
+export interface TokenSet { accessToken: string; refreshToken: string; tokenType: string; expiresAt: number; issuedAt?: number; }
 export interface TymeConfig {
   baseUrl: string; clientId: string; clientSecret?: string; redirectUri: string;
   onTokens?: (tokens: TokenSet | null) => Promise<void> | void;

@@ -257,9 +257,9 @@ async fn sandbox_single_flight_refresh_and_on_tokens() {
     let before = fetch_json("GET", &format!("{base}/_sandbox/state"), None).await;
     let refreshes_before = get(&get(&before, "stats"), "refreshes").as_f64().unwrap();
 
-    // Make the held token due for a refresh, then fire three calls at once.
+    // Make the held token due for a refresh (expired), then fire three calls at once.
     let t = c.get_tokens().unwrap();
-    Reflect::set(&t, &"expiresAt".into(), &(js_sys::Date::now() + 1000.0).into()).unwrap();
+    Reflect::set(&t, &"expiresAt".into(), &(js_sys::Date::now() - 1.0).into()).unwrap();
     c.set_tokens(t).unwrap();
     let calls = Array::of3(
         &c.search_entity("Project".into(), "".into(), None),
@@ -286,4 +286,37 @@ async fn sandbox_single_flight_refresh_and_on_tokens() {
     assert!(seen.get(3).is_null());
     assert!(c.get_tokens().unwrap().is_null());
     drop(cb);
+}
+
+async fn sandbox_refreshes(base: &str) -> f64 {
+    let state = fetch_json("GET", &format!("{base}/_sandbox/state"), None).await;
+    get(&get(&state, "stats"), "refreshes").as_f64().unwrap()
+}
+
+/// A token living under two minutes is refreshed at half its lifetime, not
+/// 60 s before expiry (which would be before every call).
+#[wasm_bindgen_test]
+async fn sandbox_short_lived_token_is_not_refreshed_before_every_call() {
+    let Some(base) = sandbox_url() else { return };
+    let c = signed_in_client(base, None).await;
+    let t = c.get_tokens().unwrap();
+    let issued = get(&t, "issuedAt").as_f64().expect("issuedAt handed out");
+    assert!(issued <= js_sys::Date::now() && get(&t, "expiresAt").as_f64().unwrap() > issued);
+
+    // Lifetime 40 s, 30 s left: the margin is 20 s, so no refresh yet.
+    let now = js_sys::Date::now();
+    Reflect::set(&t, &"issuedAt".into(), &(now - 10_000.0).into()).unwrap();
+    Reflect::set(&t, &"expiresAt".into(), &(now + 30_000.0).into()).unwrap();
+    c.set_tokens(t.clone()).unwrap();
+    let before = sandbox_refreshes(base).await;
+    settle(c.search_entity("Project".into(), "".into(), None)).await.unwrap();
+    settle(c.summary(0.0, js_sys::Date::now())).await.unwrap();
+    assert_eq!(sandbox_refreshes(base).await, before, "no refresh with 30 s of a 40 s lifetime left");
+    assert_eq!(get(&c.get_tokens().unwrap(), "accessToken").as_string(), get(&t, "accessToken").as_string());
+
+    // The same set without issuedAt (stored by an older version): 60 s margin.
+    Reflect::delete_property(t.unchecked_ref::<js_sys::Object>(), &"issuedAt".into()).unwrap();
+    c.set_tokens(t).unwrap();
+    settle(c.search_entity("Project".into(), "".into(), None)).await.unwrap();
+    assert_eq!(sandbox_refreshes(base).await, before + 1.0, "refreshed within the 60 s margin");
 }
