@@ -18,7 +18,9 @@
 //
 // Prints exactly one result line
 //   soak: ops=N faults=F lost=L duplicated=D out_of_order=O
-// plus lines of detail, and exits 1 unless L, D and O are all 0 (and exits 1
+// plus lines of detail, and exits 1 unless L, D and O are all 0. L counts
+// entities missing or wrong on the server plus user actions the extension
+// refused, except refusals it makes by design (EXPECTED_REFUSALS) (and exits 1
 // as well when fewer than 30% of the requests failed, since then the soak
 // did not test what it claims).
 import { startSandbox } from '../support/sandbox.mjs';
@@ -53,6 +55,27 @@ export const PHASES = [
   { name: 'refresh dropped', faults: { ...LAT, fail_percent: 50, drop: true, path_prefix: '/v1/refresh_token' } },
 ];
 const PHASE_OPS = 6;
+
+// Refusals of a user action the extension makes by design, which the soak
+// does not count as lost. Only one: 'signed_out' — a refresh rejected as
+// invalid_grant (a rotation whose answer was lost with a dropped connection
+// or a stopped worker) signs the user out, and start/create then ask for a
+// sign-in instead of queueing (the soak signs in again, as a user would).
+// Every other refusal (server, network, rate_limited, internal, no answer,
+// ...) is a write the extension should have queued, so it counts as lost.
+export const EXPECTED_REFUSALS = Object.freeze(['signed_out']);
+
+/** refusals: [{op, code}] → { lost, byCode: {code: n} }. Pure: exported for the test. */
+export function classifyRefusals(refusals) {
+  const byCode = {};
+  let lost = 0;
+  for (const r of refusals) {
+    const code = (r && r.code) || 'no_answer';
+    byCode[code] = (byCode[code] || 0) + 1;
+    if (!EXPECTED_REFUSALS.includes(code)) lost++;
+  }
+  return { lost, byCode };
+}
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const isFault = (l) => l.status >= 500 || l.status === 429 || l.status === 0;
@@ -107,7 +130,7 @@ export async function runSoak({
   const pick = (arr) => arr[Math.floor(rand() * arr.length)];
   const sandbox = await startSandbox({ args: ['--demo'], clients: [{ client_id: CLIENT, redirect_uris: [REDIRECT_URI] }] });
   let ext = null;
-  const stats = { kills: 0, expiries: 0, signIns: 0, refused: 0, requests: 0, faults: 0, popupOpens: 0, anomalies: [] };
+  const stats = { kills: 0, expiries: 0, signIns: 0, refused: 0, refusals: [], requests: 0, faults: 0, popupOpens: 0, anomalies: [] };
   const intended = new Map(); // "Type:id" -> final entity body the user caused
   const remember = (e) => intended.set(`${e.type}:${e.id}`, { ...e });
 
@@ -158,11 +181,25 @@ export async function runSoak({
       { url: `https://docs.example.org/guide/${i}?page=${i % 7}`, title: `Guide <b>${i}</b>` },
       { url: `https://user:pw@intranet.example.net/wiki/${i}`, title: `Wiki ${i}` },
     ]);
+    const refuse = (i, what, code) => {
+      stats.refused++;
+      stats.refusals.push({ op: i, what, code: code || 'no_answer' });
+    };
+    let opIndex = 0;
     const okOr = (res, what) => {
       if (res && res.ok) return res.data;
-      stats.refused++;
+      refuse(opIndex, what, res && res.error && res.error.code);
       if (verbose) out(`  ${what} refused: ${JSON.stringify(res && res.error)}`);
       return undefined;
+    };
+    // The context-menu handler, called in the worker; a refusal (thrown) comes back with its code.
+    const menuClick = async (info, tab) => {
+      const w = await ext.worker();
+      return w.evaluate(async ([inf, t]) => {
+        try { return await globalThis.tymeTab.handleMenuClick(inf, t); } catch (e) {
+          return { started: false, error: { code: (e && e.code) || 'internal', message: String(e && e.message) } };
+        }
+      }, [info, tab]);
     };
     const started = (t) => {
       // start while running = stop + start at the same instant
@@ -173,6 +210,7 @@ export async function runSoak({
     };
 
     for (let i = 0; i < n; i++) {
+      opIndex = i;
       if (i % PHASE_OPS === 0) {
         const ph = PHASES[(i / PHASE_OPS) % PHASES.length];
         await sandbox.faults(ph.faults);
@@ -209,9 +247,10 @@ export async function runSoak({
       } else if (r < 0.60 && hasLastTask) {
         op = 'context menu: track page';
         const pg = page(i);
-        const res = await ext.menuClick({ menuItemId: 'track-page', pageUrl: pg.url }, { id: 100 + i, title: pg.title, url: pg.url, incognito: false });
+        const res = await menuClick({ menuItemId: 'track-page', pageUrl: pg.url }, { id: 100 + i, title: pg.title, url: pg.url, incognito: false });
         if (res && res.started) started(res.timer);
-        else { stats.refused++; stats.anomalies.push(`op ${i}: context menu did not start (${JSON.stringify(res)})`); }
+        else if (res && res.error) refuse(i, op, res.error.code);
+        else { refuse(i, op, 'not_started'); stats.anomalies.push(`op ${i}: context menu did not start (${JSON.stringify(res)})`); }
       } else {
         op = running ? 'switch task' : 'start';
         const t = okOr(await ext.send('start', { task: pick(tasks), page: rand() < 0.7 ? page(i) : null }), op);
@@ -243,17 +282,23 @@ export async function runSoak({
     await harvestLog();
     const state = await sandbox.state();
     const cmp = compare(state, intended, demoIds);
+    const ref = classifyRefusals(stats.refusals);
+    const lost = cmp.lost + ref.lost;
+    for (const r of stats.refusals) {
+      if (!EXPECTED_REFUSALS.includes(r.code)) cmp.details.push(`op ${r.op} (${r.what}) refused: ${r.code}`);
+    }
     const elapsedS = (Date.now() - t0) / 1000;
     const rate = stats.requests ? stats.faults / stats.requests : 0;
     const result = {
-      ops: n, faults: stats.faults, lost: cmp.lost, duplicated: cmp.duplicated, out_of_order: cmp.outOfOrder,
+      ops: n, faults: stats.faults, lost, lostRefused: ref.lost, refusedByCode: ref.byCode, duplicated: cmp.duplicated, out_of_order: cmp.outOfOrder,
       requests: stats.requests, rate, elapsedS, drainS, outboxLeft: size, seed, stats, details: cmp.details,
       intended: intended.size,
     };
-    out(`soak: ops=${n} faults=${stats.faults} lost=${cmp.lost} duplicated=${cmp.duplicated} out_of_order=${cmp.outOfOrder}`);
+    out(`soak: ops=${n} faults=${stats.faults} lost=${lost} duplicated=${cmp.duplicated} out_of_order=${cmp.outOfOrder}`);
     out(`soak: seed=${seed} elapsed=${elapsedS.toFixed(1)}s drain=${drainS.toFixed(1)}s requests=${stats.requests} fault_rate=${(rate * 100).toFixed(1)}% `
       + `worker_kills=${stats.kills} token_expiries=${stats.expiries} sign_ins=${stats.signIns} popup_opens=${stats.popupOpens} `
-      + `refused_ops=${stats.refused} entities_checked=${intended.size} outbox_left=${size}`);
+      + `refused=${stats.refused}${stats.refused ? ` (${Object.entries(ref.byCode).map(([c, k]) => `${c}:${k}`).join(' ')})` : ''} `
+      + `refused_lost=${ref.lost} (expected by design: ${EXPECTED_REFUSALS.join(', ')}) entities_checked=${intended.size} outbox_left=${size}`);
     for (const d of cmp.details.slice(0, 40)) out(`soak: mismatch: ${d}`);
     for (const a of stats.anomalies.slice(0, 20)) out(`soak: anomaly: ${a}`);
     return result;

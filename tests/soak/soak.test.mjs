@@ -3,7 +3,7 @@
 // itself notices each kind of damage.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runSoak, compare } from './soak.mjs';
+import { runSoak, compare, classifyRefusals, EXPECTED_REFUSALS } from './soak.mjs';
 
 const entry = (id, start, end, extra = {}) => ({
   type: 'TimedTaskRecord', id, task_id: 't1', subtask_id: '', time_start: start, time_end: end, note: 'n', ...extra,
@@ -39,6 +39,17 @@ test('compare: a stop overtaken by its start, and an end before the start, are o
   assert.deepEqual([r.lost, r.duplicated, r.outOfOrder], [0, 0, 2]);
 });
 
+test('refusals: only those made by design (signed out) are not lost; any other refused write is', () => {
+  assert.deepEqual(EXPECTED_REFUSALS, ['signed_out']);
+  const r = classifyRefusals([
+    { op: 1, code: 'signed_out' }, { op: 2, code: 'server' }, { op: 3, code: 'network' },
+    { op: 4, code: 'internal' }, { op: 5 }, { op: 6, code: 'signed_out' }, { op: 7, code: 'rate_limited' },
+  ]);
+  assert.equal(r.lost, 5);
+  assert.deepEqual(r.byCode, { signed_out: 2, server: 1, network: 1, internal: 1, no_answer: 1, rate_limited: 1 });
+  assert.deepEqual(classifyRefusals([]), { lost: 0, byCode: {} });
+});
+
 test(`soak through the real extension (SOAK_N=${process.env.SOAK_N || 40})`, { timeout: 30 * 60 * 1000 }, async () => {
   const lines = [];
   const r = await runSoak({
@@ -52,5 +63,7 @@ test(`soak through the real extension (SOAK_N=${process.env.SOAK_N || 40})`, { t
   assert.ok(r.stats.kills >= 1 && r.stats.expiries >= 1, 'the worker was stopped and tokens expired');
   assert.ok(r.intended > 0, 'entities were checked');
   assert.deepEqual(r.stats.anomalies, []);
+  assert.match(lines[1], / refused=\d+/, 'refusals printed in the details line');
+  assert.equal(r.lostRefused, r.stats.refusals.filter((x) => !EXPECTED_REFUSALS.includes(x.code)).length);
   assert.deepEqual({ lost: r.lost, duplicated: r.duplicated, out_of_order: r.out_of_order }, { lost: 0, duplicated: 0, out_of_order: 0 }, r.details.join('\n'));
 });
