@@ -9,8 +9,8 @@
 // e.g. ['--demo'] or ['--token-lifetime', '5']). Every control call returns the
 // parsed JSON answer of the control API (see tests/sandbox/README.md).
 import { spawn, execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 
@@ -23,8 +23,29 @@ function clientFlag(c) {
   return `${id}=${uris}`;
 }
 
+// Newest modification time (ms) of the sandbox's sources and manifests.
+function newestSource() {
+  let newest = 0;
+  const visit = (p) => {
+    const st = statSync(p, { throwIfNoEntry: false });
+    if (!st) return;
+    if (st.isDirectory()) {
+      for (const e of readdirSync(p)) visit(join(p, e));
+    } else if (st.mtimeMs > newest) {
+      newest = st.mtimeMs;
+    }
+  };
+  visit(resolve(ROOT, 'tests', 'sandbox', 'src'));
+  visit(resolve(ROOT, 'tests', 'sandbox', 'Cargo.toml'));
+  visit(resolve(ROOT, 'Cargo.lock'));
+  return newest;
+}
+
 export async function startSandbox({ args = [], clients = [] } = {}) {
-  if (!existsSync(BIN)) {
+  // Build when the binary is missing or older than its sources, so the node
+  // suites never run against a stale sandbox (cargo makes this a no-op
+  // when it is in fact up to date).
+  if (!existsSync(BIN) || statSync(BIN).mtimeMs < newestSource()) {
     execFileSync('cargo', ['build', '-q', '-p', 'tyme-sandbox'], { cwd: ROOT, stdio: 'inherit' });
   }
   const argv = ['--port', '0', '--control', '--auto-approve', ...args];
