@@ -235,6 +235,35 @@ test('a sub-task timer sends the sub-task only (task_id empty) and shows its tas
   } finally { await env.close(); }
 });
 
+test('sign-out clears the cached catalog, totals and the running check of the account', async () => {
+  const env = await setup();
+  try {
+    await signIn(env.ext);
+    const ref = await projectAndTask(env, 'Secret project', 'Secret task');
+    await ok(await env.ext.send('syncCatalog', { fresh: true }));
+    await ok(await env.ext.send('start', { task: ref, page: { url: 'https://example.com/c', title: 'C' } }));
+    await waitFor(async () => (await env.ext.storage('outboxSize')).outboxSize === 0, { what: 'synced' });
+    await env.ext.setStorage({ totals: null });
+    await ok(await env.ext.send('refresh'));
+    const KEYS = ['catalog', 'catalogAt', 'totals', 'pastWeek', 'reconcile'];
+    const before = await env.ext.storage(KEYS);
+    assert.ok(before.catalog.projects.some((p) => p.name === 'Secret project'), 'catalog cached');
+    for (const k of KEYS) assert.ok(before[k], `${k} cached before sign-out`);
+    await ok(await env.ext.send('signOut'));
+    assert.deepEqual(await env.ext.storage(KEYS), {}, 'nothing of the account left');
+    // the popup's picker, opened signed out, lists nothing of the account
+    const popup = await env.ext.openPopup();
+    assert.equal((await popupView(popup)).signedOut, true);
+    assert.equal(await popup.locator('#project-list button:has-text("Secret project")').count(), 0);
+    // and a change of server clears them too
+    await signIn(env.ext);
+    await ok(await env.ext.send('syncCatalog', { fresh: true }));
+    assert.ok((await env.ext.storage('catalog')).catalog);
+    await ok(await env.ext.send('saveSettings', { baseUrl: env.sandbox.url, clientId: 'another-client' }));
+    assert.deepEqual(await env.ext.storage(KEYS), {});
+  } finally { await env.close(); }
+});
+
 test('expired tokens mid-session: the next action succeeds with exactly one refresh', async () => {
   const env = await setup();
   try {
