@@ -85,8 +85,12 @@ impl Future for FlightWait {
     }
 }
 
+/// Default time a request may take, answer body included.
+const DEFAULT_TIMEOUT_MS: u32 = 30_000;
+
 struct Inner {
     cfg: ClientConfig,
+    timeout_ms: u32,
     tokens: RefCell<Option<TokenSet>>,
     on_tokens: Option<Function>,
     flight: RefCell<Option<Rc<Flight>>>,
@@ -115,7 +119,7 @@ impl Inner {
             return Err(Error::new(ErrorKind::Unauthorized, "not signed in"));
         };
         let req = oauth::build_refresh(&self.cfg, &current.refresh_token)?;
-        let reply = send(req).await?;
+        let reply = send(req, self.timeout_ms).await?;
         match oauth::parse_token_response(
             TokenGrant::RefreshToken,
             reply.status,
@@ -184,7 +188,7 @@ impl Inner {
         }
         loop {
             let access = self.access_token().ok_or_else(|| Error::new(ErrorKind::Unauthorized, "not signed in"))?;
-            let reply = send(build(&access)?).await?;
+            let reply = send(build(&access)?, self.timeout_ms).await?;
             if reply.status == 401 && !retried {
                 retried = true;
                 // Another call may have refreshed meanwhile: then just retry.
@@ -242,13 +246,20 @@ impl TymeClient {
         } else {
             Some(on_tokens.dyn_into::<Function>().map_err(|_| js_err(Error::invalid_input("onTokens must be a function")))?)
         };
-        let cfg = (|| {
+        let (cfg, timeout_ms) = (|| {
             let json = json_of(&config, "config")?;
             let f = Fields::of(&json, "config", ErrorKind::InvalidInput)?;
-            ClientConfig::new(&f.text("baseUrl")?, &f.text("clientId")?, f.opt_text("clientSecret")?.as_deref(), &f.text("redirectUri")?)
+            let timeout = f.float("timeoutMs")?;
+            let timeout_ms = match f.has("timeoutMs") {
+                false => DEFAULT_TIMEOUT_MS,
+                true if (1.0..=3_600_000.0).contains(&timeout) => timeout as u32,
+                true => return Err(Error::invalid_input("timeoutMs must be 1 to 3600000 milliseconds")),
+            };
+            let cfg = ClientConfig::new(&f.text("baseUrl")?, &f.text("clientId")?, f.opt_text("clientSecret")?.as_deref(), &f.text("redirectUri")?)?;
+            Ok((cfg, timeout_ms))
         })()
         .map_err(js_err)?;
-        Ok(TymeClient { inner: Rc::new(Inner { cfg, tokens: RefCell::new(None), on_tokens, flight: RefCell::new(None) }) })
+        Ok(TymeClient { inner: Rc::new(Inner { cfg, timeout_ms, tokens: RefCell::new(None), on_tokens, flight: RefCell::new(None) }) })
     }
 
     /// The authorize URL with a fresh state and PKCE verifier.
@@ -277,7 +288,7 @@ impl TymeClient {
         let inner = self.inner.clone();
         promise(Box::pin(async move {
             let req = oauth::build_exchange(&inner.cfg, &code, &verifier)?;
-            let reply = send(req).await?;
+            let reply = send(req, inner.timeout_ms).await?;
             let t = oauth::parse_token_response(TokenGrant::AuthorizationCode, reply.status, &reply.headers, &reply.body, now_ms(), None)?;
             *inner.tokens.borrow_mut() = Some(t.clone());
             if inner.notify(Some(&t)).await.is_err() {

@@ -39,6 +39,14 @@ extern "C" {
     fn headers(this: &FetchResponse) -> FetchHeaders;
     #[wasm_bindgen(method, js_class = "Response", js_name = arrayBuffer)]
     fn array_buffer(this: &FetchResponse) -> Promise;
+
+    #[wasm_bindgen(js_name = AbortSignal)]
+    type Signal;
+    /// `AbortSignal.timeout(ms)`: aborts the fetch, and the reading of its body.
+    #[wasm_bindgen(static_method_of = Signal, js_class = "AbortSignal", js_name = timeout, catch)]
+    fn timeout(ms: u32) -> std::result::Result<Signal, JsValue>;
+    #[wasm_bindgen(method, getter, js_class = "AbortSignal")]
+    fn aborted(this: &Signal) -> bool;
 }
 
 pub(crate) struct Reply {
@@ -53,8 +61,8 @@ fn origin(url: &str) -> &str {
     &url[..end]
 }
 
-/// `new Request(url, {method, headers, body})`; throws for a bad URL or header.
-fn build(req: &HttpRequest) -> std::result::Result<FetchRequest, JsValue> {
+/// `new Request(url, {method, headers, body, signal})`; throws for a bad URL or header.
+fn build(req: &HttpRequest, signal: &JsValue) -> std::result::Result<FetchRequest, JsValue> {
     let headers = FetchHeaders::new();
     for (k, v) in &req.headers {
         headers.append(k, v)?;
@@ -65,15 +73,26 @@ fn build(req: &HttpRequest) -> std::result::Result<FetchRequest, JsValue> {
     if let Some(body) = &req.body {
         Reflect::set(&init, &"body".into(), &Uint8Array::from(&body[..]))?;
     }
+    Reflect::set(&init, &"signal".into(), signal)?;
     FetchRequest::new(&req.url, &init)
 }
 
-pub(crate) async fn send(req: HttpRequest) -> Result<Reply> {
-    let request = build(&req).map_err(|_| Error::invalid_input(format!("cannot build a request to {}", origin(&req.url))))?;
-    let resp: FetchResponse = JsFuture::from(fetch_request(&request))
-        .await
-        .map_err(|_| Error::network(format!("could not reach {} (offline, or the connection dropped)", origin(&req.url))))?
-        .unchecked_into();
+/// Sends `req`; no answer (headers and whole body) within `timeout_ms` is a
+/// `network` error saying it timed out.
+pub(crate) async fn send(req: HttpRequest, timeout_ms: u32) -> Result<Reply> {
+    // Every browser and worker this runs in has AbortSignal.timeout; where it
+    // is missing the request goes without a timeout rather than not at all.
+    let signal = Signal::timeout(timeout_ms).ok();
+    let js_signal = signal.as_ref().map_or(JsValue::UNDEFINED, |s| s.into());
+    let lost = |what: &str| {
+        if signal.as_ref().is_some_and(Signal::aborted) {
+            Error::network(format!("{} did not answer within {timeout_ms} ms (timed out)", origin(&req.url)))
+        } else {
+            Error::network(format!("{what} {} (offline, or the connection dropped)", origin(&req.url)))
+        }
+    };
+    let request = build(&req, &js_signal).map_err(|_| Error::invalid_input(format!("cannot build a request to {}", origin(&req.url))))?;
+    let resp: FetchResponse = JsFuture::from(fetch_request(&request)).await.map_err(|_| lost("could not reach"))?.unchecked_into();
     let status = resp.status();
     let h = resp.headers();
     let mut headers = Vec::new();
@@ -82,14 +101,13 @@ pub(crate) async fn send(req: HttpRequest) -> Result<Reply> {
             headers.push((name.to_string(), v));
         }
     }
-    if let Some(len) = h.get("content-length").and_then(|v| v.trim().parse::<u64>().ok()) {
-        if len > MAX_BODY as u64 {
-            return Err(Error::bad_response(format!("response body too large ({len} bytes, limit {MAX_BODY})")).with_status(status));
-        }
+    let too_large = || Error::bad_response(format!("response body too large (limit {MAX_BODY} bytes)")).with_status(status);
+    if h.get("content-length").and_then(|v| v.trim().parse::<u64>().ok()).is_some_and(|len| len > MAX_BODY as u64) {
+        return Err(too_large());
     }
     let body = JsFuture::from(resp.array_buffer())
         .await
         .map(|buf| Uint8Array::new(&buf).to_vec())
-        .map_err(|_| Error::network(format!("the answer from {} was cut off", origin(&req.url))))?;
+        .map_err(|_| lost("the answer was cut off from"))?;
     Ok(Reply { status, headers, body })
 }

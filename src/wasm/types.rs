@@ -16,6 +16,8 @@ export interface TokenSet { accessToken: string; refreshToken: string; tokenType
 export interface TymeConfig {
   baseUrl: string; clientId: string; clientSecret?: string; redirectUri: string;
   onTokens?: (tokens: TokenSet | null) => Promise<void> | void;
+  /** Per request, answer body included (default 30000 ms); on expiry the call rejects with code "network". */
+  timeoutMs?: number;
 }
 export interface SignIn { url: string; state: string; verifier: string; }
 export interface ProjectCategory { type: "ProjectCategory"; id: string; name: string; }

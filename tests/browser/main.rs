@@ -320,3 +320,49 @@ async fn sandbox_short_lived_token_is_not_refreshed_before_every_call() {
     settle(c.search_entity("Project".into(), "".into(), None)).await.unwrap();
     assert_eq!(sandbox_refreshes(base).await, before + 1.0, "refreshed within the 60 s margin");
 }
+
+/// `timeoutMs`: a request with no answer in time rejects with `network`
+/// saying it timed out, long before the server's 2 s of injected latency.
+#[wasm_bindgen_test]
+async fn sandbox_request_times_out() {
+    let Some(base) = sandbox_url() else { return };
+    let c = signed_in_client(base, None).await;
+    let tokens = c.get_tokens().unwrap();
+    let cfg = obj(&[
+        ("baseUrl", base.into()),
+        ("clientId", "tyme-tab-browser".into()),
+        ("redirectUri", format!("{base}/_sandbox/state").as_str().into()),
+        ("timeoutMs", 300.into()),
+    ]);
+    let quick = TymeClient::new(cfg).unwrap();
+    quick.set_tokens(tokens).unwrap();
+    settle(quick.search_entity("Project".into(), "".into(), None)).await.expect("answers in time without latency");
+
+    fetch_json("POST", &format!("{base}/_sandbox/faults"), Some(r#"{"latency_ms":2000}"#)).await;
+    let started = js_sys::Date::now();
+    let r = settle(quick.search_entity("Project".into(), "".into(), None)).await;
+    let elapsed = js_sys::Date::now() - started;
+    // The default (30 s) client still gets its answer.
+    let slow = settle(c.search_entity("Project".into(), "".into(), None)).await;
+    fetch_json("DELETE", &format!("{base}/_sandbox/faults"), None).await;
+
+    let e = r.unwrap_err();
+    assert_tyme_error(&e, "network");
+    let msg = get(&e, "message").as_string().unwrap();
+    assert!(msg.contains("timed out") && msg.contains("300 ms"), "{msg}");
+    assert!((250.0..1500.0).contains(&elapsed), "rejected after {elapsed} ms");
+    slow.expect("the default timeout outlasts 2 s of latency");
+}
+
+#[wasm_bindgen_test]
+fn constructor_refuses_bad_timeouts() {
+    for bad in [JsValue::from(0), JsValue::from(-5), JsValue::from(1e12), JsValue::from_str("300")] {
+        let cfg = obj(&[
+            ("baseUrl", "http://127.0.0.1:9".into()),
+            ("clientId", "c".into()),
+            ("redirectUri", "https://x/cb".into()),
+            ("timeoutMs", bad),
+        ]);
+        assert_tyme_error(&TymeClient::new(cfg).err().unwrap(), "invalid_input");
+    }
+}
