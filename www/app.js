@@ -439,18 +439,29 @@ function renderOutbox(state) {
   setText($('#outbox-size'), String(app.core.outboxSize(state || outboxState())));
 }
 
-/** Records a write in the outbox (throws when it cannot be stored), then sends. */
-function enqueue(entity) {
+/** Runs fn, a synchronous read-change-write of the stored outbox, while this
+ *  tab holds the 'tyme-outbox' Web Lock: console tabs share the outbox in
+ *  localStorage, and without the lock two tabs could each read the same state
+ *  and the second write would drop the first tab's change. Resolves to fn's
+ *  result (rejects with what it throws). */
+function withOutbox(fn) {
+  if (navigator.locks && typeof navigator.locks.request === 'function') {
+    return navigator.locks.request('tyme-outbox', () => fn());
+  }
+  return new Promise((resolve) => { resolve(fn()); }); // no Web Locks: one tab at a time is all we can do
+}
+
+/** Records a write in the outbox (rejects when it cannot be stored), then sends. */
+async function enqueue(entity) {
   if (!hasOutbox()) throw new Error('the outbox is missing from this wasm build');
-  // Read, change and write in one synchronous step, so nothing interleaves.
-  saveOutbox(app.core.outboxEnqueue(outboxState(), entity, Date.now()));
+  await withOutbox(() => saveOutbox(app.core.outboxEnqueue(outboxState(), entity, Date.now())));
   flush();
 }
 
 /** enqueue, or a message saying what was not saved; true when queued. */
-function tryEnqueue(entity, what) {
+async function tryEnqueue(entity, what) {
   try {
-    enqueue(entity);
+    await enqueue(entity);
     return true;
   } catch (e) {
     say(`The ${what} could not be queued, nothing was changed: ${errText(e)}`, 'error');
@@ -458,6 +469,10 @@ function tryEnqueue(entity, what) {
   }
 }
 
+/** Sends due ops one at a time until none is due. Each op is claimed under the
+ *  lock (marked `sending`): that is its send lease, so no other tab offers it
+ *  until it is answered here or the lease runs out (a tab closed mid-send),
+ *  and a write of the same entity queued meanwhile waits behind it. */
 async function flush() {
   if (!hasOutbox()) return;
   if (app.flushing) { app.flushAgain = true; return; }
@@ -469,30 +484,43 @@ async function flush() {
   try {
     do {
       app.flushAgain = false;
-      const due = core.outboxDue(outboxState(), Date.now());
-      for (const op of due) {
+      for (;;) {
         if (app.client !== client) break; // signed out (or reconnected) meanwhile
-        // Writes of this entity made while it is in flight wait behind it.
-        saveOutbox(core.outboxMarkSending(outboxState(), op.opId, Date.now()));
+        const op = await withOutbox(() => {
+          const [next] = core.outboxDue(outboxState(), Date.now());
+          if (next) saveOutbox(core.outboxMarkSending(outboxState(), next.opId, Date.now()));
+          return next || null;
+        });
+        if (!op) break;
+        let failure = null;
         try {
           await client.updateEntity(op.entity);
-          saveOutbox(core.outboxAck(outboxState(), op.opId));
-          setText($('#outbox-error'), '');
         } catch (e) {
-          // The core decides: retry with backoff, park as stuck (refused), or wait for sign-in.
-          const error = { code: (e && e.code) || 'network', message: (e && e.message) || String(e) };
-          if (e && typeof e.retryAfter === 'number') error.retryAfter = e.retryAfter;
-          saveOutbox(core.outboxFail(outboxState(), op.opId, error, Date.now()));
-          setText($('#outbox-error'), `; last error: ${errText(e)}`);
-          if (e && AUTH.has(e.code)) { renderAuth(); break; }
+          failure = e || new Error('failed');
         }
+        if (!failure) {
+          await withOutbox(() => saveOutbox(core.outboxAck(outboxState(), op.opId)));
+          setText($('#outbox-error'), '');
+          continue;
+        }
+        // The core decides: retry with backoff, park as stuck (refused), or wait for sign-in.
+        const error = { code: failure.code || 'network', message: failure.message || String(failure) };
+        if (typeof failure.retryAfter === 'number') error.retryAfter = failure.retryAfter;
+        await withOutbox(() => saveOutbox(core.outboxFail(outboxState(), op.opId, error, Date.now())));
+        setText($('#outbox-error'), `; last error: ${errText(failure)}`);
+        if (AUTH.has(failure.code)) { renderAuth(); break; }
       }
-    } while (app.flushAgain);
+    } while (app.flushAgain && app.client === client);
+  } catch (e) {
+    // The stored outbox could not be read or written: shown, tried again on the next write.
+    setText($('#outbox-error'), `; the outbox could not be updated: ${errText(e)}`);
+    return;
   } finally {
     app.flushing = false;
     updateSyncCells();
   }
-  const wake = core.outboxNextWake(outboxState());
+  let wake = null;
+  try { wake = core.outboxNextWake(outboxState()); } catch { /* shown above on the next flush */ }
   if (wake != null && signedIn()) app.wakeTimer = setTimeout(flush, Math.max(250, wake - Date.now()));
 }
 
@@ -507,8 +535,8 @@ function opStates() {
 }
 
 function retryOp(opId) {
-  saveOutbox(app.core.outboxRetry(outboxState(), opId, Date.now()));
-  flush();
+  withOutbox(() => saveOutbox(app.core.outboxRetry(outboxState(), opId, Date.now())))
+    .then(flush, (e) => say(`Could not retry: ${errText(e)}`, 'error'));
 }
 
 function entries() { return load(localStorage, K.entries, []); }
@@ -560,18 +588,18 @@ function renderEntries() {
       h('span', { class: 'when' }, `${showTime(e.time_start)} – ${e.time_end ? showTime(e.time_end) : 'running'}`),
       syncCell(ops.get(e.id), SYNC_LABEL),
       note, h('button', { type: 'submit' }, 'Save note'), err);
-    form.addEventListener('submit', (ev) => {
-      ev.preventDefault();
+    form.addEventListener('submit', (ev) => { ev.preventDefault(); busy(() => saveNote()); });
+    async function saveNote() {
       const errors = {};
       const n = validateNote(note.value, errors);
       setText(err, errors.note || '');
       if (errors.note) return;
       const updated = { ...e, note: n };
-      if (!tryEnqueue(updated, 'note')) return;
+      if (!(await tryEnqueue(updated, 'note'))) return;
       const running = load(localStorage, K.running, null);
       if (running && running.entity.id === e.id) save(localStorage, K.running, { ...running, entity: updated });
       recordEntry(updated, item.label);
-    });
+    }
     ul.append(h('li', {}, form));
   }
 }
@@ -591,62 +619,85 @@ function wireTime() {
   $('#start-form').addEventListener('submit', (ev) => {
     ev.preventDefault();
     const f = ev.currentTarget;
-    const errors = {};
-    const note = validateNote(f.elements.note.value, errors);
-    const t = target();
-    if (!t) errors.target = 'Select a task or sub-task first.';
-    if (load(localStorage, K.running, null)) errors.target = 'A timer is already running.';
-    if (!showErrors(f, errors)) return;
-    const entity = {
-      type: 'TimedTaskRecord', id: app.core.newId(), task_id: t.task_id, subtask_id: t.subtask_id,
-      time_start: app.core.formatDateTime(Date.now()), time_end: null, note,
-    };
-    if (!tryEnqueue(entity, 'start')) return;
-    save(localStorage, K.running, { entity, label: t.label });
-    recordEntry(entity, t.label);
-    f.reset();
-    renderRunning();
-    say(`Timer started on ${t.label}.`);
+    timerStep(() => startTimer(f));
   });
-  $('#stop-timer').addEventListener('click', () => {
-    const running = load(localStorage, K.running, null);
-    if (!running) return;
-    const start = app.core.parseDateTime(running.entity.time_start);
-    // The wire keeps whole seconds: an entry stopped in its first second ends one second in.
-    const end = Math.max(Date.now(), start + 1000);
-    const entity = { ...running.entity, time_end: app.core.formatDateTime(end) };
-    // Queued first: the timer is only forgotten once its stop is stored.
-    if (!tryEnqueue(entity, 'stop')) return;
-    localStorage.removeItem(K.running);
-    recordEntry(entity, running.label);
-    renderRunning();
-    say(`Timer stopped on ${running.label}.`);
-  });
+  $('#stop-timer').addEventListener('click', () => timerStep(stopTimer));
   $('#past-form').addEventListener('submit', (ev) => {
     ev.preventDefault();
     const f = ev.currentTarget;
-    const { value, errors } = validatePastEntry({
-      start: parseDateTimeLocal(f.elements.start.value), end: parseDateTimeLocal(f.elements.end.value), note: f.elements.note.value,
-    });
-    const t = target();
-    if (!t) errors.target = 'Select a task or sub-task first.';
-    if (!showErrors(f, errors)) return;
-    const entity = {
-      type: 'TimedTaskRecord', id: app.core.newId(), task_id: t.task_id, subtask_id: t.subtask_id,
-      time_start: app.core.formatDateTime(value.start), time_end: app.core.formatDateTime(value.end), note: value.note,
-    };
-    if (!tryEnqueue(entity, 'entry')) return;
-    recordEntry(entity, t.label);
-    f.reset();
-    say(`Entry added on ${t.label}.`);
+    busy(() => addPastEntry(f));
   });
   setInterval(() => { if (!$('#running').hidden) renderRunning(); }, 1000);
   window.addEventListener('online', flush);
   window.addEventListener('storage', (ev) => {
-    if (ev.key === K.outbox) { renderOutbox(); updateSyncCells(); }
+    if (ev.key === K.outbox) { try { renderOutbox(); updateSyncCells(); } catch { /* shown on the next write */ } }
     if (ev.key === K.entries) renderEntries();
     if (ev.key === K.running) renderRunning();
   });
+}
+
+/** Records a finished entry with start and end on the selected task or sub-task. */
+async function addPastEntry(f) {
+  const { value, errors } = validatePastEntry({
+    start: parseDateTimeLocal(f.elements.start.value), end: parseDateTimeLocal(f.elements.end.value), note: f.elements.note.value,
+  });
+  const t = target();
+  if (!t) errors.target = 'Select a task or sub-task first.';
+  if (!showErrors(f, errors)) return;
+  const entity = {
+    type: 'TimedTaskRecord', id: app.core.newId(), task_id: t.task_id, subtask_id: t.subtask_id,
+    time_start: app.core.formatDateTime(value.start), time_end: app.core.formatDateTime(value.end), note: value.note,
+  };
+  // Cleared now, so the next entry can be typed while this one is queued; put back if it cannot be.
+  const typed = { start: f.elements.start.value, end: f.elements.end.value, note: f.elements.note.value };
+  f.reset();
+  if (!(await tryEnqueue(entity, 'entry'))) {
+    for (const [k, v] of Object.entries(typed)) if (!f.elements[k].value) f.elements[k].value = v;
+    return;
+  }
+  recordEntry(entity, t.label);
+  say(`Entry added on ${t.label}.`);
+}
+
+/** One start or stop at a time: a second click while the first is being queued does nothing. */
+async function timerStep(fn) {
+  if (app.timerBusy) return;
+  app.timerBusy = true;
+  try { await busy(fn); } finally { app.timerBusy = false; }
+}
+
+async function startTimer(f) {
+  const errors = {};
+  const note = validateNote(f.elements.note.value, errors);
+  const t = target();
+  if (!t) errors.target = 'Select a task or sub-task first.';
+  if (load(localStorage, K.running, null)) errors.target = 'A timer is already running.';
+  if (!showErrors(f, errors)) return;
+  const entity = {
+    type: 'TimedTaskRecord', id: app.core.newId(), task_id: t.task_id, subtask_id: t.subtask_id,
+    time_start: app.core.formatDateTime(Date.now()), time_end: null, note,
+  };
+  if (!(await tryEnqueue(entity, 'start'))) return;
+  save(localStorage, K.running, { entity, label: t.label });
+  recordEntry(entity, t.label);
+  f.reset();
+  renderRunning();
+  say(`Timer started on ${t.label}.`);
+}
+
+async function stopTimer() {
+  const running = load(localStorage, K.running, null);
+  if (!running) return;
+  const start = app.core.parseDateTime(running.entity.time_start);
+  // The wire keeps whole seconds: an entry stopped in its first second ends one second in.
+  const end = Math.max(Date.now(), start + 1000);
+  const entity = { ...running.entity, time_end: app.core.formatDateTime(end) };
+  // Queued first: the timer is only forgotten once its stop is stored.
+  if (!(await tryEnqueue(entity, 'stop'))) return;
+  localStorage.removeItem(K.running);
+  recordEntry(entity, running.label);
+  renderRunning();
+  say(`Timer stopped on ${running.label}.`);
 }
 
 // ---------- report ----------
@@ -902,10 +953,17 @@ async function main() {
   renderOutbox();
   renderTarget();
   if (hasOutbox()) {
-    // Ops left `sending` by a closed or crashed tab go out again (ids make that harmless).
-    save(localStorage, K.outbox, app.core.outboxRequeueInFlight(outboxState()));
-    if (signedIn()) save(localStorage, K.outbox, app.core.outboxResume(outboxState(), Date.now()));
-    renderOutbox();
+    // Ops found `sending` are left alone: another tab may be sending them right
+    // now. One left by a closed or crashed tab is offered again by outboxDue
+    // once its send lease runs out (2 min; the resend is harmless, it carries its id).
+    if (signedIn()) {
+      try {
+        await withOutbox(() => save(localStorage, K.outbox, app.core.outboxResume(outboxState(), Date.now())));
+      } catch (e) {
+        setText($('#outbox-error'), `; the outbox could not be updated: ${errText(e)}`);
+      }
+    }
+    try { renderOutbox(); } catch (e) { setText($('#outbox-error'), `; ${errText(e)}`); }
   }
   if (signedIn()) {
     await loadAllLists();

@@ -136,8 +136,9 @@ export async function addPastEntry(page, start, end, note = '') {
   await page.click('#past-form button[type=submit]');
 }
 
+/** Waits until nothing is being queued (body[data-busy]) and the outbox is empty. */
 export async function waitOutboxEmpty(page) {
-  await page.waitForFunction(() => document.querySelector('#outbox-size').textContent === '0'
+  await page.waitForFunction(() => !document.body.dataset.busy && document.querySelector('#outbox-size').textContent === '0'
     && !document.querySelector('#entry-list .sync:not([data-state="saved"])'), null, { timeout: 10000 });
 }
 
