@@ -37,8 +37,20 @@ extern "C" {
     fn status(this: &FetchResponse) -> u16;
     #[wasm_bindgen(method, getter, js_class = "Response")]
     fn headers(this: &FetchResponse) -> FetchHeaders;
-    #[wasm_bindgen(method, js_class = "Response", js_name = arrayBuffer)]
-    fn array_buffer(this: &FetchResponse) -> Promise;
+    #[wasm_bindgen(method, getter, js_class = "Response")]
+    fn body(this: &FetchResponse) -> Option<BodyStream>;
+
+    #[wasm_bindgen(js_name = ReadableStream)]
+    type BodyStream;
+    #[wasm_bindgen(method, js_class = "ReadableStream", js_name = getReader, catch)]
+    fn get_reader(this: &BodyStream) -> std::result::Result<BodyReader, JsValue>;
+
+    #[wasm_bindgen(js_name = ReadableStreamDefaultReader)]
+    type BodyReader;
+    #[wasm_bindgen(method, js_class = "ReadableStreamDefaultReader")]
+    fn read(this: &BodyReader) -> Promise;
+    #[wasm_bindgen(method, js_class = "ReadableStreamDefaultReader")]
+    fn cancel(this: &BodyReader) -> Promise;
 
     #[wasm_bindgen(js_name = AbortSignal)]
     type Signal;
@@ -77,6 +89,25 @@ fn build(req: &HttpRequest, signal: &JsValue) -> std::result::Result<FetchReques
     FetchRequest::new(&req.url, &init)
 }
 
+/// Reads the body chunk by chunk, stopping as soon as it exceeds `MAX_BODY`
+/// (a missing or wrong Content-Length cannot make it read more).
+async fn read_body(resp: &FetchResponse) -> std::result::Result<Option<Vec<u8>>, JsValue> {
+    let mut body = Vec::new();
+    let Some(stream) = resp.body() else { return Ok(Some(body)) };
+    let reader = stream.get_reader()?;
+    loop {
+        let chunk = JsFuture::from(reader.read()).await?;
+        if Reflect::get(&chunk, &"done".into())?.is_truthy() {
+            return Ok(Some(body));
+        }
+        body.extend(Uint8Array::new(&Reflect::get(&chunk, &"value".into())?).to_vec());
+        if body.len() > MAX_BODY {
+            let _ = reader.cancel();
+            return Ok(None);
+        }
+    }
+}
+
 /// Sends `req`; no answer (headers and whole body) within `timeout_ms` is a
 /// `network` error saying it timed out.
 pub(crate) async fn send(req: HttpRequest, timeout_ms: u32) -> Result<Reply> {
@@ -105,9 +136,6 @@ pub(crate) async fn send(req: HttpRequest, timeout_ms: u32) -> Result<Reply> {
     if h.get("content-length").and_then(|v| v.trim().parse::<u64>().ok()).is_some_and(|len| len > MAX_BODY as u64) {
         return Err(too_large());
     }
-    let body = JsFuture::from(resp.array_buffer())
-        .await
-        .map(|buf| Uint8Array::new(&buf).to_vec())
-        .map_err(|_| lost("the answer was cut off from"))?;
+    let body = read_body(&resp).await.map_err(|_| lost("the answer was cut off from"))?.ok_or_else(too_large)?;
     Ok(Reply { status, headers, body })
 }

@@ -366,3 +366,64 @@ fn constructor_refuses_bad_timeouts() {
         assert_tyme_error(&TymeClient::new(cfg).err().unwrap(), "invalid_input");
     }
 }
+
+/// Replaces the global `fetch` with one answering 200 with a streamed body
+/// (no Content-Length): `total` bytes of `fill` in 1 MiB chunks, or `text` in
+/// one-byte chunks.  Returns `{pulled, cancelled, restore()}`.
+fn fake_streaming_fetch(total: f64, text: &str) -> JsValue {
+    let install = Function::new_with_args(
+        "total, text",
+        r#"
+        const real = globalThis.fetch;
+        const st = { pulled: 0, cancelled: false, restore() { globalThis.fetch = real; } };
+        globalThis.fetch = async () => {
+          const bytes = new TextEncoder().encode(text);
+          let i = 0;
+          const chunk = new Uint8Array(1 << 20).fill(0x20);
+          const body = new ReadableStream({
+            pull(c) {
+              if (text) { if (i < bytes.length) { c.enqueue(bytes.slice(i, i + 1)); i++; } else c.close(); return; }
+              if (st.pulled >= total) { c.close(); return; }
+              st.pulled += chunk.length; c.enqueue(chunk.slice());
+            },
+            cancel() { st.cancelled = true; },
+          });
+          return new Response(body, { status: 200, headers: { 'Content-Type': 'application/json' } });
+        };
+        return st;"#,
+    );
+    install.call2(&JsValue::NULL, &total.into(), &text.into()).unwrap()
+}
+
+fn restore(st: &JsValue) {
+    get(st, "restore").unchecked_into::<Function>().call0(st).unwrap();
+}
+
+/// A body without Content-Length is read as a stream and refused as soon as
+/// it passes the 8 MiB limit: not read to its end.
+#[wasm_bindgen_test]
+async fn streamed_body_over_the_limit_is_cut_off() {
+    let c = TymeClient::new(config("http://127.0.0.1:9", None)).unwrap();
+    c.set_tokens(obj(&[("accessToken", "a".into()), ("refreshToken", "r".into()), ("expiresAt", 4.0e12.into())])).unwrap();
+
+    let st = fake_streaming_fetch(64.0 * 1048576.0, "");
+    let r = settle(c.summary(0.0, 1000.0)).await;
+    restore(&st);
+    let e = r.unwrap_err();
+    assert_tyme_error(&e, "bad_response");
+    assert!(get(&e, "message").as_string().unwrap().contains("too large"));
+    let pulled = get(&st, "pulled").as_f64().unwrap();
+    assert!(pulled <= 11.0 * 1048576.0, "read {pulled} bytes of a 64 MiB body");
+    assert_eq!(get(&st, "cancelled").as_bool(), Some(true), "the stream is cancelled");
+
+    // A small body arriving byte by byte is put together whole.
+    let row = r#"[{"task_id":"t","task_name":"Ä task","project_id":"p","project_name":"P","duration":90,"rounding_method":"UP","rounding_minutes":1}]"#;
+    let st = fake_streaming_fetch(0.0, row);
+    let r = settle(c.summary(0.0, 1000.0)).await;
+    restore(&st);
+    let rows = r.unwrap();
+    assert_eq!(Array::from(&rows).length(), 1);
+    let first = Array::from(&rows).get(0);
+    assert_eq!(get(&first, "task_name").as_string().as_deref(), Some("Ä task"));
+    assert_eq!(get(&first, "rounded_duration").as_f64(), Some(120.0));
+}
