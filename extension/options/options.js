@@ -54,22 +54,23 @@ async function save({ removeSecret = false } = {}) {
 
 $('save').addEventListener('click', async () => {
   requestHostPermission($('base-url').value || DEFAULT_BASE_URL);
-  if (await save()) { say('Saved.'); await load(); }
+  if (await save()) { await load(); say('Saved.'); }
 });
 $('remove-secret').addEventListener('click', async () => {
-  if (await save({ removeSecret: true })) { say('Client secret removed.'); await load(); }
+  if (await save({ removeSecret: true })) { await load(); say('Client secret removed.'); }
 });
 $('sign-in').addEventListener('click', async () => {
   requestHostPermission($('base-url').value || DEFAULT_BASE_URL);
   if (!(await save())) return;
   say('Signing in…');
   const res = await send('signIn', { interactive: true });
-  if (res.ok) say('Signed in.'); else say(res.error.message, true);
+  // The status first, then the message: a page (or test) that sees the message sees the new status.
   await load();
+  if (res.ok) say('Signed in.'); else say(res.error.message, true);
 });
 $('sign-out').addEventListener('click', async () => {
   const res = await send('signOut');
-  say(res.ok ? 'Signed out.' : res.error.message, !res.ok);
   await load();
+  say(res.ok ? 'Signed out.' : res.error.message, !res.ok);
 });
 load();
