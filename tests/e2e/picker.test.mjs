@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { EXT_DIR } from './support.mjs';
+import { prng } from '../support/random.mjs';
 
 const { buildIndex, filterProjects, filterTasks, MAX_ROWS } = await import(path.join(EXT_DIR, 'picker.js'));
 
@@ -131,17 +132,6 @@ test('empty and odd input: no catalog, null names, NUL and markup in queries', (
 });
 
 // ------------------------------------------------------------ random
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 test('random catalogs and queries: same answers as the reference filter', () => {
   const seed = Number(process.env.PICKER_SEED || (Date.now() >>> 0));
   const rand = prng(seed);

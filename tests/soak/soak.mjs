@@ -24,22 +24,11 @@
 // as well when fewer than 30% of the requests failed, since then the soak
 // did not test what it claims).
 import { startSandbox } from '../support/sandbox.mjs';
+import { prng } from '../support/random.mjs'; // seeded, so a failing run can be replayed with SOAK_SEED
 import { launchExtension, configure, REDIRECT_URI } from '../e2e/support.mjs';
 import { fileURLToPath } from 'node:url';
 
 const CLIENT = 'tyme-tab-soak';
-
-// Small seeded PRNG (mulberry32) so a failing run can be replayed with SOAK_SEED.
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // Fault phases, rotated every PHASE_OPS operations. Latency is on in all.
 const LAT = { latency_ms: 5, latency_jitter_ms: 80 };

@@ -1,0 +1,16 @@
+// Small seeded PRNG (mulberry32) for the randomized tests, so a failing run
+// can be replayed from its printed seed.
+//
+//   import { prng } from '../support/random.mjs';
+//   const rand = prng(seed);   // rand() -> float in [0, 1)
+
+export function prng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
