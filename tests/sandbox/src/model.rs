@@ -274,6 +274,42 @@ pub struct Applied {
     pub events: Vec<(&'static str, Value)>,
 }
 
+/// The parent id of a task or sub-task: `field` (seed shape), else
+/// `related_id` (live shape), else the stored one; required on create.
+fn parent_id(b: &Map<String, Value>, field: &str, stored: Option<&str>) -> Result<String, Reject> {
+    if let Some(p) = opt_nonempty(b, field)? {
+        return Ok(p);
+    }
+    match (opt_nonempty(b, "related_id")?, stored) {
+        (Some(r), _) => Ok(r),
+        (None, Some(s)) => Ok(s.to_string()),
+        (None, None) => Err(bad(field, format!("{field} is required"))),
+    }
+}
+
+/// Put an upserted entity in its list: replace the one at `pos`, or append it
+/// and report a `created` webhook event. Answers with the wire shape.
+fn store<T>(
+    list: &mut Vec<T>,
+    pos: Option<usize>,
+    item: T,
+    wire: impl Fn(&T) -> Value,
+    created: &'static str,
+) -> Applied {
+    let w = wire(&item);
+    let events = match pos {
+        Some(i) => {
+            list[i] = item;
+            vec![]
+        }
+        None => {
+            list.push(item);
+            vec![(created, w.clone())]
+        }
+    };
+    Applied { entity: w, events }
+}
+
 fn opt_str(b: &Map<String, Value>, field: &str) -> Result<Option<String>, Reject> {
     match b.get(field) {
         None | Some(Value::Null) => Ok(None),
@@ -419,18 +455,7 @@ impl Data {
         let pos = id.as_ref().and_then(|id| self.categories.iter().position(|c| &c.id == id));
         let name = name_of(b, pos.map(|p| self.categories[p].name.as_str()))?;
         let c = Category { id: id.unwrap_or_else(new_id), name };
-        let w = c.wire();
-        let events = match pos {
-            Some(p) => {
-                self.categories[p] = c;
-                vec![]
-            }
-            None => {
-                self.categories.push(c);
-                vec![("category", w.clone())]
-            }
-        };
-        Ok(Applied { entity: w, events })
+        Ok(store(&mut self.categories, pos, c, Category::wire, "category"))
     }
 
     fn upsert_project(&mut self, b: &Map<String, Value>, id: Option<String>) -> Result<Applied, Reject> {
@@ -485,32 +510,14 @@ impl Data {
             planned_duration_hours,
             planned_budget,
         };
-        let w = p.wire();
-        let events = match pos {
-            Some(i) => {
-                self.projects[i] = p;
-                vec![]
-            }
-            None => {
-                self.projects.push(p);
-                vec![("project", w.clone())]
-            }
-        };
-        Ok(Applied { entity: w, events })
+        Ok(store(&mut self.projects, pos, p, Project::wire, "project"))
     }
 
     fn upsert_task(&mut self, b: &Map<String, Value>, id: Option<String>) -> Result<Applied, Reject> {
         let pos = id.as_ref().and_then(|id| self.tasks.iter().position(|c| &c.id == id));
         let old = pos.map(|p| self.tasks[p].clone());
         let name = name_of(b, old.as_ref().map(|o| o.name.as_str()))?;
-        let project_id = match opt_nonempty(b, "project_id")? {
-            Some(p) => p,
-            None => match (&old, opt_nonempty(b, "related_id")?) {
-                (_, Some(r)) => r,
-                (Some(o), None) => o.project_id.clone(),
-                (None, None) => return Err(bad("project_id", "project_id is required")),
-            },
-        };
+        let project_id = parent_id(b, "project_id", old.as_ref().map(|o| o.project_id.as_str()))?;
         if !self.projects.iter().any(|p| p.id == project_id) {
             return Err(not_found("project_id", "no project with this id"));
         }
@@ -519,32 +526,14 @@ impl Data {
             .or(old.as_ref().map(|o| o.planned_duration))
             .unwrap_or(0);
         let t = Task { id: id.unwrap_or_else(new_id), name, project_id, billable, planned_duration };
-        let w = t.wire();
-        let events = match pos {
-            Some(i) => {
-                self.tasks[i] = t;
-                vec![]
-            }
-            None => {
-                self.tasks.push(t);
-                vec![("task", w.clone())]
-            }
-        };
-        Ok(Applied { entity: w, events })
+        Ok(store(&mut self.tasks, pos, t, Task::wire, "task"))
     }
 
     fn upsert_subtask(&mut self, b: &Map<String, Value>, id: Option<String>) -> Result<Applied, Reject> {
         let pos = id.as_ref().and_then(|id| self.subtasks.iter().position(|c| &c.id == id));
         let old = pos.map(|p| self.subtasks[p].clone());
         let name = name_of(b, old.as_ref().map(|o| o.name.as_str()))?;
-        let task_id = match opt_nonempty(b, "task_id")? {
-            Some(p) => p,
-            None => match (&old, opt_nonempty(b, "related_id")?) {
-                (_, Some(r)) => r,
-                (Some(o), None) => o.task_id.clone(),
-                (None, None) => return Err(bad("task_id", "task_id is required")),
-            },
-        };
+        let task_id = parent_id(b, "task_id", old.as_ref().map(|o| o.task_id.as_str()))?;
         if !self.tasks.iter().any(|p| p.id == task_id) {
             return Err(not_found("task_id", "no task with this id"));
         }
@@ -552,18 +541,7 @@ impl Data {
             .or(old.as_ref().map(|o| o.planned_duration))
             .unwrap_or(0);
         let s = SubTask { id: id.unwrap_or_else(new_id), name, task_id, planned_duration };
-        let w = s.wire();
-        let events = match pos {
-            Some(i) => {
-                self.subtasks[i] = s;
-                vec![]
-            }
-            None => {
-                self.subtasks.push(s);
-                vec![("subtask", w.clone())]
-            }
-        };
-        Ok(Applied { entity: w, events })
+        Ok(store(&mut self.subtasks, pos, s, SubTask::wire, "subtask"))
     }
 
     fn upsert_entry(&mut self, b: &Map<String, Value>, id: Option<String>) -> Result<Applied, Reject> {
