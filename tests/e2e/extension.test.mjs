@@ -23,6 +23,31 @@ async function setup({ args = [], sandboxArgs = [], interactive = false } = {}) 
   };
 }
 
+// A journey against its own fresh sandbox and extension profile (setup
+// options), closed whatever the outcome; signedInJourney signs in first
+// (auto-approve).
+function journey(opts, body) {
+  if (typeof opts === 'function') [opts, body] = [{}, opts];
+  return async () => {
+    const env = await setup(opts);
+    try { await body(env); } finally { await env.close(); }
+  };
+}
+
+function signedInJourney(opts, body) {
+  if (typeof opts === 'function') [opts, body] = [{}, opts];
+  return journey(opts, async (env) => { await signIn(env.ext); await body(env); });
+}
+
+// "Sign in" clicked in the popup of an interactive sandbox: the popup and the
+// sandbox's sign-in form page it opened.
+async function openSignInForm(env) {
+  const popup = await env.ext.openPopup();
+  const formPage = env.ext.context.waitForEvent('page', { timeout: 10000 });
+  await popup.click('#sign-in');
+  return { popup, form: await formPage };
+}
+
 async function ok(res) {
   assert.equal(res.ok, true, `expected ok, got ${JSON.stringify(res.error)}`);
   return res.data;
@@ -38,6 +63,16 @@ async function projectAndTask(env, project = 'Website', task = 'Research') {
 
 async function entries(sandbox) { return (await sandbox.state()).time_entries; }
 
+// The first time entry on the server that matches, waited for.
+function serverEntry(env, match, what) {
+  return waitFor(async () => (await entries(env.sandbox)).find(match), { what });
+}
+
+// A timer started through the extension's message protocol on a page.
+async function startOn(env, task, url, title) {
+  return ok(await env.ext.send('start', { task, page: { url, title } }));
+}
+
 test('manifest asks for exactly the minimal permissions', () => {
   const m = JSON.parse(fs.readFileSync(path.join(EXT_DIR, 'manifest.json'), 'utf8'));
   assert.equal(m.manifest_version, 3);
@@ -49,60 +84,45 @@ test('manifest asks for exactly the minimal permissions', () => {
   assert.ok(!JSON.stringify(m).includes('<all_urls>'));
 });
 
-test('sign-in through launchWebAuthFlow with auto-approve', async () => {
-  const env = await setup();
-  try {
-    assert.equal(env.ext.extensionId, EXTENSION_ID);
-    const popup = await env.ext.openPopup();
-    assert.equal((await popupView(popup)).signedOut, true);
-    await env.ext.screenshot(popup, path.join(SHOTS, 'signed-out.png'));
-    await popup.click('#sign-in');
-    await popup.waitForSelector('#idle:not([hidden])', { timeout: 10000 });
-    const st = await env.ext.storage(['tokens', 'auth']);
-    assert.ok(st.tokens && st.tokens.accessToken && st.tokens.refreshToken, 'tokens stored');
-    assert.equal(st.auth.status, 'signed_in');
-    assert.equal((await env.sandbox.state()).stats.tokens_issued, 1);
-    const log = await env.sandbox.log();
-    assert.ok(log.some((l) => l.path.startsWith('/v1/access_token') && l.status === 200));
-    // sign-out removes the tokens
-    await ok(await env.ext.send('signOut'));
-    assert.equal((await env.ext.storage('tokens')).tokens, undefined);
-  } finally { await env.close(); }
-});
+test('sign-in through launchWebAuthFlow with auto-approve', journey(async (env) => {
+  assert.equal(env.ext.extensionId, EXTENSION_ID);
+  const popup = await env.ext.openPopup();
+  assert.equal((await popupView(popup)).signedOut, true);
+  await env.ext.screenshot(popup, path.join(SHOTS, 'signed-out.png'));
+  await popup.click('#sign-in');
+  await popup.waitForSelector('#idle:not([hidden])', { timeout: 10000 });
+  const st = await env.ext.storage(['tokens', 'auth']);
+  assert.ok(st.tokens && st.tokens.accessToken && st.tokens.refreshToken, 'tokens stored');
+  assert.equal(st.auth.status, 'signed_in');
+  assert.equal((await env.sandbox.state()).stats.tokens_issued, 1);
+  const log = await env.sandbox.log();
+  assert.ok(log.some((l) => l.path.startsWith('/v1/access_token') && l.status === 200));
+  // sign-out removes the tokens
+  await ok(await env.ext.send('signOut'));
+  assert.equal((await env.ext.storage('tokens')).tokens, undefined);
+}));
 
-test('sign-in through the interactive form', async () => {
-  const env = await setup({ interactive: true });
-  try {
-    const popup = await env.ext.openPopup();
-    const authPage = env.ext.context.waitForEvent('page', { timeout: 10000 });
-    await popup.click('#sign-in');
-    const form = await authPage;
-    await form.waitForSelector('#approve');
-    await form.fill('[name=email]', 'ada@example.com');
-    await form.fill('[name=password]', 'correct horse');
-    await form.click('#approve');
-    await popup.waitForSelector('#idle:not([hidden])', { timeout: 10000 });
-    assert.ok((await env.ext.storage('tokens')).tokens.accessToken);
-  } finally { await env.close(); }
-});
+test('sign-in through the interactive form', journey({ interactive: true }, async (env) => {
+  const { popup, form } = await openSignInForm(env);
+  await form.waitForSelector('#approve');
+  await form.fill('[name=email]', 'ada@example.com');
+  await form.fill('[name=password]', 'correct horse');
+  await form.click('#approve');
+  await popup.waitForSelector('#idle:not([hidden])', { timeout: 10000 });
+  assert.ok((await env.ext.storage('tokens')).tokens.accessToken);
+}));
 
-test('a denied sign-in leaves the user signed out with a clear message', async () => {
-  const env = await setup({ interactive: true });
-  try {
-    const popup = await env.ext.openPopup();
-    const authPage = env.ext.context.waitForEvent('page', { timeout: 10000 });
-    await popup.click('#sign-in');
-    const form = await authPage;
-    await form.click('#deny');
-    await popup.waitForSelector('#error:not([hidden])', { timeout: 10000 });
-    const v = await popupView(popup);
-    assert.equal(v.signedOut, true);
-    assert.match(v.error, /denied|cancel/i);
-    assert.equal((await env.ext.storage('tokens')).tokens, undefined);
-    assert.equal((await env.sandbox.state()).stats.tokens_issued, 0);
-    await env.ext.screenshot(popup, path.join(SHOTS, 'sign-in-denied.png'));
-  } finally { await env.close(); }
-});
+test('a denied sign-in leaves the user signed out with a clear message', journey({ interactive: true }, async (env) => {
+  const { popup, form } = await openSignInForm(env);
+  await form.click('#deny');
+  await popup.waitForSelector('#error:not([hidden])', { timeout: 10000 });
+  const v = await popupView(popup);
+  assert.equal(v.signedOut, true);
+  assert.match(v.error, /denied|cancel/i);
+  assert.equal((await env.ext.storage('tokens')).tokens, undefined);
+  assert.equal((await env.sandbox.state()).stats.tokens_issued, 0);
+  await env.ext.screenshot(popup, path.join(SHOTS, 'sign-in-denied.png'));
+}));
 
 test('start from the popup on a real page, then stop', async () => {
   // The page is served over TLS under the manifest's one host permission, so the
@@ -132,7 +152,7 @@ test('start from the popup on a real page, then stop', async () => {
     await popup.click('#start');
     await popup.waitForSelector('#running:not([hidden])');
 
-    const running = await waitFor(async () => (await entries(env.sandbox)).find((e) => e.time_end === null), { what: 'running entry on the server' });
+    const running = await serverEntry(env, (e) => e.time_end === null, 'running entry on the server');
     assert.ok(running.note.includes('https://api.tyme-app.com/article?id=7'), running.note);
     assert.ok(running.note.includes('A page worth tracking'), running.note);
     assert.ok(!running.note.includes('s3cr3t') && !running.note.includes('utm_source') && !running.note.includes('#part'), running.note);
@@ -151,7 +171,7 @@ test('start from the popup on a real page, then stop', async () => {
 
     await popup.click('#stop');
     await popup.waitForSelector('#idle:not([hidden])');
-    const stopped = await waitFor(async () => (await entries(env.sandbox)).find((e) => e.id === running.id && e.time_end), { what: 'time_end on the server' });
+    const stopped = await serverEntry(env, (e) => e.id === running.id && e.time_end, 'time_end on the server');
     assert.ok(stopped.time_end >= stopped.time_start);
     assert.equal((await entries(env.sandbox)).length, 1);
     // totals from summary after a refresh
@@ -162,319 +182,279 @@ test('start from the popup on a real page, then stop', async () => {
   } finally { await env.close(); await pages.stop(); }
 });
 
-test('context menu: track this page and track this link', async () => {
-  const env = await setup();
-  try {
-    await signIn(env.ext);
-    // an incognito tab, no task known yet: refused before anything of it is stored
-    const hidden = { id: 2, title: 'Hidden diagnosis', url: 'https://example.net/hidden?q=1', incognito: true };
-    await assert.rejects(env.ext.menuClick({ menuItemId: 'track-page', pageUrl: hidden.url }, hidden), /Incognito tabs are not tracked/);
-    await assert.rejects(env.ext.menuClick({ menuItemId: 'track-link', linkUrl: 'https://example.net/hidden-link', pageUrl: hidden.url }, hidden), /Incognito tabs are not tracked/);
-    const noTrace = async () => {
-      const all = JSON.stringify(await env.ext.storage(null));
-      for (const s of ['example.net/hidden', 'Hidden diagnosis']) assert.ok(!all.includes(s), `storage holds nothing of the incognito tab (${s})`);
-    };
-    await noTrace();
-    assert.equal((await env.ext.storage('pendingPage')).pendingPage, undefined);
-    // no task known yet: the popup asks, the page is kept for it
-    const asked = await env.ext.menuClick({ menuItemId: 'track-page', pageUrl: 'https://example.com/first' }, { id: 1, title: 'First', url: 'https://example.com/first' });
-    assert.equal(asked.askedForTask, true);
-    assert.equal((await env.ext.storage('pendingPage')).pendingPage.url, 'https://example.com/first');
-    assert.equal((await entries(env.sandbox)).length, 0);
+test('context menu: track this page and track this link', signedInJourney(async (env) => {
+  // an incognito tab, no task known yet: refused before anything of it is stored
+  const hidden = { id: 2, title: 'Hidden diagnosis', url: 'https://example.net/hidden?q=1', incognito: true };
+  await assert.rejects(env.ext.menuClick({ menuItemId: 'track-page', pageUrl: hidden.url }, hidden), /Incognito tabs are not tracked/);
+  await assert.rejects(env.ext.menuClick({ menuItemId: 'track-link', linkUrl: 'https://example.net/hidden-link', pageUrl: hidden.url }, hidden), /Incognito tabs are not tracked/);
+  const noTrace = async () => {
+    const all = JSON.stringify(await env.ext.storage(null));
+    for (const s of ['example.net/hidden', 'Hidden diagnosis']) assert.ok(!all.includes(s), `storage holds nothing of the incognito tab (${s})`);
+  };
+  await noTrace();
+  assert.equal((await env.ext.storage('pendingPage')).pendingPage, undefined);
+  // no task known yet: the popup asks, the page is kept for it
+  const asked = await env.ext.menuClick({ menuItemId: 'track-page', pageUrl: 'https://example.com/first' }, { id: 1, title: 'First', url: 'https://example.com/first' });
+  assert.equal(asked.askedForTask, true);
+  assert.equal((await env.ext.storage('pendingPage')).pendingPage.url, 'https://example.com/first');
+  assert.equal((await entries(env.sandbox)).length, 0);
 
-    const ref = await projectAndTask(env);
-    await ok(await env.ext.send('start', { task: ref, page: { url: 'https://example.com/start', title: 'Start' } }));
-    const r1 = await env.ext.menuClick({ menuItemId: 'track-page', pageUrl: 'https://example.com/docs?page=2' }, { id: 5, title: 'Docs page', url: 'https://example.com/docs?page=2' });
-    assert.equal(r1.started, true);
-    const r2 = await env.ext.menuClick({ menuItemId: 'track-link', linkUrl: 'https://example.org/linked', pageUrl: 'https://example.com/docs?page=2' }, { id: 5, title: 'Docs page', url: 'https://example.com/docs?page=2' });
-    assert.equal(r2.started, true);
-    const all = await waitFor(async () => {
-      const es = await entries(env.sandbox);
-      return es.length === 3 && es.filter((e) => e.time_end === null).length === 1 ? es : null;
-    }, { what: 'three entries, one running' });
-    const byNote = (s) => all.find((e) => e.note.includes(s));
-    assert.ok(byNote('https://example.com/start').time_end, 'first stopped when the page was tracked');
-    assert.ok(byNote('https://example.com/docs?page=2').time_end, 'page entry stopped when the link was tracked');
-    assert.ok(byNote('Docs page'));
-    const link = byNote('https://example.org/linked');
-    assert.equal(link.time_end, null);
-    assert.equal(link.task_id, ref.taskId);
-    // incognito tabs are not tracked unless the options allow it
-    const secret = { id: 9, title: 'Private', url: 'https://example.net/private', incognito: true };
-    await assert.rejects(env.ext.menuClick({ menuItemId: 'track-page', pageUrl: secret.url }, secret), /Incognito tabs are not tracked/);
-    assert.equal((await env.ext.storage('timer')).timer.entity.id, link.id, 'the running timer is untouched');
-    const dump = JSON.stringify(await env.ext.storage(null));
-    assert.ok(!dump.includes('example.net/private') && !dump.includes('"Private"'), 'storage holds nothing of the incognito tab');
-    await noTrace();
-    await ok(await env.ext.send('saveSettings', { baseUrl: env.sandbox.url, clientId: CLIENT, allowIncognito: true }));
-    assert.equal((await env.ext.menuClick({ menuItemId: 'track-page', pageUrl: secret.url }, secret)).started, true);
-    await waitFor(async () => (await entries(env.sandbox)).some((e) => e.note.includes('https://example.net/private')), { what: 'incognito entry once allowed' });
-  } finally { await env.close(); }
-});
+  const ref = await projectAndTask(env);
+  await startOn(env, ref, 'https://example.com/start', 'Start');
+  const r1 = await env.ext.menuClick({ menuItemId: 'track-page', pageUrl: 'https://example.com/docs?page=2' }, { id: 5, title: 'Docs page', url: 'https://example.com/docs?page=2' });
+  assert.equal(r1.started, true);
+  const r2 = await env.ext.menuClick({ menuItemId: 'track-link', linkUrl: 'https://example.org/linked', pageUrl: 'https://example.com/docs?page=2' }, { id: 5, title: 'Docs page', url: 'https://example.com/docs?page=2' });
+  assert.equal(r2.started, true);
+  const all = await waitFor(async () => {
+    const es = await entries(env.sandbox);
+    return es.length === 3 && es.filter((e) => e.time_end === null).length === 1 ? es : null;
+  }, { what: 'three entries, one running' });
+  const byNote = (s) => all.find((e) => e.note.includes(s));
+  assert.ok(byNote('https://example.com/start').time_end, 'first stopped when the page was tracked');
+  assert.ok(byNote('https://example.com/docs?page=2').time_end, 'page entry stopped when the link was tracked');
+  assert.ok(byNote('Docs page'));
+  const link = byNote('https://example.org/linked');
+  assert.equal(link.time_end, null);
+  assert.equal(link.task_id, ref.taskId);
+  // incognito tabs are not tracked unless the options allow it
+  const secret = { id: 9, title: 'Private', url: 'https://example.net/private', incognito: true };
+  await assert.rejects(env.ext.menuClick({ menuItemId: 'track-page', pageUrl: secret.url }, secret), /Incognito tabs are not tracked/);
+  assert.equal((await env.ext.storage('timer')).timer.entity.id, link.id, 'the running timer is untouched');
+  const dump = JSON.stringify(await env.ext.storage(null));
+  assert.ok(!dump.includes('example.net/private') && !dump.includes('"Private"'), 'storage holds nothing of the incognito tab');
+  await noTrace();
+  await ok(await env.ext.send('saveSettings', { baseUrl: env.sandbox.url, clientId: CLIENT, allowIncognito: true }));
+  assert.equal((await env.ext.menuClick({ menuItemId: 'track-page', pageUrl: secret.url }, secret)).started, true);
+  await serverEntry(env, (e) => e.note.includes('https://example.net/private'), 'incognito entry once allowed');
+}));
 
-test('a sub-task timer sends the sub-task only (task_id empty) and shows its task', async () => {
-  const env = await setup();
-  try {
-    await signIn(env.ext);
-    const ref = await projectAndTask(env, 'Garden', 'Planting');
-    const sub = await ok(await env.ext.send('create', { type: 'TimedSubTask', name: 'Tulips', parentId: ref.taskId }));
-    await waitFor(async () => (await env.sandbox.state()).subtasks.some((x) => x.id === sub.id), { what: 'sub-task on the server' });
-    const subRef = { ...ref, subtaskId: sub.id, subtaskName: 'Tulips' };
-    const t = await ok(await env.ext.send('start', { task: subRef, page: { url: 'https://example.com/bulbs', title: 'Bulbs' } }));
-    assert.equal(t.entity.task_id, '', 'sent without task_id');
-    assert.equal(t.entity.subtask_id, sub.id);
-    assert.equal(t.ref.taskId, ref.taskId, 'the local timer knows the task');
-    const e = await waitFor(async () => (await entries(env.sandbox)).find((x) => x.id === t.entity.id), { what: 'entry on the server' });
-    assert.equal(e.subtask_id, sub.id);
-    assert.equal(e.task_id, ref.taskId, 'the server resolves the task from the sub-task');
-    const popup = await env.ext.openPopup();
-    assert.equal((await popupView(popup)).task, 'Garden › Planting › Tulips');
-    await popup.click('#stop');
-    const done = await waitFor(async () => (await entries(env.sandbox)).find((x) => x.id === t.entity.id && x.time_end), { what: 'stopped' });
-    assert.equal(done.subtask_id, sub.id);
-  } finally { await env.close(); }
-});
+test('a sub-task timer sends the sub-task only (task_id empty) and shows its task', signedInJourney(async (env) => {
+  const ref = await projectAndTask(env, 'Garden', 'Planting');
+  const sub = await ok(await env.ext.send('create', { type: 'TimedSubTask', name: 'Tulips', parentId: ref.taskId }));
+  await waitFor(async () => (await env.sandbox.state()).subtasks.some((x) => x.id === sub.id), { what: 'sub-task on the server' });
+  const subRef = { ...ref, subtaskId: sub.id, subtaskName: 'Tulips' };
+  const t = await startOn(env, subRef, 'https://example.com/bulbs', 'Bulbs');
+  assert.equal(t.entity.task_id, '', 'sent without task_id');
+  assert.equal(t.entity.subtask_id, sub.id);
+  assert.equal(t.ref.taskId, ref.taskId, 'the local timer knows the task');
+  const e = await serverEntry(env, (x) => x.id === t.entity.id, 'entry on the server');
+  assert.equal(e.subtask_id, sub.id);
+  assert.equal(e.task_id, ref.taskId, 'the server resolves the task from the sub-task');
+  const popup = await env.ext.openPopup();
+  assert.equal((await popupView(popup)).task, 'Garden › Planting › Tulips');
+  await popup.click('#stop');
+  const done = await serverEntry(env, (x) => x.id === t.entity.id && x.time_end, 'stopped');
+  assert.equal(done.subtask_id, sub.id);
+}));
 
-test('sign-out clears the cached catalog, totals and the running check of the account', async () => {
-  const env = await setup();
-  try {
-    await signIn(env.ext);
-    const ref = await projectAndTask(env, 'Secret project', 'Secret task');
-    await ok(await env.ext.send('syncCatalog', { fresh: true }));
-    await ok(await env.ext.send('start', { task: ref, page: { url: 'https://example.com/c', title: 'C' } }));
-    await waitFor(async () => (await env.ext.storage('outboxSize')).outboxSize === 0, { what: 'synced' });
+test('sign-out clears the cached catalog, totals and the running check of the account', signedInJourney(async (env) => {
+  const ref = await projectAndTask(env, 'Secret project', 'Secret task');
+  await ok(await env.ext.send('syncCatalog', { fresh: true }));
+  await startOn(env, ref, 'https://example.com/c', 'C');
+  await waitFor(async () => (await env.ext.storage('outboxSize')).outboxSize === 0, { what: 'synced' });
+  await env.ext.setStorage({ totals: null });
+  await ok(await env.ext.send('refresh'));
+  const KEYS = ['catalog', 'catalogAt', 'totals', 'pastWeek', 'reconcile'];
+  const before = await env.ext.storage(KEYS);
+  assert.ok(before.catalog.projects.some((p) => p.name === 'Secret project'), 'catalog cached');
+  for (const k of KEYS) assert.ok(before[k], `${k} cached before sign-out`);
+  await ok(await env.ext.send('signOut'));
+  assert.deepEqual(await env.ext.storage(KEYS), {}, 'nothing of the account left');
+  // the popup's picker, opened signed out, lists nothing of the account
+  const popup = await env.ext.openPopup();
+  assert.equal((await popupView(popup)).signedOut, true);
+  assert.equal(await popup.locator('#project-list button:has-text("Secret project")').count(), 0);
+  // and a change of server clears them too
+  await signIn(env.ext);
+  await ok(await env.ext.send('syncCatalog', { fresh: true }));
+  assert.ok((await env.ext.storage('catalog')).catalog);
+  await ok(await env.ext.send('saveSettings', { baseUrl: env.sandbox.url, clientId: 'another-client' }));
+  assert.deepEqual(await env.ext.storage(KEYS), {});
+}));
+
+test('expired tokens mid-session: the next action succeeds with exactly one refresh', signedInJourney(async (env) => {
+  const ref = await projectAndTask(env);
+  await startOn(env, ref, 'https://example.com/a', 'A');
+  await waitFor(async () => (await entries(env.sandbox)).length === 1, { what: 'entry' });
+  await env.sandbox.expireTokens();
+  await env.sandbox.clearLog();
+  const before = (await env.ext.storage('tokens')).tokens;
+  // several calls at once find the token expired: one refresh between them
+  const [a, b, c] = await Promise.all([
+    env.ext.send('search', { type: 'Project', name: '' }),
+    env.ext.send('search', { type: 'TimedTask', name: '' }),
+    env.ext.send('stop'),
+  ]);
+  await ok(a); await ok(b); await ok(c);
+  await waitFor(async () => (await entries(env.sandbox))[0].time_end, { what: 'time_end after refresh' });
+  const log = await env.sandbox.log();
+  assert.equal(log.filter((l) => l.method === 'POST' && l.path.startsWith('/v1/refresh_token')).length, 1, JSON.stringify(log));
+  const after = (await env.ext.storage('tokens')).tokens;
+  assert.notEqual(after.refreshToken, before.refreshToken, 'rotated pair stored');
+  assert.equal((await env.sandbox.state()).stats.refreshes, 1);
+  const popup = await env.ext.openPopup();
+  const v = await popupView(popup);
+  assert.equal(v.idle, true);
+  assert.equal(v.error, '');
+}));
+
+test('sign-out while a token refresh is in flight: the old client cannot sign back in', signedInJourney(async (env) => {
+  await env.sandbox.expireTokens();
+  await env.sandbox.faults({ latency_ms: 1500, path_prefix: '/v1/refresh_token' });
+  // A request finds the token expired; its refresh is slow to answer.
+  const inFlight = env.ext.send('search', { type: 'Project', name: '' });
+  await new Promise((r) => setTimeout(r, 400));
+  await ok(await env.ext.send('signOut'));
+  const res = await inFlight;
+  assert.ok(res, 'the request answered');
+  // the refresh went through on the server, but its rotated pair is dropped
+  await waitFor(async () => (await env.sandbox.state()).stats.refreshes === 1, { what: 'the refresh on the server', timeout: 5000 });
+  await new Promise((r) => setTimeout(r, 300));
+  const st = await env.ext.storage(['tokens', 'auth']);
+  assert.equal(st.tokens, undefined, 'no tokens after sign-out');
+  assert.equal(st.auth.status, 'signed_out');
+  assert.equal((await ok(await env.ext.send('getState'))).signedIn, false);
+  // changing the server drops the client the same way
+  await env.sandbox.clearFaults();
+  await signIn(env.ext);
+  await env.sandbox.expireTokens();
+  await env.sandbox.faults({ latency_ms: 1500, path_prefix: '/v1/refresh_token' });
+  const inFlight2 = env.ext.send('search', { type: 'Project', name: '' });
+  await new Promise((r) => setTimeout(r, 400));
+  await ok(await env.ext.send('saveSettings', { baseUrl: env.sandbox.url, clientId: 'another-client' }));
+  await inFlight2;
+  await waitFor(async () => (await env.sandbox.state()).stats.refreshes === 2, { what: 'the second refresh', timeout: 5000 });
+  await new Promise((r) => setTimeout(r, 300));
+  const st2 = await env.ext.storage(['tokens', 'auth']);
+  assert.equal(st2.tokens, undefined, 'no tokens after the client id changed');
+  assert.equal(st2.auth.status, 'signed_out');
+}));
+
+test('a rejected refresh token signs out but keeps the outbox, which drains after sign-in', signedInJourney(async (env) => {
+  const ref = await projectAndTask(env);
+  // spend the stored refresh token behind the extension's back
+  const { tokens } = await env.ext.storage('tokens');
+  const r = await fetch(`${env.sandbox.url}/v1/refresh_token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ grant_type: 'refresh_token', refresh_token: tokens.refreshToken, client_id: CLIENT }) });
+  assert.equal(r.status, 200);
+  await env.sandbox.expireTokens();
+  await startOn(env, ref, 'https://example.com/kept', 'Kept');
+  await waitFor(async () => (await env.ext.storage('auth')).auth.status === 'reauth', { what: 'reauth state' });
+  assert.equal((await env.ext.storage('tokens')).tokens, undefined);
+  assert.equal((await env.ext.storage('outboxSize')).outboxSize, 1);
+  const popup = await env.ext.openPopup();
+  const v = await popupView(popup);
+  assert.equal(v.signedOut, true);
+  assert.match(v.signedOutText, /sign in again/i);
+  assert.match(v.pending, /1 change waiting/);
+  await env.ext.screenshot(popup, path.join(SHOTS, 'sign-in-again.png'));
+  await popup.click('#sign-in');
+  await serverEntry(env, (e) => e.note.includes('https://example.com/kept'), 'kept entry sent after sign-in');
+}));
+
+test('the sandbox failing requests: clear message, changes waiting, nothing lost', signedInJourney(async (env) => {
+  const ref = await projectAndTask(env);
+  await env.sandbox.faults({ fail_next: 3, status: 503, retry_after: 1, path_prefix: '/data/update_entity' });
+  const popup = await env.ext.openPopup();
+  await popup.click('#project-list button:has-text("Website")');
+  await popup.click('#task-list button:has-text("Research")');
+  await popup.waitForSelector('#start:not([disabled])');
+  await popup.click('#start');
+  await popup.waitForSelector('#running:not([hidden])');
+  await popup.waitForSelector('#pending:not([hidden])', { timeout: 10000 });
+  const v = await popupView(popup);
+  assert.match(v.pending, /1 change waiting/);
+  assert.match(v.pending, /server error \(HTTP 503\)/);
+  await env.ext.screenshot(popup, path.join(SHOTS, 'changes-waiting.png'));
+  assert.equal((await entries(env.sandbox)).length, 0);
+  // the retries (alarm-driven, Retry-After honoured) get it through once the faults are spent
+  await env.sandbox.clearFaults();
+  const e = await waitFor(async () => (await entries(env.sandbox))[0], { timeout: 45000, what: 'entry after the faults' });
+  assert.equal(e.task_id, ref.taskId);
+  await popup.waitForSelector('#pending', { state: 'hidden', timeout: 10000 });
+  assert.equal((await entries(env.sandbox)).length, 1);
+}));
+
+test('the service worker stopped while a timer runs: the popup shows the same timer', signedInJourney(async (env) => {
+  const ref = await projectAndTask(env);
+  const started = await startOn(env, ref, 'https://example.com/long', 'Long read');
+  await (await env.ext.worker()).evaluate(() => { globalThis.beforeStop = true; });
+  await env.ext.stopWorker();
+  const popup = await env.ext.openPopup();
+  assert.equal(await (await env.ext.worker()).evaluate(() => globalThis.beforeStop === true), false, 'a new worker instance');
+  const v = await popupView(popup);
+  assert.equal(v.running, true);
+  assert.equal(v.task, 'Website › Research');
+  assert.ok(v.note.includes('https://example.com/long'));
+  assert.equal((await env.ext.storage('timer')).timer.entity.id, started.entity.id);
+  await popup.click('#stop');
+  await serverEntry(env, (e) => e.id === started.entity.id && e.time_end, 'stopped after worker restart');
+}));
+
+test('a page title with markup renders as text', signedInJourney(async (env) => {
+  const ref = await projectAndTask(env);
+  const title = '<img src=x onerror=alert(1)>';
+  await startOn(env, ref, 'https://example.com/x', title);
+  const popup = await env.ext.openPopup();
+  let dialog = false;
+  popup.on('dialog', (d) => { dialog = true; d.dismiss().catch(() => {}); });
+  const v = await popupView(popup);
+  assert.ok(v.note.includes(title), v.note);
+  assert.equal(await popup.locator('#run-note img').count(), 0);
+  assert.equal(await popup.locator('img[src=x]').count(), 0);
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(dialog, false);
+  await env.ext.screenshot(popup, path.join(SHOTS, 'markup-title-as-text.png'));
+}));
+
+test('a timer stopped elsewhere is stopped here too, and the user is told; a skewed clock stops nothing', signedInJourney(async (env) => {
+  const ref = await projectAndTask(env);
+  const started = await startOn(env, ref, 'https://example.com/r', 'R');
+  await waitFor(async () => (await entries(env.sandbox)).length === 1 && (await env.ext.storage('outboxSize')).outboxSize === 0, { what: 'synced' });
+  // This device's clock runs 10 minutes ahead of the server's: locally the
+  // timer has run 10 minutes, the server counts only seconds of its
+  // device-stamped start. Checks (popup opens, the alarm) must not stop it.
+  const { timer } = await env.ext.storage('timer');
+  await env.ext.setStorage({ timer: { ...timer, startMs: timer.startMs - 600_000 } });
+  for (let i = 0; i < 3; i++) {
     await env.ext.setStorage({ totals: null });
-    await ok(await env.ext.send('refresh'));
-    const KEYS = ['catalog', 'catalogAt', 'totals', 'pastWeek', 'reconcile'];
-    const before = await env.ext.storage(KEYS);
-    assert.ok(before.catalog.projects.some((p) => p.name === 'Secret project'), 'catalog cached');
-    for (const k of KEYS) assert.ok(before[k], `${k} cached before sign-out`);
-    await ok(await env.ext.send('signOut'));
-    assert.deepEqual(await env.ext.storage(KEYS), {}, 'nothing of the account left');
-    // the popup's picker, opened signed out, lists nothing of the account
-    const popup = await env.ext.openPopup();
-    assert.equal((await popupView(popup)).signedOut, true);
-    assert.equal(await popup.locator('#project-list button:has-text("Secret project")').count(), 0);
-    // and a change of server clears them too
-    await signIn(env.ext);
-    await ok(await env.ext.send('syncCatalog', { fresh: true }));
-    assert.ok((await env.ext.storage('catalog')).catalog);
-    await ok(await env.ext.send('saveSettings', { baseUrl: env.sandbox.url, clientId: 'another-client' }));
-    assert.deepEqual(await env.ext.storage(KEYS), {});
-  } finally { await env.close(); }
-});
+    const st = await ok(await env.ext.send('refresh'));
+    assert.equal(st.reconciled, null);
+    assert.ok(st.timer && st.timer.entity.id === started.entity.id, 'still running with a clock ahead');
+  }
+  assert.equal((await entries(env.sandbox))[0].time_end, null, 'still running on the server');
+  const obs = (await env.ext.storage('reconcile')).reconcile;
+  assert.equal(obs.id, started.entity.id, 'the check was recorded');
 
-test('expired tokens mid-session: the next action succeeds with exactly one refresh', async () => {
-  const env = await setup();
-  try {
-    await signIn(env.ext);
-    const ref = await projectAndTask(env);
-    await ok(await env.ext.send('start', { task: ref, page: { url: 'https://example.com/a', title: 'A' } }));
-    await waitFor(async () => (await entries(env.sandbox)).length === 1, { what: 'entry' });
-    await env.sandbox.expireTokens();
-    await env.sandbox.clearLog();
-    const before = (await env.ext.storage('tokens')).tokens;
-    // several calls at once find the token expired: one refresh between them
-    const [a, b, c] = await Promise.all([
-      env.ext.send('search', { type: 'Project', name: '' }),
-      env.ext.send('search', { type: 'TimedTask', name: '' }),
-      env.ext.send('stop'),
-    ]);
-    await ok(a); await ok(b); await ok(c);
-    await waitFor(async () => (await entries(env.sandbox))[0].time_end, { what: 'time_end after refresh' });
-    const log = await env.sandbox.log();
-    assert.equal(log.filter((l) => l.method === 'POST' && l.path.startsWith('/v1/refresh_token')).length, 1, JSON.stringify(log));
-    const after = (await env.ext.storage('tokens')).tokens;
-    assert.notEqual(after.refreshToken, before.refreshToken, 'rotated pair stored');
-    assert.equal((await env.sandbox.state()).stats.refreshes, 1);
-    const popup = await env.ext.openPopup();
-    const v = await popupView(popup);
-    assert.equal(v.idle, true);
-    assert.equal(v.error, '');
-  } finally { await env.close(); }
-});
-
-test('sign-out while a token refresh is in flight: the old client cannot sign back in', async () => {
-  const env = await setup();
-  try {
-    await signIn(env.ext);
-    await env.sandbox.expireTokens();
-    await env.sandbox.faults({ latency_ms: 1500, path_prefix: '/v1/refresh_token' });
-    // A request finds the token expired; its refresh is slow to answer.
-    const inFlight = env.ext.send('search', { type: 'Project', name: '' });
-    await new Promise((r) => setTimeout(r, 400));
-    await ok(await env.ext.send('signOut'));
-    const res = await inFlight;
-    assert.ok(res, 'the request answered');
-    // the refresh went through on the server, but its rotated pair is dropped
-    await waitFor(async () => (await env.sandbox.state()).stats.refreshes === 1, { what: 'the refresh on the server', timeout: 5000 });
-    await new Promise((r) => setTimeout(r, 300));
-    const st = await env.ext.storage(['tokens', 'auth']);
-    assert.equal(st.tokens, undefined, 'no tokens after sign-out');
-    assert.equal(st.auth.status, 'signed_out');
-    assert.equal((await ok(await env.ext.send('getState'))).signedIn, false);
-    // changing the server drops the client the same way
-    await env.sandbox.clearFaults();
-    await signIn(env.ext);
-    await env.sandbox.expireTokens();
-    await env.sandbox.faults({ latency_ms: 1500, path_prefix: '/v1/refresh_token' });
-    const inFlight2 = env.ext.send('search', { type: 'Project', name: '' });
-    await new Promise((r) => setTimeout(r, 400));
-    await ok(await env.ext.send('saveSettings', { baseUrl: env.sandbox.url, clientId: 'another-client' }));
-    await inFlight2;
-    await waitFor(async () => (await env.sandbox.state()).stats.refreshes === 2, { what: 'the second refresh', timeout: 5000 });
-    await new Promise((r) => setTimeout(r, 300));
-    const st2 = await env.ext.storage(['tokens', 'auth']);
-    assert.equal(st2.tokens, undefined, 'no tokens after the client id changed');
-    assert.equal(st2.auth.status, 'signed_out');
-  } finally { await env.close(); }
-});
-
-test('a rejected refresh token signs out but keeps the outbox, which drains after sign-in', async () => {
-  const env = await setup();
-  try {
-    await signIn(env.ext);
-    const ref = await projectAndTask(env);
-    // spend the stored refresh token behind the extension's back
-    const { tokens } = await env.ext.storage('tokens');
-    const r = await fetch(`${env.sandbox.url}/v1/refresh_token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ grant_type: 'refresh_token', refresh_token: tokens.refreshToken, client_id: CLIENT }) });
-    assert.equal(r.status, 200);
-    await env.sandbox.expireTokens();
-    await ok(await env.ext.send('start', { task: ref, page: { url: 'https://example.com/kept', title: 'Kept' } }));
-    await waitFor(async () => (await env.ext.storage('auth')).auth.status === 'reauth', { what: 'reauth state' });
-    assert.equal((await env.ext.storage('tokens')).tokens, undefined);
-    assert.equal((await env.ext.storage('outboxSize')).outboxSize, 1);
-    const popup = await env.ext.openPopup();
-    const v = await popupView(popup);
-    assert.equal(v.signedOut, true);
-    assert.match(v.signedOutText, /sign in again/i);
-    assert.match(v.pending, /1 change waiting/);
-    await env.ext.screenshot(popup, path.join(SHOTS, 'sign-in-again.png'));
-    await popup.click('#sign-in');
-    await waitFor(async () => (await entries(env.sandbox)).some((e) => e.note.includes('https://example.com/kept')), { what: 'kept entry sent after sign-in' });
-  } finally { await env.close(); }
-});
-
-test('the sandbox failing requests: clear message, changes waiting, nothing lost', async () => {
-  const env = await setup();
-  try {
-    await signIn(env.ext);
-    const ref = await projectAndTask(env);
-    await env.sandbox.faults({ fail_next: 3, status: 503, retry_after: 1, path_prefix: '/data/update_entity' });
-    const popup = await env.ext.openPopup();
-    await popup.click('#project-list button:has-text("Website")');
-    await popup.click('#task-list button:has-text("Research")');
-    await popup.waitForSelector('#start:not([disabled])');
-    await popup.click('#start');
-    await popup.waitForSelector('#running:not([hidden])');
-    await popup.waitForSelector('#pending:not([hidden])', { timeout: 10000 });
-    const v = await popupView(popup);
-    assert.match(v.pending, /1 change waiting/);
-    assert.match(v.pending, /server error \(HTTP 503\)/);
-    await env.ext.screenshot(popup, path.join(SHOTS, 'changes-waiting.png'));
-    assert.equal((await entries(env.sandbox)).length, 0);
-    // the retries (alarm-driven, Retry-After honoured) get it through once the faults are spent
-    await env.sandbox.clearFaults();
-    const e = await waitFor(async () => (await entries(env.sandbox))[0], { timeout: 45000, what: 'entry after the faults' });
-    assert.equal(e.task_id, ref.taskId);
-    await popup.waitForSelector('#pending', { state: 'hidden', timeout: 10000 });
-    assert.equal((await entries(env.sandbox)).length, 1);
-  } finally { await env.close(); }
-});
-
-test('the service worker stopped while a timer runs: the popup shows the same timer', async () => {
-  const env = await setup();
-  try {
-    await signIn(env.ext);
-    const ref = await projectAndTask(env);
-    const started = await ok(await env.ext.send('start', { task: ref, page: { url: 'https://example.com/long', title: 'Long read' } }));
-    await (await env.ext.worker()).evaluate(() => { globalThis.beforeStop = true; });
-    await env.ext.stopWorker();
-    const popup = await env.ext.openPopup();
-    assert.equal(await (await env.ext.worker()).evaluate(() => globalThis.beforeStop === true), false, 'a new worker instance');
-    const v = await popupView(popup);
-    assert.equal(v.running, true);
-    assert.equal(v.task, 'Website › Research');
-    assert.ok(v.note.includes('https://example.com/long'));
-    assert.equal((await env.ext.storage('timer')).timer.entity.id, started.entity.id);
-    await popup.click('#stop');
-    await waitFor(async () => (await entries(env.sandbox)).find((e) => e.id === started.entity.id && e.time_end), { what: 'stopped after worker restart' });
-  } finally { await env.close(); }
-});
-
-test('a page title with markup renders as text', async () => {
-  const env = await setup();
-  try {
-    await signIn(env.ext);
-    const ref = await projectAndTask(env);
-    const title = '<img src=x onerror=alert(1)>';
-    await ok(await env.ext.send('start', { task: ref, page: { url: 'https://example.com/x', title } }));
-    const popup = await env.ext.openPopup();
-    let dialog = false;
-    popup.on('dialog', (d) => { dialog = true; d.dismiss().catch(() => {}); });
-    const v = await popupView(popup);
-    assert.ok(v.note.includes(title), v.note);
-    assert.equal(await popup.locator('#run-note img').count(), 0);
-    assert.equal(await popup.locator('img[src=x]').count(), 0);
-    await new Promise((r) => setTimeout(r, 300));
-    assert.equal(dialog, false);
-    await env.ext.screenshot(popup, path.join(SHOTS, 'markup-title-as-text.png'));
-  } finally { await env.close(); }
-});
-
-test('a timer stopped elsewhere is stopped here too, and the user is told; a skewed clock stops nothing', async () => {
-  const env = await setup();
-  try {
-    await signIn(env.ext);
-    const ref = await projectAndTask(env);
-    const started = await ok(await env.ext.send('start', { task: ref, page: { url: 'https://example.com/r', title: 'R' } }));
-    await waitFor(async () => (await entries(env.sandbox)).length === 1 && (await env.ext.storage('outboxSize')).outboxSize === 0, { what: 'synced' });
-    // This device's clock runs 10 minutes ahead of the server's: locally the
-    // timer has run 10 minutes, the server counts only seconds of its
-    // device-stamped start. Checks (popup opens, the alarm) must not stop it.
-    const { timer } = await env.ext.storage('timer');
-    await env.ext.setStorage({ timer: { ...timer, startMs: timer.startMs - 600_000 } });
-    for (let i = 0; i < 3; i++) {
-      await env.ext.setStorage({ totals: null });
-      const st = await ok(await env.ext.send('refresh'));
-      assert.equal(st.reconciled, null);
-      assert.ok(st.timer && st.timer.entity.id === started.entity.id, 'still running with a clock ahead');
-    }
-    assert.equal((await entries(env.sandbox))[0].time_end, null, 'still running on the server');
-    const obs = (await env.ext.storage('reconcile')).reconcile;
-    assert.equal(obs.id, started.entity.id, 'the check was recorded');
-
-    // Now the entry is stopped in the Tyme app.
-    const fmt = (ms) => new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
-    const { tokens } = await env.ext.storage('tokens');
-    const auth = { authorization: `Bearer ${tokens.accessToken}` };
-    const startMs = Date.now() - 600_000;
-    const r = await fetch(`${env.sandbox.url}/data/update_entity/`, {
-      method: 'POST', headers: { 'content-type': 'application/json', ...auth },
-      body: JSON.stringify({ ...started.entity, time_start: fmt(startMs), time_end: fmt(startMs + 60_000) }),
-    });
-    assert.equal(r.status, 200);
-    // Two checks a minute apart are needed: the earlier one (made two minutes
-    // ago, when the entry had been seen growing) is put in storage rather than
-    // waited for; the server's figure has not grown since.
-    const day = new Date(); day.setHours(0, 0, 0, 0);
-    const rows = await (await fetch(`${env.sandbox.url}/data/summary/?from=${encodeURIComponent(fmt(day.getTime()))}&to=${encodeURIComponent(fmt(Date.now()))}`, { headers: auth })).json();
-    const tracked = rows.filter((x) => x.task_id === ref.taskId && !x.subtask_id).reduce((s, x) => s + x.duration, 0);
-    await env.ext.setStorage({ totals: null, reconcile: { ...obs, from: day.getTime(), tracked, at: Date.now() - 120_000, grew: true } });
-    const popup = await env.ext.openPopup();
-    await popup.waitForSelector('#notice:not([hidden])', { timeout: 10000 });
-    const v = await popupView(popup);
-    assert.match(v.notice, /stopped elsewhere/);
-    await env.ext.screenshot(popup, path.join(SHOTS, 'stopped-elsewhere.png'));
-    assert.equal(v.idle, true);
-    assert.equal((await env.ext.storage('timer')).timer, null);
-    // a timer still running on the server is left alone
-    await ok(await env.ext.send('start', { task: ref, page: { url: 'https://example.com/s', title: 'S' } }));
-    await waitFor(async () => (await env.ext.storage('outboxSize')).outboxSize === 0, { what: 'synced' });
-    await ok(await env.ext.send('refresh'));
-    assert.ok((await env.ext.storage('timer')).timer);
-  } finally { await env.close(); }
-});
+  // Now the entry is stopped in the Tyme app.
+  const fmt = (ms) => new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
+  const { tokens } = await env.ext.storage('tokens');
+  const auth = { authorization: `Bearer ${tokens.accessToken}` };
+  const startMs = Date.now() - 600_000;
+  const r = await fetch(`${env.sandbox.url}/data/update_entity/`, {
+    method: 'POST', headers: { 'content-type': 'application/json', ...auth },
+    body: JSON.stringify({ ...started.entity, time_start: fmt(startMs), time_end: fmt(startMs + 60_000) }),
+  });
+  assert.equal(r.status, 200);
+  // Two checks a minute apart are needed: the earlier one (made two minutes
+  // ago, when the entry had been seen growing) is put in storage rather than
+  // waited for; the server's figure has not grown since.
+  const day = new Date(); day.setHours(0, 0, 0, 0);
+  const rows = await (await fetch(`${env.sandbox.url}/data/summary/?from=${encodeURIComponent(fmt(day.getTime()))}&to=${encodeURIComponent(fmt(Date.now()))}`, { headers: auth })).json();
+  const tracked = rows.filter((x) => x.task_id === ref.taskId && !x.subtask_id).reduce((s, x) => s + x.duration, 0);
+  await env.ext.setStorage({ totals: null, reconcile: { ...obs, from: day.getTime(), tracked, at: Date.now() - 120_000, grew: true } });
+  const popup = await env.ext.openPopup();
+  await popup.waitForSelector('#notice:not([hidden])', { timeout: 10000 });
+  const v = await popupView(popup);
+  assert.match(v.notice, /stopped elsewhere/);
+  await env.ext.screenshot(popup, path.join(SHOTS, 'stopped-elsewhere.png'));
+  assert.equal(v.idle, true);
+  assert.equal((await env.ext.storage('timer')).timer, null);
+  // a timer still running on the server is left alone
+  await startOn(env, ref, 'https://example.com/s', 'S');
+  await waitFor(async () => (await env.ext.storage('outboxSize')).outboxSize === 0, { what: 'synced' });
+  await ok(await env.ext.send('refresh'));
+  assert.ok((await env.ext.storage('timer')).timer);
+}));
 
 test('options page: settings, redirect URI, sign-in without waiting for the host permission prompt', async () => {
   const sandbox = await startSandbox({ clients: [{ client_id: CLIENT, redirect_uris: [REDIRECT_URI] }] });
