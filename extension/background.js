@@ -138,9 +138,20 @@ async function mutateOutbox(fn) {
   });
 }
 
+// Single-flight flush. A write queued while a flush is already past its last
+// look at the outbox must not wait for the next alarm: every call asks for
+// one more pass, and the running flush keeps going until no pass is owed.
 let flushing = null;
+let flushOwed = false;
 function flush() {
-  if (!flushing) flushing = doFlush().finally(() => { flushing = null; });
+  flushOwed = true;
+  if (!flushing) {
+    flushing = (async () => {
+      try {
+        while (flushOwed) { flushOwed = false; await doFlush(); }
+      } finally { flushing = null; }
+    })();
+  }
   return flushing;
 }
 
