@@ -9,6 +9,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 WASM_TARGET := wasm32-unknown-unknown
 # wasm-bindgen-cli must equal the wasm-bindgen library version pinned in Cargo.lock.
 WB_VERSION = $(shell awk '$$0=="name = \"wasm-bindgen\""{getline; gsub(/version = |"/,""); print; exit}' Cargo.lock)
+TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 PKG := extension/pkg
 WASM := $(PKG)/tyme_tab_bg.wasm
 NODE_TEST := node --test --test-concurrency=1
@@ -38,13 +39,11 @@ deps-apt:
 	if [ -n "$$missing" ]; then echo "installing Debian packages:$$missing"; \
 	  $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
 
-deps-rust: Cargo.lock
+deps-rust:
+	@[ -f Cargo.lock ] || cargo generate-lockfile
 	@rustup target list --installed | grep -qx $(WASM_TARGET) || rustup target add $(WASM_TARGET)
 	@if [ "$$(wasm-bindgen --version 2>/dev/null | awk '{print $$2}')" != "$(WB_VERSION)" ]; then \
 	  echo "installing wasm-bindgen-cli $(WB_VERSION)"; cargo install wasm-bindgen-cli --version $(WB_VERSION); fi
-
-Cargo.lock: Cargo.toml
-	cargo generate-lockfile
 
 deps-node: node_modules/.deps-stamp
 node_modules/.deps-stamp: package.json package-lock.json
@@ -56,14 +55,14 @@ wasm: deps-rust deps-node
 	cargo build --lib --release --target $(WASM_TARGET)
 	wasm-bindgen --target web --out-dir $(PKG) --out-name tyme_tab \
 	  --remove-name-section --remove-producers-section \
-	  target/$(WASM_TARGET)/release/tyme_tab.wasm
+	  $(TARGET_DIR)/$(WASM_TARGET)/release/tyme_tab.wasm
 	wasm-opt -Oz --converge --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
 	  --enable-mutable-globals --enable-reference-types --enable-multivalue \
 	  $(WASM) -o $(WASM)
 	rm -rf www/pkg && cp -r $(PKG) www/pkg
 	@raw=$$(stat -c %s $(WASM)); gz=$$(gzip -9 -c $(WASM) | wc -c); \
-	  echo "wasm size: $$raw bytes raw, $$gz bytes gzip -9 (budget 92160)"; \
-	  [ $$gz -le 92160 ] || { echo "wasm over the 90 KB gzip budget"; exit 1; }
+	  echo "wasm size: $$raw bytes raw, $$gz bytes gzip -9 (budget 90 KiB = 92160)"; \
+	  [ $$gz -le 92160 ] || { echo "wasm over the 90 KiB gzip budget"; exit 1; }
 
 sandbox:
 	cargo build -p tyme-sandbox

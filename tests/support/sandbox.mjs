@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const BIN = resolve(ROOT, 'target', 'debug', 'tyme-sandbox');
+const BIN = resolve(ROOT, process.env.CARGO_TARGET_DIR || 'target', 'debug', 'tyme-sandbox');
 
 function clientFlag(c) {
   const uris = (c.redirect_uris || []).join(',');
