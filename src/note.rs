@@ -15,8 +15,10 @@
 //!   filtered by the same list;
 //! * everything else stays, in order, with its original encoding.  The URL is
 //!   split, not normalised (only the scheme is lower-cased, `\` or missing
-//!   slashes after a special scheme become `//`, and tab/CR/LF and other
-//!   control characters are removed).
+//!   slashes after a special scheme become `//`, tab/CR/LF and other
+//!   control characters are removed, spaces at either end or in front of the
+//!   fragment are trimmed and other spaces are written `%20`).  The result
+//!   is a fixed point: scrubbing it again gives it back unchanged.
 //!
 //! No `url` crate: splitting and filtering need a few dozen lines, whereas
 //! full WHATWG parsing would pull IDNA tables into the wasm.
@@ -157,19 +159,18 @@ pub fn scrub_url(url: &str, scrub_params: &[String]) -> Result<String, Error> {
     if url.len() > MAX_URL_BYTES {
         return Err(Error::invalid_input(format!("URL longer than {MAX_URL_BYTES} bytes is not tracked")));
     }
-    let cleaned: String = url
-        .trim_matches(|c: char| c <= ' ')
-        .chars()
-        .filter(|c| !is_unsafe_char(*c))
-        .collect();
-    let (scheme, rest) = split_scheme(&cleaned).ok_or_else(|| Error::invalid_input("not an absolute URL"))?;
+    // Unsafe characters go before the trim: a control character at either end
+    // must not shield the spaces next to it from trimming.
+    let filtered: String = url.chars().filter(|c| !is_unsafe_char(*c)).collect();
+    let cleaned = filtered.trim_matches(|c: char| c <= ' ');
+    let (scheme, rest) = split_scheme(cleaned).ok_or_else(|| Error::invalid_input("not an absolute URL"))?;
     if !matches!(scheme.as_str(), "http" | "https" | "file") {
         let shown: String = scheme.chars().take(32).collect();
         return Err(Error::invalid_input(format!("URLs with the scheme \"{shown}:\" are not tracked")));
     }
     // The fragment goes first: nothing after '#' is kept.
     let rest = match rest.find('#') {
-        Some(i) => &rest[..i],
+        Some(i) => rest[..i].trim_end_matches(|c: char| c <= ' '),
         None => rest,
     };
     // http(s): any run of '/' or '\' starts the authority (as browsers do).
@@ -214,7 +215,7 @@ pub fn scrub_url(url: &str, scrub_params: &[String]) -> Result<String, Error> {
     };
     let matcher = Matcher::new(scrub_params);
 
-    let mut out = String::with_capacity(cleaned.len());
+    let mut out = String::with_capacity(cleaned.len() + 8);
     out.push_str(&scheme);
     out.push_str("://");
     out.push_str(host_port);
@@ -230,10 +231,12 @@ pub fn scrub_url(url: &str, scrub_params: &[String]) -> Result<String, Error> {
             out.push_str(&kept.join("&"));
         }
     }
-    // Spaces left in front of a removed fragment would make a second scrub differ.
-    let end = out.trim_end_matches(|c: char| c <= ' ').len();
-    out.truncate(end);
-    Ok(out)
+    // Inner spaces become %20 (as browsers write them): a space that a dropped
+    // part leaves at the end would otherwise be trimmed by the next scrub,
+    // exposing a '?', '&' or ';' that it would then drop.  With no character
+    // <= ' ' left, the result is read back into the same parts, so scrubbing
+    // it again changes nothing.  Names still match: they are compared decoded.
+    Ok(out.replace(' ', "%20"))
 }
 
 /// A query segment is dropped when its name matches, or when any `;`-separated
