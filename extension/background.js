@@ -9,7 +9,7 @@ const T0 = performance.now();
 import init, {
   TymeClient, newId, formatDateTime, makeNote,
   outboxNew, outboxEnqueue, outboxDue, outboxAck, outboxFail, outboxNextWake, outboxSize, outboxPending,
-  outboxMarkSending, outboxRequeueInFlight, outboxResume as outboxResumeAll,
+  outboxMarkSending, outboxRequeueInFlight, outboxResume as outboxResumeAll, outboxRetry,
 } from './pkg/tyme_tab.js';
 import { liveTotals, dayStart, weekStart } from './common.js';
 import { trackedFor, decide as decideReconcile } from './reconcile.js';
@@ -191,6 +191,9 @@ async function doFlush() {
           ...(e && e.retryAfter ? { retryAfter: e.retryAfter } : {}),
         }, Date.now()));
         await store.set({ outboxError: { ...info, at: Date.now() } });
+        // Failed while the browser itself is offline: the next wake-up that
+        // finds it online again retries at once (see onlineAgain).
+        if (info.code === 'network' && self.navigator && navigator.onLine === false) await store.set({ offlineAt: Date.now() });
         failed = true;
         if (['reauth_required', 'unauthorized', 'signed_out', 'network'].includes(info.code)) break;
       }
@@ -198,6 +201,32 @@ async function doFlush() {
     if (failed) break;
   }
   await scheduleOutboxAlarms();
+}
+
+// Back online: ops that failed for want of a network are due now instead of
+// at the end of their backoff (a server's Retry-After still holds the queue).
+async function retryNetworkFailures() {
+  await started;
+  await store.remove('offlineAt');
+  await mutateOutbox((s) => {
+    let next = s;
+    for (const op of outboxPending(s)) {
+      if (op.state === 'queued' && op.lastError && op.lastError.code === 'network') next = outboxRetry(next, op.opId, Date.now());
+    }
+    return next;
+  });
+  await flush();
+}
+
+// Chromium fires no `online` event in an extension service worker (the
+// handler exists on windows only), and a worker asleep during the outage
+// could not hear one anyway. So every wake-up (a page's message, browser
+// start, worker start, an alarm) asks: did a send fail while the browser was
+// offline (`offlineAt`), and is it online now? Then it retries at once.
+async function onlineAgain() {
+  if (self.navigator && navigator.onLine === false) return;
+  const { offlineAt } = await store.get('offlineAt');
+  if (offlineAt) await retryNetworkFailures();
 }
 
 async function scheduleOutboxAlarms() {
@@ -726,6 +755,7 @@ chrome.runtime.onMessage.addListener((msg, sender, sendResponse) => {
     sendResponse({ ok: false, error: { code: 'forbidden', message: 'Requests are accepted from this extension’s pages only.' } });
     return false;
   }
+  onlineAgain().catch(() => {});
   dispatch(msg).then(sendResponse);
   return true;
 });
@@ -737,6 +767,7 @@ chrome.contextMenus.onClicked.addListener((info, tab) => {
 });
 
 chrome.alarms.onAlarm.addListener((alarm) => {
+  onlineAgain().catch(() => {});
   if (alarm.name === ALARM_OUTBOX || alarm.name === ALARM_WAKE) {
     flush().catch(() => {});
   } else if (alarm.name === ALARM_SYNC) {
@@ -757,8 +788,10 @@ chrome.runtime.onInstalled.addListener(() => {
   });
 });
 
-chrome.runtime.onStartup.addListener(() => { wakeUp(); });
-self.addEventListener('online', () => { flush().catch(() => {}); });
+// A browser start: what failed for want of a network in the last session is retried now.
+chrome.runtime.onStartup.addListener(() => { retryNetworkFailures().catch(() => {}); });
+// Where the platform fires it (a background page; not Chromium's service worker, see onlineAgain).
+self.addEventListener('online', () => { retryNetworkFailures().catch(() => {}); });
 
 // Every start of the worker (install, browser start, wake-up after being
 // stopped): resend what is left and restore the badge and alarms.
@@ -769,10 +802,12 @@ async function wakeUp() {
     if (timer) await ensureTickAlarm();
     if (tokens) await ensureSyncAlarm();
     await updateBadge();
+    await onlineAgain();
     await flush();
   } catch { /* errors are recorded in storage by flush */ }
 }
 wakeUp();
 
 // For tests driving the worker directly (Playwright worker.evaluate).
-globalThis.tymeTab = { dispatch, handleMenuClick };
+// Nothing here is reachable from a page: a page's only way in is a message.
+globalThis.tymeTab = { dispatch, handleMenuClick, senderAllowed };

@@ -1,0 +1,144 @@
+// Coming back online drains the outbox at once, not at the next alarm.
+// Chromium fires no `online` event in an extension service worker (checked
+// below), so the worker retries what failed while offline on its next
+// wake-up (a page's message, an alarm, browser start) and on an `online`
+// event where the platform fires one. Real extension, headless Chromium,
+// real sandbox; offline is the DevTools protocol's network emulation
+// (Network.emulateNetworkConditions on the worker's target, through
+// Playwright's context.setOffline), which sets navigator.onLine and makes
+// every fetch of the worker fail.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startSandbox } from '../support/sandbox.mjs';
+import { REDIRECT_URI, launchExtension, configure, signIn, waitFor } from './support.mjs';
+
+const CLIENT = 'tyme-tab-online';
+// Well inside the 30 s periodic outbox alarm and the op's own backoff (both checked).
+const LAND_WITHIN_MS = 5000;
+const MIN_BACKOFF_MS = 10_000;
+
+async function setup() {
+  const sandbox = await startSandbox({ args: ['--demo'], clients: [{ client_id: CLIENT, redirect_uris: [REDIRECT_URI] }] });
+  const ext = await launchExtension();
+  try {
+    await configure(ext, { baseUrl: sandbox.url, clientId: CLIENT });
+    await signIn(ext);
+  } catch (e) { await ext.close(); await sandbox.stop(); throw e; }
+  const t = (await sandbox.state()).tasks[0];
+  const task = { taskId: t.id, subtaskId: '', taskName: t.name, projectId: t.project_id, projectName: 'Demo' };
+  return { sandbox, ext, task, async close() { await ext.close(); await sandbox.stop(); } };
+}
+
+async function pendingOps(ext) {
+  const { outbox } = await ext.storage('outbox');
+  return (outbox && outbox.ops) || [];
+}
+
+// The one op of the started entry, once a send of it failed with a network error.
+async function failedOp(ext, minAttempts = 1) {
+  return waitFor(async () => {
+    const op = (await pendingOps(ext))[0];
+    return op && op.attempts >= minAttempts && op.state === 'queued' && op.lastError && op.lastError.code === 'network' ? op : null;
+  }, { what: `a network failure (attempts >= ${minAttempts})` });
+}
+
+// Fail the op again (through the worker's online handler) until its next
+// attempt is at least MIN_BACKOFF_MS away: the entry cannot then land by
+// its own backoff during the assertion window. Full jitter makes one try
+// short now and then; the cap doubles with each attempt.
+async function pushBackoff(ext) {
+  let op = await failedOp(ext);
+  for (let i = 0; i < 12 && op.nextAttemptAt - Date.now() < MIN_BACKOFF_MS; i++) {
+    await (await ext.worker()).evaluate(() => self.dispatchEvent(new Event('online')));
+    op = await failedOp(ext, op.attempts + 1);
+  }
+  assert.ok(op.nextAttemptAt - Date.now() >= MIN_BACKOFF_MS, `backoff grew (attempts ${op.attempts})`);
+  return op;
+}
+
+// No outbox alarm may fire during the assertion window: if the periodic one
+// is about to, let it fire first (it finds nothing due, or fails offline).
+async function alarmsClearOfWindow(ext) {
+  for (let i = 0; i < 3; i++) {
+    const alarms = await (await ext.worker()).evaluate(() => chrome.alarms.getAll());
+    const next = Math.min(...alarms.filter((a) => a.name.startsWith('outbox')).map((a) => a.scheduledTime));
+    if (!(next - Date.now() < LAND_WITHIN_MS + 2000)) return next;
+    await new Promise((r) => setTimeout(r, Math.max(0, next - Date.now()) + 500));
+  }
+  throw new Error('the outbox alarms keep firing within the window');
+}
+
+async function entry(sandbox, id) {
+  return (await sandbox.state()).time_entries.find((e) => e.id === id);
+}
+
+test('offline → online (network emulation): the first wake-up after it sends the queued entry at once', async (t) => {
+  const env = await setup();
+  const { ext, sandbox } = env;
+  try {
+    const w0 = await ext.worker();
+    await w0.evaluate(() => {
+      globalThis.__onlineEvents = 0;
+      self.addEventListener('online', () => { globalThis.__onlineEvents += 1; });
+    });
+    await ext.context.setOffline(true);
+    assert.equal(await w0.evaluate(() => navigator.onLine), false, 'the worker is offline');
+
+    // The timer works offline; its entry waits in the outbox.
+    const started = await ext.send('start', { task: env.task, page: { url: 'https://example.com/offline', title: 'Offline page' } });
+    assert.equal(started.ok, true, JSON.stringify(started.error));
+    const id = started.data.entity.id;
+    await pushBackoff(ext);
+    assert.ok((await ext.storage('offlineAt')).offlineAt, 'the failure was recorded as happening offline');
+    assert.equal(await entry(sandbox, id), undefined, 'nothing reached the server while offline');
+
+    await w0.evaluate(() => { globalThis.__onlineEvents = 0; });
+    await ext.context.setOffline(false);
+    const w = await ext.worker();
+    assert.equal(await w.evaluate(() => navigator.onLine), true, 'the worker is online again');
+    const op = (await pendingOps(ext))[0];
+    assert.ok(op && op.nextAttemptAt - Date.now() >= LAND_WITHIN_MS + 1000, 'the op is not due by its own backoff in the window');
+    const nextAlarm = await alarmsClearOfWindow(ext);
+    // Chromium does not fire `online` in the service worker (recorded, not relied on).
+    t.diagnostic(`online events seen by the service worker: ${await w.evaluate(() => globalThis.__onlineEvents)}`);
+    assert.equal(await entry(sandbox, id), undefined, 'still not sent before the wake-up');
+
+    // Any message from an extension page wakes the worker (here: the popup's state read).
+    const t0 = Date.now();
+    assert.equal((await ext.send('getState')).ok, true);
+    const landed = await waitFor(() => entry(sandbox, id), { timeout: LAND_WITHIN_MS, interval: 50, what: 'the entry on the server after coming online' });
+    const at = Date.now();
+    assert.equal(landed.note.includes('https://example.com/offline'), true);
+    assert.ok(at - t0 < LAND_WITHIN_MS, `landed ${at - t0} ms after the wake-up`);
+    assert.ok(at < nextAlarm && at < op.nextAttemptAt, 'before any outbox alarm or the backoff could have sent it');
+    await waitFor(async () => (await pendingOps(ext)).length === 0, { what: 'the outbox empty' });
+    assert.equal((await ext.storage('offlineAt')).offlineAt, undefined, 'the offline mark is cleared');
+  } finally { await env.close(); }
+});
+
+test('an online event in the worker sends what failed for want of a network at once', async () => {
+  const env = await setup();
+  const { ext, sandbox } = env;
+  try {
+    // The browser stays online; the server drops every write.
+    await sandbox.faults({ fail_next: 1000, drop: true, path_prefix: '/data/update_entity' });
+    const started = await ext.send('start', { task: env.task, page: { url: 'https://example.com/dropped', title: 'Dropped' } });
+    assert.equal(started.ok, true, JSON.stringify(started.error));
+    const id = started.data.entity.id;
+    const op = await pushBackoff(ext);
+    assert.equal(await entry(sandbox, id), undefined);
+
+    await sandbox.clearFaults();
+    const nextAlarm = await alarmsClearOfWindow(ext);
+    assert.ok(op.nextAttemptAt - Date.now() >= LAND_WITHIN_MS + 1000, 'the op is not due by its own backoff in the window');
+    assert.equal(await entry(sandbox, id), undefined, 'not sent before the event');
+
+    const t0 = Date.now();
+    await (await ext.worker()).evaluate(() => self.dispatchEvent(new Event('online')));
+    await waitFor(() => entry(sandbox, id), { timeout: LAND_WITHIN_MS, interval: 50, what: 'the entry on the server after the online event' });
+    const at = Date.now();
+    assert.ok(at - t0 < LAND_WITHIN_MS, `landed ${at - t0} ms after the event`);
+    assert.ok(at < nextAlarm && at < op.nextAttemptAt, 'before any outbox alarm or the backoff could have sent it');
+    await waitFor(async () => (await pendingOps(ext)).length === 0, { what: 'the outbox empty' });
+  } finally { await env.close(); }
+});
