@@ -10,8 +10,8 @@ static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_all
 
 mod client;
 mod convert;
-mod note;
-mod outbox;
+pub mod note;
+pub mod outbox;
 pub(crate) mod error;
 pub mod pure;
 mod transport;

@@ -45,19 +45,23 @@ fn options_in(options: &JsValue) -> Result<NoteOptions> {
 /// The scrubbed note `<title> — <url>` (throws `invalid_input` for URLs that
 /// are not tracked and for bad options).
 #[wasm_bindgen(js_name = makeNote)]
-pub fn make_note(url: &str, title: &str, options: JsValue) -> std::result::Result<String, JsValue> {
+pub fn make_note(
+    url: &str,
+    title: &str,
+    #[wasm_bindgen(unchecked_optional_param_type = "NoteOptions | null")] options: JsValue,
+) -> std::result::Result<String, JsValue> {
     let opts = options_in(&options).map_err(js_err)?;
     note::make_note(url, title, &opts).map_err(js_err)
 }
 
 /// The URL without userinfo, fragment and secret or tracking parameters.
 #[wasm_bindgen(js_name = scrubUrl)]
-pub fn scrub_url(url: &str, scrub_params: Option<Vec<String>>) -> std::result::Result<String, JsValue> {
+pub fn scrub_url(url: &str, #[wasm_bindgen(js_name = scrubParams)] scrub_params: Option<Vec<String>>) -> std::result::Result<String, JsValue> {
     note::scrub_url(url, &params_or_default(scrub_params)).map_err(js_err)
 }
 
 /// The default scrub list (`*` at the end means prefix).
-#[wasm_bindgen(js_name = defaultScrubParams)]
+#[wasm_bindgen(js_name = defaultScrubParams, unchecked_return_type = "string[]")]
 pub fn default_scrub_params() -> std::result::Result<JsValue, JsValue> {
     to_js(&note::default_scrub_params()).map_err(js_err)
 }

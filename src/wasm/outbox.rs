@@ -29,14 +29,14 @@ fn out<T: serde::Serialize>(v: &T) -> std::result::Result<JsValue, JsValue> {
 }
 
 /// An empty outbox state.
-#[wasm_bindgen(js_name = outboxNew)]
+#[wasm_bindgen(js_name = outboxNew, unchecked_return_type = "OutboxState")]
 pub fn outbox_new() -> std::result::Result<JsValue, JsValue> {
     out(&OutboxState::new())
 }
 
 /// Record a write (an entity with `type` and `id`) before it is sent.
-#[wasm_bindgen(js_name = outboxEnqueue)]
-pub fn outbox_enqueue(state: JsValue, entity: JsValue, now_ms: f64) -> std::result::Result<JsValue, JsValue> {
+#[wasm_bindgen(js_name = outboxEnqueue, unchecked_return_type = "OutboxState")]
+pub fn outbox_enqueue(#[wasm_bindgen(unchecked_param_type = "OutboxState | null | undefined")] state: JsValue, #[wasm_bindgen(unchecked_param_type = "OutboxEntity")] entity: JsValue, #[wasm_bindgen(js_name = nowMs)] now_ms: f64) -> std::result::Result<JsValue, JsValue> {
     let run = || -> Result<OutboxState> {
         let mut s = state_in(state)?;
         let entity = json_of(&entity, "entity")?;
@@ -47,15 +47,15 @@ pub fn outbox_enqueue(state: JsValue, entity: JsValue, now_ms: f64) -> std::resu
 }
 
 /// What to send now: at most one op per entity, oldest first.
-#[wasm_bindgen(js_name = outboxDue)]
-pub fn outbox_due(state: JsValue, now_ms: f64) -> std::result::Result<JsValue, JsValue> {
+#[wasm_bindgen(js_name = outboxDue, unchecked_return_type = "PendingOp[]")]
+pub fn outbox_due(#[wasm_bindgen(unchecked_param_type = "OutboxState | null | undefined")] state: JsValue, #[wasm_bindgen(js_name = nowMs)] now_ms: f64) -> std::result::Result<JsValue, JsValue> {
     let run = || -> Result<_> { Ok(state_in(state)?.due(ms(now_ms)?)) };
     out(&run().map_err(js_err)?)
 }
 
 /// The op is about to be sent: writes of its entity enqueued meanwhile wait behind it.
-#[wasm_bindgen(js_name = outboxMarkSending)]
-pub fn outbox_mark_sending(state: JsValue, op_id: &str, now_ms: f64) -> std::result::Result<JsValue, JsValue> {
+#[wasm_bindgen(js_name = outboxMarkSending, unchecked_return_type = "OutboxState")]
+pub fn outbox_mark_sending(#[wasm_bindgen(unchecked_param_type = "OutboxState | null | undefined")] state: JsValue, #[wasm_bindgen(js_name = opId)] op_id: &str, #[wasm_bindgen(js_name = nowMs)] now_ms: f64) -> std::result::Result<JsValue, JsValue> {
     let run = || -> Result<OutboxState> {
         let mut s = state_in(state)?;
         s.mark_sending(op_id, ms(now_ms)?)?;
@@ -65,8 +65,8 @@ pub fn outbox_mark_sending(state: JsValue, op_id: &str, now_ms: f64) -> std::res
 }
 
 /// The server confirmed the op: remove it (unknown ids change nothing).
-#[wasm_bindgen(js_name = outboxAck)]
-pub fn outbox_ack(state: JsValue, op_id: &str) -> std::result::Result<JsValue, JsValue> {
+#[wasm_bindgen(js_name = outboxAck, unchecked_return_type = "OutboxState")]
+pub fn outbox_ack(#[wasm_bindgen(unchecked_param_type = "OutboxState | null | undefined")] state: JsValue, #[wasm_bindgen(js_name = opId)] op_id: &str) -> std::result::Result<JsValue, JsValue> {
     let run = || -> Result<OutboxState> {
         let mut s = state_in(state)?;
         s.ack(op_id);
@@ -89,8 +89,8 @@ fn failure_in(v: &JsValue) -> Result<Failure> {
 /// An attempt failed with `error = {code, message?, retryAfter?}`: backoff
 /// with jitter (from `crypto.getRandomValues`, or `rand` in [0, 1] if given),
 /// or park the op (see src/outbox.rs).
-#[wasm_bindgen(js_name = outboxFail)]
-pub fn outbox_fail(state: JsValue, op_id: &str, error: JsValue, now_ms: f64, rand: Option<f64>) -> std::result::Result<JsValue, JsValue> {
+#[wasm_bindgen(js_name = outboxFail, unchecked_return_type = "OutboxState")]
+pub fn outbox_fail(#[wasm_bindgen(unchecked_param_type = "OutboxState | null | undefined")] state: JsValue, #[wasm_bindgen(js_name = opId)] op_id: &str, #[wasm_bindgen(unchecked_param_type = "OutboxFailure")] error: JsValue, #[wasm_bindgen(js_name = nowMs)] now_ms: f64, rand: Option<f64>) -> std::result::Result<JsValue, JsValue> {
     let run = || -> Result<OutboxState> {
         let mut s = state_in(state)?;
         let failure = failure_in(&error)?;
@@ -108,8 +108,8 @@ pub fn outbox_fail(state: JsValue, op_id: &str, error: JsValue, now_ms: f64, ran
 }
 
 /// Retry one op now (the user asked; also un-parks a stuck op).
-#[wasm_bindgen(js_name = outboxRetry)]
-pub fn outbox_retry(state: JsValue, op_id: &str, now_ms: f64) -> std::result::Result<JsValue, JsValue> {
+#[wasm_bindgen(js_name = outboxRetry, unchecked_return_type = "OutboxState")]
+pub fn outbox_retry(#[wasm_bindgen(unchecked_param_type = "OutboxState | null | undefined")] state: JsValue, #[wasm_bindgen(js_name = opId)] op_id: &str, #[wasm_bindgen(js_name = nowMs)] now_ms: f64) -> std::result::Result<JsValue, JsValue> {
     let run = || -> Result<OutboxState> {
         let mut s = state_in(state)?;
         s.retry(op_id, ms(now_ms)?)?;
@@ -119,8 +119,8 @@ pub fn outbox_retry(state: JsValue, op_id: &str, now_ms: f64) -> std::result::Re
 }
 
 /// After sign-in: every parked op (stuck or waiting for sign-in) is due again.
-#[wasm_bindgen(js_name = outboxResume)]
-pub fn outbox_resume(state: JsValue, now_ms: f64) -> std::result::Result<JsValue, JsValue> {
+#[wasm_bindgen(js_name = outboxResume, unchecked_return_type = "OutboxState")]
+pub fn outbox_resume(#[wasm_bindgen(unchecked_param_type = "OutboxState | null | undefined")] state: JsValue, #[wasm_bindgen(js_name = nowMs)] now_ms: f64) -> std::result::Result<JsValue, JsValue> {
     let run = || -> Result<OutboxState> {
         let mut s = state_in(state)?;
         s.resume_all(ms(now_ms)?)?;
@@ -130,8 +130,8 @@ pub fn outbox_resume(state: JsValue, now_ms: f64) -> std::result::Result<JsValue
 }
 
 /// At service-worker start: ops left `sending` by a dead worker are queued again.
-#[wasm_bindgen(js_name = outboxRequeueInFlight)]
-pub fn outbox_requeue_in_flight(state: JsValue) -> std::result::Result<JsValue, JsValue> {
+#[wasm_bindgen(js_name = outboxRequeueInFlight, unchecked_return_type = "OutboxState")]
+pub fn outbox_requeue_in_flight(#[wasm_bindgen(unchecked_param_type = "OutboxState | null | undefined")] state: JsValue) -> std::result::Result<JsValue, JsValue> {
     let run = || -> Result<OutboxState> {
         let mut s = state_in(state)?;
         s.requeue_in_flight();
@@ -141,22 +141,23 @@ pub fn outbox_requeue_in_flight(state: JsValue) -> std::result::Result<JsValue, 
 }
 
 /// When something may next be due (ms), or null.
-#[wasm_bindgen(js_name = outboxNextWake)]
-pub fn outbox_next_wake(state: JsValue) -> std::result::Result<Option<f64>, JsValue> {
+#[wasm_bindgen(js_name = outboxNextWake, unchecked_return_type = "number | null")]
+pub fn outbox_next_wake(#[wasm_bindgen(unchecked_param_type = "OutboxState | null | undefined")] state: JsValue) -> std::result::Result<JsValue, JsValue> {
     let s = state_in(state).map_err(js_err)?;
-    Ok(s.next_wake().map(|t| t as f64))
+    // null, not undefined, when nothing is pending (as src/wasm/API.md says).
+    Ok(s.next_wake().map_or(JsValue::NULL, |t| JsValue::from_f64(t as f64)))
 }
 
 /// Number of pending ops.
 #[wasm_bindgen(js_name = outboxSize)]
-pub fn outbox_size(state: JsValue) -> std::result::Result<u32, JsValue> {
+pub fn outbox_size(#[wasm_bindgen(unchecked_param_type = "OutboxState | null | undefined")] state: JsValue) -> std::result::Result<u32, JsValue> {
     let s = state_in(state).map_err(js_err)?;
     Ok(s.size() as u32)
 }
 
 /// Every pending op, oldest first (with `state`: queued, sending, stuck, waitingForSignIn).
-#[wasm_bindgen(js_name = outboxPending)]
-pub fn outbox_pending(state: JsValue) -> std::result::Result<JsValue, JsValue> {
+#[wasm_bindgen(js_name = outboxPending, unchecked_return_type = "PendingOp[]")]
+pub fn outbox_pending(#[wasm_bindgen(unchecked_param_type = "OutboxState | null | undefined")] state: JsValue) -> std::result::Result<JsValue, JsValue> {
     let s = state_in(state).map_err(js_err)?;
     out(&s.pending())
 }

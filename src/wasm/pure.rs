@@ -26,7 +26,7 @@ pub fn parse_date_time(s: &str) -> Result<f64, JsValue> {
 
 /// Rounds seconds DOWN / NEAREST / UP to a multiple of `minutes`; 0 = none.
 #[wasm_bindgen(js_name = roundDuration)]
-pub fn round_duration(seconds: f64, method: &str, minutes: f64) -> Result<f64, JsValue> {
+pub fn round_duration(seconds: f64, #[wasm_bindgen(unchecked_param_type = "RoundingMethod")] method: &str, minutes: f64) -> Result<f64, JsValue> {
     let m = RoundingMethod::parse(method).map_err(js_err)?;
     model::round_duration(seconds, m, minutes).map_err(js_err)
 }

@@ -37,4 +37,20 @@ export interface SummaryRow { task_id: string; task_name: string; subtask_id: st
   billable: boolean; rounding_method: RoundingMethod; rounding_minutes: number; hourly_rate: number;
   /** seconds, unrounded */ duration: number; entries: number;
   /** seconds, rounded with the project's rounding */ rounded_duration: number; }
+/** `makeNote` options; missing fields (or no options at all) take the defaults (`defaultScrubParams()`, 1000). */
+export interface NoteOptions { scrubParams?: string[]; maxLength?: number; }
+/** An entity queued in the outbox: like EntityInput, but it must carry its (client-generated) id. */
+export type OutboxEntity = { type: EntityType; id: string; [field: string]: unknown };
+export type OpState = "queued" | "sending" | "stuck" | "waitingForSignIn";
+/** How a failed send is reported to `outboxFail` (a TymeError fits). retryAfter: seconds. */
+export interface OutboxFailure { code: ErrorCode | (string & {}); message?: string; retryAfter?: number | null; }
+/** The last failure of an op; `at`: ms since the epoch. */
+export interface OutboxLastError { code: string; message: string; retryAfter: number | null; at: number; }
+/** One pending write; times in ms since the epoch. */
+export interface PendingOp { opId: string; seq: number; entityType: string; entityId: string;
+  entity: { type: string; id: string; [field: string]: unknown };
+  enqueuedAt: number; attempts: number; nextAttemptAt: number; state: OpState;
+  sendingSince: number | null; lastError: OutboxLastError | null; }
+/** The whole outbox: a plain object the caller persists as is (null/undefined read as an empty one). */
+export interface OutboxState { version: number; nextSeq: number; holdUntil: number | null; ops: PendingOp[]; }
 "#;

@@ -12,6 +12,8 @@ use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 
 use tyme_tab::wasm::{format_date_time, new_id, parse_date_time, round_duration, TymeClient};
+use tyme_tab::wasm::note::make_note;
+use tyme_tab::wasm::outbox::{outbox_ack, outbox_due, outbox_enqueue, outbox_new, outbox_next_wake};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -80,6 +82,32 @@ fn rounding_helper() {
     assert_eq!(round_duration(1799.0, "DOWN", 15.0).unwrap(), 900.0);
     assert_eq!(round_duration(61.0, "UP", 0.0).unwrap(), 61.0);
     assert_tyme_error(&round_duration(1.0, "SIDEWAYS", 15.0).unwrap_err(), "invalid_input");
+}
+
+#[wasm_bindgen_test]
+fn outbox_next_wake_is_null_or_a_number() {
+    // null (as the .d.ts says: number | null), never undefined.
+    let empty = outbox_new().unwrap();
+    assert!(outbox_next_wake(empty.clone()).unwrap().is_null());
+    assert!(outbox_next_wake(JsValue::UNDEFINED).unwrap().is_null());
+    let entity = obj(&[("type", "Project".into()), ("id", "p1".into()), ("name", "P".into())]);
+    let state = outbox_enqueue(empty, entity, 1_700_000_000_000.0).unwrap();
+    assert_eq!(outbox_next_wake(state.clone()).unwrap().as_f64(), Some(1_700_000_000_000.0));
+    let op = Array::from(&outbox_due(state.clone(), 1_700_000_000_000.0).unwrap()).get(0);
+    let op_id = get(&op, "opId").as_string().unwrap();
+    assert!(get(&op, "lastError").is_null() && get(&op, "sendingSince").is_null());
+    let done = outbox_ack(state, &op_id).unwrap();
+    assert!(outbox_next_wake(done).unwrap().is_null());
+}
+
+#[wasm_bindgen_test]
+fn make_note_options_are_optional() {
+    let want = "T — https://e.test/";
+    assert_eq!(make_note("https://e.test/?token=1", "T", JsValue::UNDEFINED).unwrap(), want);
+    assert_eq!(make_note("https://e.test/?token=1", "T", JsValue::NULL).unwrap(), want);
+    let short = obj(&[("maxLength", 16.into())]);
+    assert_eq!(make_note("https://e.test/abcdefghijklmnop", "T", short).unwrap().chars().count(), 16);
+    assert_tyme_error(&make_note("https://e.test/", "T", obj(&[("maxLength", "x".into())])).unwrap_err(), "invalid_input");
 }
 
 #[wasm_bindgen_test]
