@@ -6,7 +6,8 @@
 use serde_json::{json, Value};
 use tyme_tab::api::{search, summary, update, webhooks};
 use tyme_tab::http::{HttpRequest, Method, MAX_BODY};
-use tyme_tab::model::{Entity, EntityType, TriggerType, WireTime};
+use tyme_tab::model::summary::SummaryRow;
+use tyme_tab::model::{Entity, EntityType, RoundingMethod, TriggerType, WireTime};
 use tyme_tab::oauth::{self, ClientConfig, Secret, TokenGrant};
 use tyme_tab::ErrorKind;
 
@@ -295,6 +296,61 @@ fn summary_rows_with_rounding() {
     let e = summary::parse_summary(f.status, &f.headers, &f.body).unwrap_err();
     assert_eq!(e.kind, ErrorKind::BadResponse);
     assert!(e.message.contains("duration"), "{}", e.message);
+}
+
+/// Every field of both fixture rows, so a misspelt or dropped field name in
+/// the parser (or in what is handed to JavaScript) fails here.
+#[test]
+fn summary_rows_parse_every_field() {
+    let f = fx("summary_rows");
+    let rows = summary::parse_summary(f.status, &f.headers, &f.body).unwrap();
+    let s = |v: &str| v.to_string();
+    assert_eq!(
+        rows,
+        vec![
+            SummaryRow {
+                task_id: s("t1"),
+                task_name: s("Design"),
+                subtask_id: None,
+                subtask_name: None,
+                project_id: s("p1"),
+                project_name: s("Website"),
+                category_id: Some(s("c1")),
+                category_name: Some(s("Clients")),
+                billable: true,
+                rounding_method: RoundingMethod::Up,
+                rounding_minutes: 15,
+                hourly_rate: 95.5,
+                duration: 1000.0,
+                entries: 2,
+                rounded_duration: 1800.0,
+            },
+            SummaryRow {
+                task_id: s("t2"),
+                task_name: s("Calls"),
+                subtask_id: Some(s("s9")),
+                subtask_name: Some(s("Kick-off")),
+                project_id: s("p2"),
+                project_name: s("Ops"),
+                category_id: None,
+                category_name: None,
+                billable: false,
+                rounding_method: RoundingMethod::Nearest,
+                rounding_minutes: 0,
+                hourly_rate: 0.0,
+                duration: 61.0,
+                entries: 1,
+                rounded_duration: 61.0,
+            },
+        ]
+    );
+    // What JavaScript gets: the wire names (those of `SummaryRow` in the .d.ts) plus rounded_duration.
+    let out = serde_json::to_value(&rows[0]).unwrap();
+    let body: Value = serde_json::from_slice(&f.body).unwrap();
+    let mut want = body[0].clone();
+    want["rounded_duration"] = json!(1800.0);
+    want["duration"] = json!(1000.0);
+    assert_eq!(out, want);
 }
 
 #[test]
