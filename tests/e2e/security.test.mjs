@@ -275,12 +275,16 @@ test('untrusted page titles and server-side names are shown as text in the popup
     // through "Refresh lists" (or the background sync).
     const popup = await ext.openPopup();
     popup.on('dialog', (d) => { dialogs.push(d.message()); d.dismiss().catch(() => {}); });
+    // Every catalog write (the sign-in's warm-up fetch, not awaited by it,
+    // may land after this one) rebuilds the lists, so an element handle taken
+    // before it is detached; locators find the row again at each action.
     await popup.click('#refresh-lists');
-    const pb = await popup.waitForSelector('#project-list button[data-id="evil-p"]');
-    assert.equal(await pb.evaluate((b) => b.textContent), hostileProject);
+    await popup.waitForSelector('#refresh-lists:not([disabled])');
+    const pb = popup.locator('#project-list button[data-id="evil-p"]');
+    assert.equal(await pb.textContent(), hostileProject);
     await pb.click();
-    const tb = await popup.waitForSelector('#task-list button[data-task="evil-t"]');
-    assert.equal(await tb.evaluate((b) => b.textContent), hostileTask);
+    const tb = popup.locator('#task-list button[data-task="evil-t"]');
+    assert.equal(await tb.textContent(), hostileTask);
     await tb.click();
     assert.equal(await popup.textContent('#selected'), `${hostileProject} › ${hostileTask}`);
 
