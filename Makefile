@@ -15,7 +15,7 @@ WASM := $(PKG)/tyme_tab_bg.wasm
 NODE_TEST := node --test --test-concurrency=1
 export CHROMEDRIVER := /usr/bin/chromedriver
 
-.PHONY: help deps deps-apt deps-rust deps-node wasm sandbox build run test test-rust test-wasm test-e2e test-www test-soak check-core soak bench fuzz clean
+.PHONY: help deps deps-apt deps-rust deps-node wasm sandbox build run test test-rust test-wasm test-e2e test-www test-soak test-types check-core soak bench fuzz clean
 
 help:
 	@echo "make run    build everything, start the sandbox and open the extension against it"
@@ -74,11 +74,16 @@ run: build
 	node scripts/run.mjs
 
 ## ---- tests ----
-test: build check-core test-rust test-wasm test-e2e test-www test-soak
+test: build check-core test-types test-rust test-wasm test-e2e test-www test-soak
 	@echo "make test: all suites passed"
 
 check-core:
 	bash scripts/check-core-io.sh
+
+# The hand-written TypeScript declarations of the package, used as the pages use them.
+test-types: deps-node
+	tsc --noEmit --strict --target es2022 --lib esnext,dom --module es2022 --moduleResolution bundler tests/types/check.ts
+	@echo "test-types: declarations check"
 
 test-rust:
 	cargo test --workspace
