@@ -1,9 +1,7 @@
 // Type check of the generated declarations (extension/pkg/tyme_tab.d.ts):
 // every free function used as the pages use it, and `@ts-expect-error` on
 // misuses, so a declaration that falls back to `any` fails this check.
-// Compiled only, never run:
-//   npx -y -p typescript@5 tsc --noEmit --strict --target es2022 --module es2022 \
-//     --moduleResolution bundler tests/types/check.ts
+// Compiled only, never run: `make test-types` (typescript pinned in package.json).
 import init, {
   TymeClient, newId, formatDateTime, parseDateTime, roundDuration, makeNote, scrubUrl, defaultScrubParams,
   outboxNew, outboxEnqueue, outboxDue, outboxMarkSending, outboxAck, outboxFail, outboxRetry, outboxResume,
