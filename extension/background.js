@@ -11,7 +11,7 @@ import init, {
   outboxNew, outboxEnqueue, outboxDue, outboxAck, outboxFail, outboxNextWake, outboxSize, outboxPending,
   outboxMarkSending, outboxRequeueInFlight, outboxResume as outboxResumeAll, outboxRetry,
 } from './pkg/tyme_tab.js';
-import { liveTotals, dayStart, weekStart } from './common.js';
+import { liveTotals, dayStart, weekStart, DEFAULT_BASE_URL } from './common.js';
 import { trackedFor, decide as decideReconcile } from './reconcile.js';
 
 const ready = init({ module_or_path: chrome.runtime.getURL('pkg/tyme_tab_bg.wasm') });
@@ -19,7 +19,6 @@ const ready = init({ module_or_path: chrome.runtime.getURL('pkg/tyme_tab_bg.wasm
 globalThis.tymeTabBench = { t0: T0, readyAt: null, wasmMemory: null };
 ready.then((w) => { globalThis.tymeTabBench.readyAt = performance.now(); globalThis.tymeTabBench.wasmMemory = w && w.memory; }, () => {});
 
-export const DEFAULT_BASE_URL = 'https://api.tyme-app.com';
 const ALARM_OUTBOX = 'outbox';        // periodic retry while the outbox is not empty
 const ALARM_WAKE = 'outbox-wake';     // one-shot at the outbox's next due time
 const ALARM_TICK = 'tick';            // badge + reconciliation while a timer runs

@@ -1,5 +1,8 @@
 // Shared by the popup and the options page: the one message protocol
 // ({type, payload} → {ok, data} | {ok:false, error:{code, message}}) and formatting.
+// The Tyme API used unless the options name another base URL.
+export const DEFAULT_BASE_URL = 'https://api.tyme-app.com';
+
 export async function send(type, payload = {}) {
   let res;
   try {

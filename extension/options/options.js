@@ -1,8 +1,7 @@
 // Options: settings, sign-in and sign-out through the service worker.
-import { send } from '../common.js';
+import { send, DEFAULT_BASE_URL } from '../common.js';
 
 const $ = (id) => document.getElementById(id);
-const DEFAULT_BASE_URL = 'https://api.tyme-app.com';
 
 function say(text, isError = false) {
   $('message').textContent = text;

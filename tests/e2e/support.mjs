@@ -10,6 +10,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { CHROMIUM, CHROMIUM_ARGS } from '../support/chromium.mjs';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 // TYME_TAB_EXTENSION points at another copy of the extension (e.g. an unpacked dist build).
@@ -17,12 +18,11 @@ export const EXT_DIR = process.env.TYME_TAB_EXTENSION ? path.resolve(process.env
 // Fixed by the manifest `key`.
 export const EXTENSION_ID = 'lnbnkbecnbgfjimheicebbkfalphbcmg';
 export const REDIRECT_URI = `https://${EXTENSION_ID}.chromiumapp.org/`;
-export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+export { CHROMIUM };
 
 export function chromiumArgs(extDir = EXT_DIR, extra = []) {
   return [
-    '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    ...CHROMIUM_ARGS,
     `--disable-extensions-except=${extDir}`, `--load-extension=${extDir}`, ...extra,
   ];
 }

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { startSandbox } from '../support/sandbox.mjs';
+import { CHROMIUM, CHROMIUM_ARGS } from '../support/chromium.mjs';
 import { startWwwServer } from '../../scripts/www-server.mjs';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -26,13 +27,12 @@ export async function setup(t, { timezoneId = 'UTC', sandboxArgs = [] } = {}) {
   await sb.addClient({ client_id: CLIENT_ID, redirect_uris: [`${www.url}/`, `${www.url}/index.html`] });
   const profile = await mkdtemp(path.join(tmpdir(), 'tyme-www-'));
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: '/usr/bin/chromium',
+    executablePath: CHROMIUM,
     headless: true,
     timezoneId,
     acceptDownloads: true,
     viewport: { width: 1400, height: 1000 },
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: CHROMIUM_ARGS,
   });
   const page = context.pages()[0] || await context.newPage();
   const pageErrors = [];
