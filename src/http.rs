@@ -13,6 +13,7 @@ pub const MAX_BODY: usize = 8 * 1024 * 1024;
 pub enum Method {
     Get,
     Post,
+    Delete,
 }
 
 impl Method {
@@ -20,6 +21,7 @@ impl Method {
         match self {
             Method::Get => "GET",
             Method::Post => "POST",
+            Method::Delete => "DELETE",
         }
     }
 }
@@ -56,6 +58,11 @@ impl HttpRequest {
         self.body.as_ref().and_then(|b| serde_json::from_slice(b).ok())
     }
 
+    /// The body read as form fields (token requests), decoded.
+    pub fn form_pairs(&self) -> Vec<(String, String)> {
+        self.body.as_ref().map_or_else(Vec::new, |b| form_urlencoded::parse(b).into_owned().collect())
+    }
+
     /// The query pairs of the URL, decoded.
     pub fn query_pairs(&self) -> Vec<(String, String)> {
         match self.url.split_once('?') {
@@ -80,6 +87,18 @@ impl HttpRequest {
 /// WebAssembly module for this one pattern.)
 pub fn after_scheme_separator(s: &str) -> Option<usize> {
     s.as_bytes().windows(3).position(|w| w == b"://").map(|i| i + 3)
+}
+
+/// Whether `needle` occurs in `hay` (a byte scan, for the same reason as
+/// `after_scheme_separator`).
+pub fn has_bytes(hay: &[u8], needle: &[u8]) -> bool {
+    !needle.is_empty() && hay.windows(needle.len()).any(|w| w == needle)
+}
+
+/// Whether an error answer names `field` (`"field":"user_id"`, or the name
+/// anywhere in its first 2,000 bytes).
+pub fn names_field(body: &[u8], field: &str) -> bool {
+    has_bytes(&body[..body.len().min(2000)], field.as_bytes())
 }
 
 /// A JSON object of string fields, serialised (request bodies).  Built as
@@ -289,6 +308,35 @@ pub fn decode_list<T>(status: u16, body: &[u8], item: impl Fn(&Value) -> Result<
         obj @ Value::Object(_) => Ok(vec![item(&obj).map_err(|e| e.with_status(status))?]),
         other => Err(Error::bad_response(format!("expected a list, got {}: {}", kind_of(&other), excerpt(body))).with_status(status)),
     }
+}
+
+/// A list read item by item: what could be read, and how many items could
+/// not (each skipped rather than failing the whole list).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Listed<T> {
+    pub items: Vec<T>,
+    pub skipped: usize,
+}
+
+/// Like `decode_list`, but an item that cannot be read is skipped and
+/// counted. The answer as a whole must still be a list, an envelope or an
+/// object.
+pub fn decode_list_lenient<T>(status: u16, body: &[u8], item: impl Fn(&Value) -> Result<T>) -> Result<Listed<T>> {
+    let v = unwrap_envelope(decode_value(status, body)?);
+    let items = match v {
+        Value::Array(items) => items,
+        Value::Null => Vec::new(),
+        obj @ Value::Object(_) => vec![obj],
+        other => return Err(Error::bad_response(format!("expected a list, got {}: {}", kind_of(&other), excerpt(body))).with_status(status)),
+    };
+    let mut out = Listed { items: Vec::with_capacity(items.len()), skipped: 0 };
+    for it in &items {
+        match item(it) {
+            Ok(x) => out.items.push(x),
+            Err(_) => out.skipped += 1,
+        }
+    }
+    Ok(out)
 }
 
 /// Parses one object answered bare, in a `{"data": {...}}` envelope, or as

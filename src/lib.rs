@@ -8,6 +8,7 @@
 //! `src/wasm/API.md`.
 
 pub mod api;
+pub mod dialect;
 pub mod error;
 pub mod http;
 pub mod model;

@@ -3,7 +3,10 @@
 //! fuzz/README.md): any input gives a value or a typed error, never a panic.
 
 use proptest::prelude::*;
-use tyme_tab::api::{search, summary, update, webhooks};
+use tyme_tab::api::{members, search, summary, times, update, webhooks};
+use tyme_tab::dialect::WebhookVerbs;
+use tyme_tab::model::{Entity, EntityType};
+use tyme_tab::ErrorKind;
 use tyme_tab::model::{format_date_time, parse_date_time};
 use tyme_tab::oauth::{parse_redirect, parse_token_response, TokenGrant};
 
@@ -25,10 +28,20 @@ proptest! {
     #[test]
     fn response_parsers_never_panic(status in 100u16..600, body in prop_oneof![json_like(), any::<Vec<u8>>()], ra in "[0-9a-zA-Z ,:-]{0,12}") {
         let headers = vec![("retry-after".to_string(), ra)];
-        let _ = search::parse_search(status, &headers, &body);
+        let sent = Entity::from_json(&serde_json::json!({"type":"TimedTaskRecord","id":"r","task_id":"t","time_start":"2025-01-01 10:00:00"}), ErrorKind::InvalidInput).unwrap();
+        for t in [EntityType::ProjectCategory, EntityType::Project, EntityType::TimedTask, EntityType::TimedSubTask] {
+            let _ = search::parse_search(t, status, &headers, &body);
+        }
         let _ = summary::parse_summary(status, &headers, &body);
-        let _ = update::parse_update(status, &headers, &body);
+        let _ = times::parse_times(status, &headers, &body);
+        let _ = members::parse_me(status, &headers, &body);
+        // Any 2xx on a write is applied: the answer, or the entity sent.
+        if let Ok(e) = update::parse_update(&sent, status, &headers, &body) {
+            prop_assert!((200..300).contains(&status));
+            prop_assert_eq!(e.id(), "r");
+        }
         let _ = webhooks::parse_webhook(status, &headers, &body);
+        let _ = webhooks::parse_unsubscribe(WebhookVerbs::Live, status, &headers, &body);
         let _ = parse_token_response(TokenGrant::AuthorizationCode, status, &headers, &body, 0, None);
         let _ = parse_token_response(TokenGrant::RefreshToken, status, &headers, &body, 1_700_000_000_000, None);
     }

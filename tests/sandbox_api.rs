@@ -1,6 +1,10 @@
 //! The whole core API over real HTTP against the tyme-sandbox server:
 //! requests built by the core, sent with a small blocking client, answers
-//! parsed by the core.
+//! parsed by the core. The sandbox speaks the dialect named by
+//! `TYME_DIALECT` (`seed`, the default, or `live`); `make test` runs this
+//! file once per dialect. Where the dialects need different requests, the
+//! test follows the core's `Dialect` the way the wasm client does: start the
+//! live way, learn from the answer, never ask twice.
 #![cfg(not(target_arch = "wasm32"))]
 
 use std::io::{BufRead, BufReader};
@@ -9,7 +13,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 
 use serde_json::{json, Value};
-use tyme_tab::api::{search, summary, update, webhooks};
+use tyme_tab::api::{delete, members, search, summary, times, update, webhooks};
+use tyme_tab::dialect::{Dialect, Learned};
 use tyme_tab::http::HttpRequest;
 use tyme_tab::model::{Entity, EntityType, TriggerType};
 use tyme_tab::oauth::{self, ClientConfig, TokenGrant, TokenSet};
@@ -17,6 +22,10 @@ use tyme_tab::ErrorKind;
 
 const CLIENT: &str = "tyme-tab-test";
 const REDIRECT: &str = "https://tyme-tab.test/cb";
+
+fn dialect_name() -> String {
+    std::env::var("TYME_DIALECT").ok().filter(|d| !d.is_empty()).unwrap_or_else(|| "seed".into())
+}
 
 struct Sandbox {
     child: Child,
@@ -43,7 +52,7 @@ fn sandbox() -> Sandbox {
     let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| Path::new(root).join("target"), |d| Path::new(root).join(d));
     let bin = target.join("debug").join("tyme-sandbox");
     let mut child = Command::new(&bin)
-        .args(["--port", "0", "--control", "--auto-approve", "--client", &format!("{CLIENT}={REDIRECT}")])
+        .args(["--port", "0", "--control", "--auto-approve", "--dialect", &dialect_name(), "--client", &format!("{CLIENT}={REDIRECT}")])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -117,15 +126,54 @@ fn rand_bytes<const N: usize>(seed: u8) -> [u8; N] {
     std::array::from_fn(|i| (t.rotate_left((i * 8) as u32) as u8) ^ seed.wrapping_mul(31).wrapping_add(i as u8))
 }
 
-fn upsert(sb: &Sandbox, t: &TokenSet, v: Value) -> tyme_tab::Result<Entity> {
+/// The signed-in member's id as the client learns it: `/data/members/me`
+/// once (a seed server answers 404 and entries go without).
+fn user_id(sb: &Sandbox, t: &TokenSet, d: &mut Dialect) -> Option<String> {
+    if d.members == Some(false) || d.user_id.is_some() {
+        return d.user_id.clone();
+    }
+    let r = send(&members::build_me(&sb.url, t.access_token.expose()));
+    Dialect::learn_endpoint(&mut d.members, r.status);
+    if d.members == Some(true) {
+        d.user_id = Some(members::parse_me(r.status, &r.headers, &r.body).unwrap());
+    }
+    d.user_id.clone()
+}
+
+fn upsert_as(sb: &Sandbox, t: &TokenSet, d: &mut Dialect, v: Value) -> tyme_tab::Result<Entity> {
     let e = Entity::from_json(&v, ErrorKind::InvalidInput)?;
-    let r = send(&update::build_update(&sb.url, t.access_token.expose(), &e)?);
-    update::parse_update(r.status, &r.headers, &r.body)
+    let user = if e.entity_type() == EntityType::TimedTaskRecord { user_id(sb, t, d) } else { None };
+    let r = send(&update::build_update(&sb.url, t.access_token.expose(), &e, user.as_deref())?);
+    update::parse_update(&e, r.status, &r.headers, &r.body)
+}
+
+fn upsert(sb: &Sandbox, t: &TokenSet, v: Value) -> tyme_tab::Result<Entity> {
+    upsert_as(sb, t, &mut Dialect::default(), v)
 }
 
 fn find(sb: &Sandbox, t: &TokenSet, ty: EntityType, name: &str, parent: Option<&str>) -> tyme_tab::Result<Vec<Entity>> {
     let r = send(&search::build_search(&sb.url, t.access_token.expose(), ty, name, parent)?);
-    search::parse_search(r.status, &r.headers, &r.body)
+    let listed = search::parse_search(ty, r.status, &r.headers, &r.body)?;
+    assert_eq!(listed.skipped, 0, "every item the sandbox answers is readable");
+    Ok(listed.items)
+}
+
+/// A refresh the way the client sends it: the live path first, the seed's
+/// after a route-missing or unsupported_grant_type answer, remembered in `d`.
+/// Answers the token response and how many requests it took.
+fn refresh(sb: &Sandbox, d: &mut Dialect, rt: &oauth::Secret) -> (tyme_tab::Result<TokenSet>, usize) {
+    let mut first = true;
+    let mut sent = 0;
+    loop {
+        let at = d.refresh_at();
+        let r = send(&oauth::build_refresh(&cfg(sb), rt, at).unwrap());
+        sent += 1;
+        if d.learn_refresh(at, r.status, &r.body, first) == Learned::TryOther {
+            first = false;
+            continue;
+        }
+        return (oauth::parse_token_response(TokenGrant::RefreshToken, r.status, &r.headers, &r.body, now_ms(), Some(rt)), sent);
+    }
 }
 
 #[test]
@@ -134,15 +182,21 @@ fn sign_in_with_pkce_and_refresh_rotation() {
     let t = sign_in(&sb);
     assert_eq!(t.token_type, "Bearer");
     assert!(!t.needs_refresh(now_ms()));
-    // Refresh rotates both tokens.
-    let r = send(&oauth::build_refresh(&cfg(&sb), &t.refresh_token).unwrap());
-    let t2 = oauth::parse_token_response(TokenGrant::RefreshToken, r.status, &r.headers, &r.body, now_ms(), Some(&t.refresh_token)).unwrap();
+    // Refresh rotates both tokens. The first refresh finds the server's
+    // path (one extra request on a seed server), the next ones go straight.
+    let mut d = Dialect::default();
+    let (t2, sent) = refresh(&sb, &mut d, &t.refresh_token);
+    let t2 = t2.unwrap();
+    let (want_sent, want_path) = if dialect_name() == "live" { (1, "/v1/access_token") } else { (2, "/v1/refresh_token") };
+    assert_eq!((sent, d.refresh_at().path()), (want_sent, want_path));
     assert_ne!(t2.access_token, t.access_token);
     assert_ne!(t2.refresh_token, t.refresh_token);
-    // The old refresh token is spent.
-    let r = send(&oauth::build_refresh(&cfg(&sb), &t.refresh_token).unwrap());
-    let e = oauth::parse_token_response(TokenGrant::RefreshToken, r.status, &r.headers, &r.body, now_ms(), None).unwrap_err();
-    assert_eq!(e.kind, ErrorKind::ReauthRequired);
+    // The old refresh token is spent, and that teaches nothing about paths.
+    let (e, sent) = refresh(&sb, &mut d, &t.refresh_token);
+    assert_eq!((e.unwrap_err().kind, sent), (ErrorKind::ReauthRequired, 1));
+    let (t3, sent) = refresh(&sb, &mut d, &t2.refresh_token);
+    assert!(t3.is_ok() && sent == 1);
+    let t2 = t3.unwrap();
     // The new pair works.
     find(&sb, &t2, EntityType::ProjectCategory, "", None).unwrap();
 }
@@ -151,6 +205,7 @@ fn sign_in_with_pkce_and_refresh_rotation() {
 fn entities_time_entries_and_summary() {
     let sb = sandbox();
     let t = sign_in(&sb);
+    let mut d = Dialect::default();
     let cat = upsert(&sb, &t, json!({"type":"ProjectCategory","id":"cat-1","name":"Clients"})).unwrap();
     assert_eq!(cat.id(), "cat-1");
     // The same create twice leaves one entity (client-chosen id).
@@ -169,7 +224,7 @@ fn entities_time_entries_and_summary() {
     let tasks = find(&sb, &t, EntityType::TimedTask, "DES", Some("prj-1")).unwrap();
     assert_eq!(tasks.len(), 1);
     assert!(matches!(&tasks[0], Entity::TimedTask(x) if x.billable && x.planned_duration == 3600 && x.project_id == "prj-1"));
-    assert!(find(&sb, &t, EntityType::TimedTask, "", Some("prj-other")).map(|l| l.is_empty()).unwrap_or(true));
+    assert!(find(&sb, &t, EntityType::TimedTask, "", Some("prj-other")).unwrap().is_empty());
     let subs = find(&sb, &t, EntityType::TimedSubTask, "logo", Some("task-1")).unwrap();
     assert_eq!(subs.len(), 1);
 
@@ -177,18 +232,29 @@ fn entities_time_entries_and_summary() {
     let start = (now_ms() / 1000) * 1000 - 1_000_000;
     let start_s = tyme_tab::model::format_date_time(start as f64).unwrap();
     let end_s = tyme_tab::model::format_date_time((start + 1_000_000) as f64).unwrap();
-    let running = upsert(&sb, &t, json!({"type":"TimedTaskRecord","id":"rec-1","task_id":"task-1","subtask_id":"","time_start":start_s,"time_end":null,"note":"Sketches"})).unwrap();
+    let running = upsert_as(&sb, &t, &mut d, json!({"type":"TimedTaskRecord","id":"rec-1","task_id":"task-1","subtask_id":"","time_start":start_s,"time_end":null,"note":"Sketches"})).unwrap();
     assert!(matches!(&running, Entity::TimedTaskRecord(r) if r.time_end.is_none() && r.note == "Sketches"));
-    let stopped = upsert(&sb, &t, json!({"type":"TimedTaskRecord","id":"rec-1","task_id":"task-1","subtask_id":"","time_start":start_s,"time_end":end_s,"note":"Sketches"})).unwrap();
+    let stopped = upsert_as(&sb, &t, &mut d, json!({"type":"TimedTaskRecord","id":"rec-1","task_id":"task-1","subtask_id":"","time_start":start_s,"time_end":end_s,"note":"Sketches"})).unwrap();
     match &stopped {
         Entity::TimedTaskRecord(r) => assert_eq!(r.time_end.unwrap().to_string(), end_s),
         other => panic!("{other:?}"),
     }
     let state = control(&sb, "GET", "/_sandbox/state", None);
     assert_eq!(state["time_entries"].as_array().unwrap().len(), 1, "{state}");
+    // The project as sent, whatever names the server read (both go out).
+    let p = state["projects"].as_array().unwrap().iter().find(|p| p["id"] == "prj-1").unwrap().clone();
+    assert_eq!((p["category_id"].as_str(), p["hourly_rate"].as_f64(), p["planned_duration_hours"].as_f64()), (Some("cat-1"), Some(80.0), Some(10.5)), "{p}");
+    let e = &state["time_entries"][0];
+    assert_eq!((e["task_id"].as_str(), e["time_end"].as_str(), e["note"].as_str()), (Some("task-1"), Some(end_s.as_str()), Some("Sketches")), "{e}");
+    // The member id went with the entry where the server has members.
+    let want_user = if dialect_name() == "live" { Some("1001") } else { None };
+    assert_eq!(e["user_id"].as_str(), want_user, "{e}");
+    assert_eq!(d.user_id.as_deref(), want_user);
 
     let r = send(&summary::build_summary(&sb.url, t.access_token.expose(), (start - 3_600_000) as f64, (now_ms() + 1000) as f64).unwrap());
     let rows = summary::parse_summary(r.status, &r.headers, &r.body).unwrap();
+    assert_eq!(rows.skipped, 0);
+    let rows = rows.items;
     let row = rows.iter().find(|r| r.task_id == "task-1").expect("a summary row for task-1");
     assert_eq!(row.duration, 1000.0);
     assert_eq!(row.rounded_duration, 1800.0);
@@ -208,8 +274,8 @@ fn expired_token_is_unauthorized_then_refresh_cures_it() {
     control(&sb, "POST", "/_sandbox/expire_tokens", None);
     let e = find(&sb, &t, EntityType::Project, "", None).unwrap_err();
     assert_eq!((e.kind, e.status), (ErrorKind::Unauthorized, Some(401)));
-    let r = send(&oauth::build_refresh(&cfg(&sb), &t.refresh_token).unwrap());
-    let t2 = oauth::parse_token_response(TokenGrant::RefreshToken, r.status, &r.headers, &r.body, now_ms(), None).unwrap();
+    let (t2, _) = refresh(&sb, &mut Dialect::default(), &t.refresh_token);
+    let t2 = t2.unwrap();
     find(&sb, &t2, EntityType::Project, "", None).unwrap();
     let bogus = TokenSet { access_token: oauth::Secret::new("not-a-token"), ..t2 };
     assert_eq!(find(&sb, &bogus, EntityType::Project, "", None).unwrap_err().kind, ErrorKind::Unauthorized);
@@ -238,12 +304,68 @@ fn webhooks_subscribe_and_unsubscribe() {
     let sb = sandbox();
     let t = sign_in(&sb);
     let hook = "http://127.0.0.1:9/hook";
-    let r = send(&webhooks::build_subscribe(&sb.url, t.access_token.expose(), hook, TriggerType::StoppedTime).unwrap());
+    let mut d = Dialect::default();
+    // The live verbs first; a seed server refuses them once, then the seed's.
+    let verbs = d.webhook_verbs();
+    let r = send(&webhooks::build_subscribe(&sb.url, t.access_token.expose(), hook, TriggerType::StoppedTime, verbs).unwrap());
+    let learned = d.learn_webhooks(verbs, r.status, &r.body, true);
+    assert_eq!(learned == Learned::TryOther, dialect_name() == "seed", "status {}", r.status);
+    let r = match learned {
+        Learned::TryOther => send(&webhooks::build_subscribe(&sb.url, t.access_token.expose(), hook, TriggerType::StoppedTime, d.webhook_verbs()).unwrap()),
+        Learned::Done => r,
+    };
     webhooks::parse_webhook(r.status, &r.headers, &r.body).unwrap();
     let state = control(&sb, "GET", "/_sandbox/state", None);
     assert!(state["webhooks"].to_string().contains("stopped_time"), "{state}");
-    let r = send(&webhooks::build_unsubscribe(&sb.url, t.access_token.expose(), hook, TriggerType::StoppedTime).unwrap());
-    webhooks::parse_webhook(r.status, &r.headers, &r.body).unwrap();
+    let r = send(&webhooks::build_unsubscribe(&sb.url, t.access_token.expose(), hook, TriggerType::StoppedTime, d.webhook_verbs()).unwrap());
+    webhooks::parse_unsubscribe(d.webhook_verbs(), r.status, &r.headers, &r.body).unwrap();
     let state = control(&sb, "GET", "/_sandbox/state", None);
     assert!(!state["webhooks"].to_string().contains("stopped_time"), "{state}");
+    // Unsubscribing again: the live service answers 404, which means done.
+    let r = send(&webhooks::build_unsubscribe(&sb.url, t.access_token.expose(), hook, TriggerType::StoppedTime, d.webhook_verbs()).unwrap());
+    if dialect_name() == "live" {
+        assert_eq!(r.status, 404);
+        webhooks::parse_unsubscribe(d.webhook_verbs(), r.status, &r.headers, &r.body).unwrap();
+    }
+}
+
+#[test]
+fn times_read_back_and_discard_where_served() {
+    let sb = sandbox();
+    let t = sign_in(&sb);
+    let mut d = Dialect::default();
+    upsert(&sb, &t, json!({"type":"Project","id":"p","name":"P"})).unwrap();
+    upsert(&sb, &t, json!({"type":"TimedTask","id":"77","name":"Numeric id","project_id":"p"})).unwrap();
+    let start = (now_ms() / 1000) * 1000 - 600_000;
+    let start_s = tyme_tab::model::format_date_time(start as f64).unwrap();
+    for i in 0..3 {
+        let end = if i == 2 { Value::Null } else { json!(tyme_tab::model::format_date_time((start + 60_000 * (i + 1)) as f64).unwrap()) };
+        upsert_as(&sb, &t, &mut d, json!({"type":"TimedTaskRecord","id":format!("r{i}"),"task_id":"77","time_start":start_s,"time_end":end,"note":format!("n{i}")})).unwrap();
+    }
+    let user = user_id(&sb, &t, &mut d);
+    let r = send(&times::build_times(&sb.url, t.access_token.expose(), (start - 1000) as f64, (now_ms() + 1000) as f64, user.as_deref(), 0).unwrap());
+    Dialect::learn_endpoint(&mut d.times, r.status);
+    if dialect_name() == "seed" {
+        assert_eq!((d.times, d.members, r.status), (Some(false), Some(false), 404));
+        let r = send(&delete::build_delete_time(&sb.url, t.access_token.expose(), "r2").unwrap());
+        assert_eq!(r.status, 404, "a seed server has no DELETE /data/entity");
+        return;
+    }
+    let page = times::parse_times(r.status, &r.headers, &r.body).unwrap();
+    assert_eq!(page.skipped, 0);
+    let mut got: Vec<(String, String, bool, String)> =
+        page.items.iter().map(|r| (r.id.clone(), r.task_id.clone(), r.time_end.is_none(), r.note.clone())).collect();
+    got.sort();
+    let want: Vec<(String, String, bool, String)> = (0..3).map(|i| (format!("r{i}"), "77".to_string(), i == 2, format!("n{i}"))).collect();
+    assert_eq!(got, want);
+    assert!(page.items.iter().all(|r| r.time_start.to_ms() == start));
+    // Discard the running one: gone from the server, and a second discard is harmless.
+    for _ in 0..2 {
+        let r = send(&delete::build_delete_time(&sb.url, t.access_token.expose(), "r2").unwrap());
+        delete::parse_delete(r.status, &r.headers, &r.body).unwrap();
+    }
+    let state = control(&sb, "GET", "/_sandbox/state", None);
+    let ids: Vec<&str> = state["time_entries"].as_array().unwrap().iter().filter_map(|e| e["id"].as_str()).collect();
+    assert_eq!(ids.len(), 2, "{state}");
+    assert!(!ids.contains(&"r2"));
 }

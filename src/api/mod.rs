@@ -1,8 +1,13 @@
 //! The Tyme data and webhook endpoints, one file per family: each builds its
-//! request (`build_*`) and reads its answer (`parse_*`), without I/O.
+//! request (`build_*`) and reads its answer (`parse_*`), without I/O. Paths
+//! carry no trailing slash, as the live client sends them (the seed writes
+//! one; the seed's server answers both).
 
+pub mod delete;
+pub mod members;
 pub mod search;
 pub mod summary;
+pub mod times;
 pub mod update;
 pub mod webhooks;
 

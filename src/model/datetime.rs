@@ -81,6 +81,59 @@ pub(crate) fn parse_naive(s: &str) -> Result<NaiveDateTime> {
         .ok_or_else(|| Error::invalid_input(format!("not a valid date-time: {}", quoted(s, 40))))
 }
 
+/// Reads a date-time a server sent, leniently: the seed's format, or with a
+/// `T` between date and time, a fraction of a second (dropped), and a zone
+/// (`Z`, `+02:00`, `+0200`, `+02`) converted to UTC. `""` and the zero date
+/// `0000-00-00 00:00:00` (in any of those spellings) read as none. Anything
+/// else is refused.
+pub fn parse_lenient(s: &str) -> Result<Option<NaiveDateTime>> {
+    let s = s.trim();
+    let refuse = || Error::invalid_input(format!("not a date-time: {}", quoted(s, 40)));
+    if s.is_empty() || s.starts_with("0000-00-00") {
+        return Ok(None);
+    }
+    if s.len() < 19 || !s.is_char_boundary(19) {
+        return Err(refuse());
+    }
+    let (head, mut rest) = s.split_at(19);
+    let mut canon = String::with_capacity(19);
+    canon.push_str(&head[..10]);
+    canon.push(match head.as_bytes()[10] {
+        b' ' | b'T' | b't' => ' ',
+        _ => return Err(refuse()),
+    });
+    canon.push_str(&head[11..]);
+    let t = parse_naive(&canon)?;
+    if let Some(frac) = rest.strip_prefix('.') {
+        let n = frac.bytes().take_while(u8::is_ascii_digit).count();
+        if n == 0 || n > 9 {
+            return Err(refuse());
+        }
+        rest = &frac[n..];
+    }
+    let offset_s: i64 = match rest {
+        "" | "Z" | "z" => 0,
+        zone => {
+            let sign = match zone.as_bytes()[0] {
+                b'+' => 1,
+                b'-' => -1,
+                _ => return Err(refuse()),
+            };
+            let digits: String = zone[1..].chars().filter(|c| *c != ':').collect();
+            if !(digits.len() == 2 || digits.len() == 4) || !digits.bytes().all(|b| b.is_ascii_digit()) || zone[1..].len() > 5 {
+                return Err(refuse());
+            }
+            let h: i64 = digits[..2].parse().map_err(|_| refuse())?;
+            let m: i64 = if digits.len() == 4 { digits[2..].parse().map_err(|_| refuse())? } else { 0 };
+            if h > 23 || m > 59 {
+                return Err(refuse());
+            }
+            sign * (h * 3600 + m * 60)
+        }
+    };
+    t.checked_sub_signed(chrono::TimeDelta::seconds(offset_s)).map(Some).ok_or_else(refuse)
+}
+
 /// A wire date-time: serialised as the seed's string, parsed strictly.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct WireTime(pub NaiveDateTime);
@@ -91,6 +144,10 @@ impl WireTime {
     }
     pub fn parse(s: &str) -> Result<Self> {
         parse_naive(s).map(WireTime)
+    }
+    /// See `parse_lenient`: `Ok(None)` for an empty or zero date.
+    pub fn parse_lenient(s: &str) -> Result<Option<Self>> {
+        parse_lenient(s).map(|t| t.map(WireTime))
     }
     pub fn to_ms(&self) -> i64 {
         self.0.and_utc().timestamp_millis()
@@ -172,6 +229,31 @@ mod tests {
     fn refuses_out_of_range_ms() {
         for bad in [f64::NAN, f64::INFINITY, 1e20, -1e20, MAX_MS + 1000.0] {
             assert_eq!(format_date_time(bad).unwrap_err().kind, ErrorKind::InvalidInput);
+        }
+    }
+
+    #[test]
+    fn lenient_spellings() {
+        let ms = |s: &str| parse_lenient(s).unwrap().map(|t| t.and_utc().timestamp_millis());
+        let want = Some(1_767_225_599_000);
+        for ok in [
+            "2025-12-31 23:59:59",
+            "2025-12-31T23:59:59",
+            "2025-12-31T23:59:59Z",
+            "2025-12-31T23:59:59.000Z",
+            "2025-12-31 23:59:59.123456",
+            "2026-01-01T01:59:59+02:00",
+            "2026-01-01T01:59:59+0200",
+            "2026-01-01T01:59:59+02",
+            "2025-12-31T20:59:59-03:00",
+        ] {
+            assert_eq!(ms(ok), want, "{ok:?}");
+        }
+        for none in ["", "  ", "0000-00-00 00:00:00", "0000-00-00T00:00:00Z", "0000-00-00"] {
+            assert_eq!(ms(none), None, "{none:?}");
+        }
+        for bad in ["2025-12-31", "2025-12-31X23:59:59", "2025-12-31T23:59:59.Z", "2025-12-31T23:59:59+2", "2025-12-31T23:59:59 UTC", "2025-02-30T00:00:00Z", "2025-12-31T23:59:59+24:00", "yesterday"] {
+            assert!(parse_lenient(bad).is_err(), "{bad:?}");
         }
     }
 

@@ -1,6 +1,10 @@
 //! Entities with the seed's wire field names (snake_case, tagged by `type`).
 //! Parsing is lenient: ids may be strings or numbers, unknown fields are
-//! ignored, missing optional fields take their defaults.
+//! ignored, missing optional fields take their defaults, and the live
+//! service's names are read where the seed's are absent (`related_id` for a
+//! parent, `default_hourly_rate`, `planned_duration` in seconds for a
+//! project). `wire_body` writes both names, so one request suits a server of
+//! either dialect.
 
 use serde::Serialize;
 use serde_json::Value;
@@ -145,9 +149,14 @@ pub enum Entity {
     TimedTaskRecord(TimeRecord),
 }
 
-fn time(f: &Fields, field: &str) -> Result<Option<WireTime>> {
+/// A date-time field: the seed's format only for caller input; what a
+/// server sends is read leniently (`T`, `Z`, fractions; "" and the zero date as none).
+fn time(f: &Fields, field: &str, kind: ErrorKind) -> Result<Option<WireTime>> {
     match f.opt_text(field)? {
         None => Ok(None),
+        Some(s) if kind == ErrorKind::BadResponse => {
+            WireTime::parse_lenient(&s).map_err(|_| f.err(field, "must be a UTC date-time like 2025-12-31 23:59:59"))
+        }
         Some(s) => WireTime::parse(&s).map(Some).map_err(|_| f.err(field, "must be a UTC date-time like 2025-12-31 23:59:59")),
     }
 }
@@ -164,48 +173,128 @@ impl Entity {
     /// the error code for a bad shape: `bad_response` for server answers,
     /// `invalid_input` for caller input.
     pub fn from_json(v: &Value, kind: ErrorKind) -> Result<Entity> {
+        Self::read(v, kind, None)
+    }
+
+    /// Reads an item of a list asked for by type: the live service leaves
+    /// `type` out of its search answers, so `ty` stands in when it is absent.
+    pub fn from_json_as(v: &Value, kind: ErrorKind, ty: EntityType) -> Result<Entity> {
+        Self::read(v, kind, Some(ty))
+    }
+
+    fn read(v: &Value, kind: ErrorKind, default_type: Option<EntityType>) -> Result<Entity> {
         let f = Fields::of(v, "entity", kind)?;
-        let ty = match f.get("type") {
-            Some(Value::String(t)) => t.as_str(),
-            Some(other) => return Err(Error::new(kind, format!("entity type must be a string, got {}", kind_of(other)))),
-            None => return Err(Error::new(kind, "entity without a type")),
+        let ty = match (f.get("type"), default_type) {
+            (Some(Value::String(t)), _) => EntityType::parse(t).map_err(|e| Error::new(kind, e.message))?,
+            (Some(other), _) => return Err(Error::new(kind, format!("entity type must be a string, got {}", kind_of(other)))),
+            (None, Some(t)) => t,
+            (None, None) => return Err(Error::new(kind, "entity without a type")),
         };
-        let ty = EntityType::parse(ty).map_err(|e| Error::new(kind, e.message))?;
         let f = Fields::of(v, ty.as_str(), kind)?;
+        let parent = |seed: &'static str| -> Result<String> { Ok(f.first_id(&[seed, "related_id"])?.unwrap_or_default()) };
         Ok(match ty {
             EntityType::ProjectCategory => Entity::ProjectCategory(Category { id: f.id("id")?, name: f.text("name")? }),
             EntityType::Project => Entity::Project(Project {
                 id: f.id("id")?,
                 name: f.text("name")?,
-                category_id: f.opt_id("category_id")?,
+                category_id: f.first_id(&["category_id", "related_id"])?,
                 rounding_method: rounding(&f, "rounding_method")?,
                 rounding_minutes: f.int("rounding_minutes")?,
-                hourly_rate: f.float("hourly_rate")?,
-                planned_duration_hours: f.float("planned_duration_hours")?,
+                hourly_rate: f.float(f.first_present(&["hourly_rate", "default_hourly_rate"]).unwrap_or("hourly_rate"))?,
+                planned_duration_hours: match f.has("planned_duration_hours") || !f.has("planned_duration") {
+                    true => f.float("planned_duration_hours")?,
+                    false => f.float("planned_duration")? / 3600.0,
+                },
                 planned_budget: f.float("planned_budget")?,
             }),
             EntityType::TimedTask => Entity::TimedTask(Task {
                 id: f.id("id")?,
                 name: f.text("name")?,
-                project_id: f.id("project_id")?,
+                project_id: parent("project_id")?,
                 billable: f.boolean("billable")?,
                 planned_duration: f.int("planned_duration")?,
             }),
             EntityType::TimedSubTask => Entity::TimedSubTask(SubTask {
                 id: f.id("id")?,
                 name: f.text("name")?,
-                task_id: f.id("task_id")?,
+                task_id: parent("task_id")?,
                 planned_duration: f.int("planned_duration")?,
             }),
-            EntityType::TimedTaskRecord => Entity::TimedTaskRecord(TimeRecord {
-                id: f.id("id")?,
-                task_id: f.id("task_id")?,
-                subtask_id: f.id("subtask_id")?,
-                time_start: time(&f, "time_start")?.ok_or_else(|| f.err("time_start", "is required"))?,
-                time_end: time(&f, "time_end")?,
-                note: f.text("note")?,
-            }),
+            EntityType::TimedTaskRecord => {
+                let subtask_id = f.id("subtask_id")?;
+                // `related_id` names a task or a sub-task; without the seed's
+                // fields it is read as the task (a caller that knows its
+                // catalog can tell a sub-task apart).
+                let task_id = match subtask_id.is_empty() {
+                    true => parent("task_id")?,
+                    false => f.id("task_id")?,
+                };
+                Entity::TimedTaskRecord(TimeRecord {
+                    id: f.id("id")?,
+                    task_id,
+                    subtask_id,
+                    time_start: time(&f, "time_start", kind)?.ok_or_else(|| f.err("time_start", "is required"))?,
+                    time_end: time(&f, "time_end", kind)?,
+                    note: f.text("note")?,
+                })
+            }
         })
+    }
+
+    /// The body of an `update_entity` request: the seed's fields and, beside
+    /// them, the live service's names for the same values (`related_id`,
+    /// `default_hourly_rate`, `planned_duration` in seconds, `user_id`), so
+    /// one request suits either dialect. A running entry leaves `time_end`
+    /// out (the live client does; for the seed an absent `time_end` is null).
+    pub fn wire_body(&self, user_id: Option<&str>) -> Value {
+        let mut m = serde_json::Map::new();
+        let mut put = |k: &str, v: Value| {
+            m.insert(k.to_string(), v);
+        };
+        put("type", self.entity_type().as_str().into());
+        put("id", self.id().into());
+        match self {
+            Entity::ProjectCategory(c) => put("name", c.name.as_str().into()),
+            Entity::Project(p) => {
+                put("name", p.name.as_str().into());
+                put("category_id", p.category_id.as_deref().map_or(Value::Null, Value::from));
+                put("related_id", p.category_id.as_deref().map_or(Value::Null, Value::from));
+                put("rounding_method", p.rounding_method.as_str().into());
+                put("rounding_minutes", p.rounding_minutes.into());
+                put("hourly_rate", p.hourly_rate.into());
+                put("default_hourly_rate", p.hourly_rate.into());
+                put("planned_duration_hours", p.planned_duration_hours.into());
+                put("planned_duration", ((p.planned_duration_hours * 3600.0).round() as i64).into());
+                put("planned_budget", p.planned_budget.into());
+            }
+            Entity::TimedTask(t) => {
+                put("name", t.name.as_str().into());
+                put("project_id", t.project_id.as_str().into());
+                put("related_id", t.project_id.as_str().into());
+                put("billable", t.billable.into());
+                put("planned_duration", t.planned_duration.into());
+            }
+            Entity::TimedSubTask(t) => {
+                put("name", t.name.as_str().into());
+                put("task_id", t.task_id.as_str().into());
+                put("related_id", t.task_id.as_str().into());
+                put("planned_duration", t.planned_duration.into());
+            }
+            Entity::TimedTaskRecord(r) => {
+                put("task_id", r.task_id.as_str().into());
+                put("subtask_id", r.subtask_id.as_str().into());
+                put("related_id", if r.subtask_id.is_empty() { r.task_id.as_str() } else { r.subtask_id.as_str() }.into());
+                if let Some(u) = user_id.filter(|u| !u.is_empty()) {
+                    put("user_id", u.into());
+                }
+                put("time_start", r.time_start.to_string().into());
+                if let Some(end) = r.time_end {
+                    put("time_end", end.to_string().into());
+                }
+                put("note", r.note.as_str().into());
+            }
+        }
+        Value::Object(m)
     }
 
     pub fn entity_type(&self) -> EntityType {

@@ -17,6 +17,14 @@ pub enum RoundingMethod {
 }
 
 impl RoundingMethod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RoundingMethod::Down => "DOWN",
+            RoundingMethod::Nearest => "NEAREST",
+            RoundingMethod::Up => "UP",
+        }
+    }
+
     pub fn parse(s: &str) -> Result<Self> {
         match s.trim().to_ascii_uppercase().as_str() {
             "DOWN" => Ok(RoundingMethod::Down),

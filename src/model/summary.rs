@@ -38,7 +38,7 @@ impl SummaryRow {
             None => RoundingMethod::default(),
             Some(s) => RoundingMethod::parse(&s).map_err(|_| f.err("rounding_method", "must be DOWN, NEAREST or UP"))?,
         };
-        let duration = f.float("duration")?;
+        let duration = f.duration_secs("duration")?;
         if duration < 0.0 {
             return Err(f.err("duration", "must not be negative"));
         }

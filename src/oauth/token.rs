@@ -5,7 +5,8 @@ use serde_json::Value;
 use super::secret::Secret;
 use super::ClientConfig;
 use crate::error::{Error, ErrorKind, Result};
-use crate::http::{join_url, json_body, plain_code, status_error, HttpRequest, Method, MAX_BODY};
+use crate::dialect::RefreshAt;
+use crate::http::{join_url, plain_code, query, status_error, HttpRequest, Method, MAX_BODY};
 use crate::model::read::Fields;
 
 /// Lifetime assumed when the server names none.
@@ -54,6 +55,8 @@ pub enum TokenGrant {
     RefreshToken,
 }
 
+/// A token request, form-encoded as RFC 6749 (4.1.3, 6) asks and as the
+/// live client sends it (the seed's server takes JSON or form alike).
 fn token_request(cfg: &ClientConfig, path: &str, fields: &[(&str, &str)]) -> HttpRequest {
     let mut body = fields.to_vec();
     body.push(("client_id", &cfg.client_id));
@@ -64,10 +67,10 @@ fn token_request(cfg: &ClientConfig, path: &str, fields: &[(&str, &str)]) -> Htt
         method: Method::Post,
         url: join_url(&cfg.base_url, path),
         headers: vec![
-            ("Content-Type".into(), "application/json".into()),
+            ("Content-Type".into(), "application/x-www-form-urlencoded".into()),
             ("Accept".into(), "application/json".into()),
         ],
-        body: Some(json_body(&body)),
+        body: Some(query(&body).into_bytes()),
     }
 }
 
@@ -88,13 +91,30 @@ pub fn build_exchange(cfg: &ClientConfig, code: &str, verifier: &str) -> Result<
     Ok(token_request(cfg, "/v1/access_token", &fields))
 }
 
-/// `POST /v1/refresh_token` with the current refresh token.
-pub fn build_refresh(cfg: &ClientConfig, refresh_token: &Secret) -> Result<HttpRequest> {
+/// A refresh with the current refresh token, at `at` (`/v1/access_token`
+/// as the live client does, or the seed's `/v1/refresh_token`; see `dialect`).
+pub fn build_refresh(cfg: &ClientConfig, refresh_token: &Secret, at: RefreshAt) -> Result<HttpRequest> {
     if refresh_token.expose().is_empty() {
         return Err(Error::new(ErrorKind::Unauthorized, "no refresh token: sign in first"));
     }
     let fields = [("grant_type", "refresh_token"), ("refresh_token", refresh_token.expose())];
-    Ok(token_request(cfg, "/v1/refresh_token", &fields))
+    Ok(token_request(cfg, at.path(), &fields))
+}
+
+/// A token answer as JSON or, as some servers send it, form-encoded.
+fn token_body(body: &[u8]) -> Option<Value> {
+    if let Ok(v) = serde_json::from_slice::<Value>(body) {
+        return Some(v);
+    }
+    let text = std::str::from_utf8(body).ok()?.trim();
+    if !crate::http::has_bytes(text.as_bytes(), b"access_token=") || text.bytes().any(|b| matches!(b, b'<' | b'{' | b' ')) {
+        return None;
+    }
+    let mut m = serde_json::Map::new();
+    for (k, v) in form_urlencoded::parse(text.as_bytes()) {
+        m.insert(k.into_owned(), Value::String(v.into_owned()));
+    }
+    Some(Value::Object(m))
 }
 
 /// Reads a token endpoint's answer. `previous_refresh` is kept when a
@@ -137,7 +157,7 @@ pub fn parse_token_response(
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(Error::bad_response("empty token response").with_status(status));
     }
-    let v: Value = serde_json::from_slice(body).map_err(|_| Error::bad_response("token response is not JSON").with_status(status))?;
+    let v = token_body(body).ok_or_else(|| Error::bad_response("token response is not JSON").with_status(status))?;
     let f = Fields::of(&v, "token response", ErrorKind::BadResponse)?;
     let access = f
         .opt_text("access_token")?

@@ -1,6 +1,8 @@
 //! `TymeClient`: the core's requests sent with `fetch`, with the token set
 //! kept here, refreshed single-flight before expiry and once after a 401,
-//! and every new pair handed to `onTokens` before it is used.
+//! and every new pair handed to `onTokens` before it is used. What the
+//! server speaks (`dialect::Dialect`) is kept here too, learned from its
+//! answers and handed to `onDialect` whenever it changes.
 
 use std::cell::RefCell;
 use std::future::Future;
@@ -16,7 +18,9 @@ use wasm_bindgen_futures::{future_to_promise, spawn_local, JsFuture};
 use super::convert::{json_of, now_ms, random_bytes, to_js};
 use super::error::{js_err, to_js_error};
 use super::transport::{send, Reply};
-use crate::api::{search, summary, update, webhooks};
+use crate::api::{delete, members, search, summary, times, update, webhooks};
+use crate::dialect::{Dialect, Learned};
+use crate::http::Listed;
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::HttpRequest;
 use crate::model::read::Fields;
@@ -94,9 +98,168 @@ struct Inner {
     tokens: RefCell<Option<TokenSet>>,
     on_tokens: Option<Function>,
     flight: RefCell<Option<Rc<Flight>>>,
+    dialect: RefCell<Dialect>,
+    on_dialect: Option<Function>,
+}
+
+/// A list handed to JavaScript as an array, with the count of items that
+/// could not be read as its `skipped` property.
+fn listed_to_js<T: Serialize>(l: &Listed<T>) -> Result<JsValue> {
+    let arr = to_js(&l.items)?;
+    let _ = Reflect::set(&arr, &"skipped".into(), &JsValue::from_f64(l.skipped as f64));
+    Ok(arr)
+}
+
+fn optional_function(config: &JsValue, name: &str) -> Result<Option<Function>> {
+    let f = Reflect::get(config, &name.into()).unwrap_or(JsValue::UNDEFINED);
+    if f.is_undefined() || f.is_null() {
+        return Ok(None);
+    }
+    f.dyn_into::<Function>().map(Some).map_err(|_| Error::invalid_input(format!("{name} must be a function")))
 }
 
 impl Inner {
+    /// Hands the dialect to `onDialect` when it differs from `before`
+    /// (not awaited: losing it only means learning it again).
+    fn dialect_changed(&self, before: &Dialect) {
+        let now = self.dialect.borrow().clone();
+        if &now == before {
+            return;
+        }
+        if let (Some(f), Ok(v)) = (&self.on_dialect, to_js(&now.to_json())) {
+            let _ = f.call1(&JsValue::NULL, &v);
+        }
+    }
+
+    /// Updates the dialect with `f` and reports a change.
+    fn learn(&self, f: impl FnOnce(&mut Dialect)) {
+        let before = self.dialect.borrow().clone();
+        f(&mut self.dialect.borrow_mut());
+        self.dialect_changed(&before);
+    }
+
+    /// The signed-in member's id for a time entry's `user_id`: known, or
+    /// asked once of `/data/members/me` (a server without it answers 404,
+    /// remembered, and entries go without). `fresh` asks again.
+    async fn user_id(self: &Rc<Self>, fresh: bool) -> Result<Option<String>> {
+        {
+            let d = self.dialect.borrow();
+            if d.members == Some(false) {
+                return Ok(None);
+            }
+            if !fresh && d.user_id.is_some() {
+                return Ok(d.user_id.clone());
+            }
+        }
+        let base = self.cfg.base_url.clone();
+        let reply = self.call(&move |tok| Ok(members::build_me(&base, tok))).await?;
+        self.learn(|d| Dialect::learn_endpoint(&mut d.members, reply.status));
+        if crate::dialect::route_missing(reply.status) {
+            return Ok(None);
+        }
+        let id = members::parse_me(reply.status, &reply.headers, &reply.body)?;
+        self.learn(|d| d.user_id = Some(id.clone()));
+        Ok(Some(id))
+    }
+
+    /// Sends one write: an update, with the member's id on a time entry; a
+    /// 400 naming `user_id` asks `/data/members/me` again and resends once.
+    async fn write(self: &Rc<Self>, e: Entity) -> Result<Entity> {
+        let is_entry = e.entity_type() == EntityType::TimedTaskRecord;
+        let mut user = if is_entry { self.user_id(false).await.unwrap_or(None) } else { None };
+        let mut asked_again = false;
+        loop {
+            let base = self.cfg.base_url.clone();
+            let (ent, u) = (e.clone(), user.clone());
+            let reply = self.call(&move |tok| update::build_update(&base, tok, &ent, u.as_deref())).await?;
+            let names_user = reply.status == 400 && crate::http::names_field(&reply.body, "user_id");
+            if is_entry && names_user && !asked_again {
+                asked_again = true;
+                self.learn(|d| d.members = None);
+                user = self.user_id(true).await?;
+                continue;
+            }
+            return update::parse_update(&e, reply.status, &reply.headers, &reply.body);
+        }
+    }
+
+    /// Discards a time entry (`DELETE /data/entity`); a server without the
+    /// route answers `not_found`, remembered so the caller stops offering it.
+    async fn discard(self: &Rc<Self>, id: String) -> Result<()> {
+        if self.dialect.borrow().delete == Some(false) {
+            return Err(Error::new(ErrorKind::NotFound, "this server cannot discard time entries"));
+        }
+        let base = self.cfg.base_url.clone();
+        let reply = self.call(&move |tok| delete::build_delete_time(&base, tok, &id)).await?;
+        self.learn(|d| Dialect::learn_endpoint(&mut d.delete, reply.status));
+        if crate::dialect::route_missing(reply.status) {
+            return Err(Error::new(ErrorKind::NotFound, "this server cannot discard time entries").with_status(reply.status));
+        }
+        delete::parse_delete(reply.status, &reply.headers, &reply.body)
+    }
+
+    /// Time entries in a range, every page; `None` when the server has no
+    /// `/data/times` (learned and remembered: later calls send nothing).
+    async fn times(self: &Rc<Self>, from_ms: f64, to_ms: f64) -> Result<Option<Listed<crate::model::TimeRecord>>> {
+        if self.dialect.borrow().times == Some(false) {
+            return Ok(None);
+        }
+        let user = self.user_id(false).await.unwrap_or(None);
+        let mut all = Listed { items: Vec::new(), skipped: 0 };
+        let mut first = 0;
+        let mut pages = 0;
+        loop {
+            let (base, u, start) = (self.cfg.base_url.clone(), user.clone(), all.items.len() + all.skipped);
+            let reply = self.call(&move |tok| times::build_times(&base, tok, from_ms, to_ms, u.as_deref(), start)).await?;
+            self.learn(|d| Dialect::learn_endpoint(&mut d.times, reply.status));
+            if pages == 0 && crate::dialect::route_missing(reply.status) {
+                return Ok(None);
+            }
+            let page = times::parse_times(reply.status, &reply.headers, &reply.body)?;
+            let got = page.items.len() + page.skipped;
+            if pages == 0 {
+                first = got;
+            }
+            pages += 1;
+            all.items.extend(page.items);
+            all.skipped += page.skipped;
+            if !times::more_pages(first, got, pages) {
+                return Ok(Some(all));
+            }
+        }
+    }
+
+    /// Subscribes or unsubscribes, in the verbs the server speaks (the live
+    /// ones first; a route-missing answer switches once, remembered).
+    async fn webhook(self: &Rc<Self>, hook_url: String, trigger: TriggerType, subscribe: bool) -> Result<()> {
+        let mut first_try = true;
+        loop {
+            let verbs = self.dialect.borrow().webhook_verbs();
+            let (base, hook) = (self.cfg.base_url.clone(), hook_url.clone());
+            let reply = self
+                .call(&move |tok| match subscribe {
+                    true => webhooks::build_subscribe(&base, tok, &hook, trigger, verbs),
+                    false => webhooks::build_unsubscribe(&base, tok, &hook, trigger, verbs),
+                })
+                .await?;
+            // An unsubscribe's 404 is "already gone" in the live verbs, so
+            // only subscribing (or a 405) teaches the verbs.
+            let teaches = subscribe || reply.status != 404;
+            let mut learned = Learned::Done;
+            if teaches {
+                self.learn(|d| learned = d.learn_webhooks(verbs, reply.status, &reply.body, first_try));
+            }
+            if learned == Learned::TryOther {
+                first_try = false;
+                continue;
+            }
+            return match subscribe {
+                true => webhooks::parse_webhook(reply.status, &reply.headers, &reply.body),
+                false => webhooks::parse_unsubscribe(verbs, reply.status, &reply.headers, &reply.body),
+            };
+        }
+    }
+
     fn access_token(&self) -> Option<String> {
         self.tokens.borrow().as_ref().map(|t| t.access_token.expose().to_string())
     }
@@ -118,8 +281,21 @@ impl Inner {
         let Some(current) = current else {
             return Err(Error::new(ErrorKind::Unauthorized, "not signed in"));
         };
-        let req = oauth::build_refresh(&self.cfg, &current.refresh_token)?;
-        let reply = send(req, self.timeout_ms).await?;
+        let mut at = self.dialect.borrow().refresh_at();
+        let mut first_try = true;
+        let reply = loop {
+            let reply = send(oauth::build_refresh(&self.cfg, &current.refresh_token, at)?, self.timeout_ms).await?;
+            let before = self.dialect.borrow().clone();
+            let learned = self.dialect.borrow_mut().learn_refresh(at, reply.status, &reply.body, first_try);
+            self.dialect_changed(&before);
+            match learned {
+                Learned::TryOther => {
+                    at = self.dialect.borrow().refresh_at();
+                    first_try = false;
+                }
+                Learned::Done => break reply,
+            }
+        };
         match oauth::parse_token_response(
             TokenGrant::RefreshToken,
             reply.status,
@@ -223,11 +399,6 @@ fn data_call(inner: Rc<Inner>, build: Box<dyn Fn(&str) -> Result<HttpRequest>>, 
     promise(Box::pin(async move { parse(inner.call(&*build).await?) }))
 }
 
-fn webhook_done(r: Reply) -> Result<JsValue> {
-    webhooks::parse_webhook(r.status, &r.headers, &r.body)?;
-    Ok(JsValue::UNDEFINED)
-}
-
 #[wasm_bindgen]
 pub struct TymeClient {
     inner: Rc<Inner>,
@@ -240,13 +411,9 @@ impl TymeClient {
         if !config.is_object() {
             return Err(js_err(Error::invalid_input("config must be an object")));
         }
-        let on_tokens = Reflect::get(&config, &"onTokens".into()).unwrap_or(JsValue::UNDEFINED);
-        let on_tokens = if on_tokens.is_undefined() || on_tokens.is_null() {
-            None
-        } else {
-            Some(on_tokens.dyn_into::<Function>().map_err(|_| js_err(Error::invalid_input("onTokens must be a function")))?)
-        };
-        let (cfg, timeout_ms) = (|| {
+        let on_tokens = optional_function(&config, "onTokens").map_err(js_err)?;
+        let on_dialect = optional_function(&config, "onDialect").map_err(js_err)?;
+        let (cfg, timeout_ms, dialect) = (|| {
             let json = json_of(&config, "config")?;
             let f = Fields::of(&json, "config", ErrorKind::InvalidInput)?;
             let timeout = f.float("timeoutMs")?;
@@ -256,10 +423,21 @@ impl TymeClient {
                 true => return Err(Error::invalid_input("timeoutMs must be 1 to 3600000 milliseconds")),
             };
             let cfg = ClientConfig::new(&f.text("baseUrl")?, &f.text("clientId")?, f.opt_text("clientSecret")?.as_deref(), &f.text("redirectUri")?)?;
-            Ok((cfg, timeout_ms))
+            let dialect = Dialect::from_json(f.get("dialect").unwrap_or(&serde_json::Value::Null))?;
+            Ok((cfg, timeout_ms, dialect))
         })()
         .map_err(js_err)?;
-        Ok(TymeClient { inner: Rc::new(Inner { cfg, timeout_ms, tokens: RefCell::new(None), on_tokens, flight: RefCell::new(None) }) })
+        Ok(TymeClient {
+            inner: Rc::new(Inner {
+                cfg,
+                timeout_ms,
+                tokens: RefCell::new(None),
+                on_tokens,
+                flight: RefCell::new(None),
+                dialect: RefCell::new(dialect),
+                on_dialect,
+            }),
+        })
     }
 
     /// The authorize URL with a fresh state and PKCE verifier.
@@ -294,8 +472,23 @@ impl TymeClient {
             if inner.notify(Some(&t)).await.is_err() {
                 return Err(Error::invalid_input("onTokens failed to store the new token pair"));
             }
+            // A sign-in may be another account: learn its member id now, so the
+            // first start sends one request (a failure is retried at that start).
+            inner.learn(|d| {
+                d.user_id = None;
+                if d.members == Some(true) {
+                    d.members = None;
+                }
+            });
+            let _ = inner.user_id(false).await;
             token_to_js(&t)
         }))
+    }
+
+    /// What is known of the server (see `Dialect` in API.md).
+    #[wasm_bindgen(js_name = getDialect, unchecked_return_type = "Dialect")]
+    pub fn get_dialect(&self) -> std::result::Result<JsValue, JsValue> {
+        to_js(&self.inner.dialect.borrow().to_json()).map_err(js_err)
     }
 
     #[wasm_bindgen(js_name = setTokens)]
@@ -334,7 +527,12 @@ impl TymeClient {
         data_call(
             self.inner.clone(),
             Box::new(move |tok| search::build_search(&base, tok, t, &name, parent_id.as_deref())),
-            |r| to_js(&search::parse_search(r.status, &r.headers, &r.body)?),
+            match t {
+                EntityType::ProjectCategory => |r: Reply| listed_to_js(&search::parse_search(EntityType::ProjectCategory, r.status, &r.headers, &r.body)?),
+                EntityType::Project => |r: Reply| listed_to_js(&search::parse_search(EntityType::Project, r.status, &r.headers, &r.body)?),
+                EntityType::TimedTask => |r: Reply| listed_to_js(&search::parse_search(EntityType::TimedTask, r.status, &r.headers, &r.body)?),
+                _ => |r: Reply| listed_to_js(&search::parse_search(EntityType::TimedSubTask, r.status, &r.headers, &r.body)?),
+            },
         )
     }
 
@@ -351,12 +549,56 @@ impl TymeClient {
                 Err(err) => return rejected(err),
             }
         }
-        let base = self.inner.cfg.base_url.clone();
-        data_call(
-            self.inner.clone(),
-            Box::new(move |tok| update::build_update(&base, tok, &e)),
-            |r| to_js(&update::parse_update(r.status, &r.headers, &r.body)?),
-        )
+        let inner = self.inner.clone();
+        promise(Box::pin(async move { to_js(&inner.write(e).await?) }))
+    }
+
+    /// Sends one outbox entity: `{type:"TimedTaskRecord", id, deleted:true}`
+    /// discards that entry, anything else is an `updateEntity`. Answers the
+    /// entity as stored (or as sent, for a discard).
+    #[wasm_bindgen(js_name = sendWrite, unchecked_return_type = "Promise<Entity | OutboxEntity>")]
+    pub fn send_write(&self, #[wasm_bindgen(unchecked_param_type = "OutboxEntity")] entity: JsValue) -> Promise {
+        let json = match json_of(&entity, "entity") {
+            Ok(v) => v,
+            Err(e) => return rejected(e),
+        };
+        if json.get("deleted").and_then(serde_json::Value::as_bool) == Some(true) {
+            let id = crate::outbox::entity_key(&json).map(|(_, id)| id);
+            let ty = json.get("type").and_then(serde_json::Value::as_str).unwrap_or("");
+            let id = match (ty, id) {
+                ("TimedTaskRecord", Ok(id)) => id,
+                _ => return rejected(Error::invalid_input("only a time entry can be discarded")),
+            };
+            let inner = self.inner.clone();
+            return promise(Box::pin(async move {
+                inner.discard(id).await?;
+                Ok(entity)
+            }));
+        }
+        self.update_entity(entity)
+    }
+
+    /// Discards a time entry on the server (`DELETE /data/entity`).
+    #[wasm_bindgen(js_name = discardTimeEntry, unchecked_return_type = "Promise<void>")]
+    pub fn discard_time_entry(&self, id: String) -> Promise {
+        let inner = self.inner.clone();
+        promise(Box::pin(async move {
+            inner.discard(id).await?;
+            Ok(JsValue::UNDEFINED)
+        }))
+    }
+
+    /// Time entries of the signed-in member in a range (every page), or
+    /// `null` when the server has no `/data/times`.
+    #[wasm_bindgen(unchecked_return_type = "Promise<TimedTaskRecord[] | null>")]
+    pub fn times(&self, from_ms: f64, to_ms: f64) -> Promise {
+        let inner = self.inner.clone();
+        promise(Box::pin(async move {
+            match inner.times(from_ms, to_ms).await? {
+                Some(l) => listed_to_js(&l),
+                None => Ok(JsValue::NULL),
+            }
+        }))
     }
 
     #[wasm_bindgen(unchecked_return_type = "Promise<SummaryRow[]>")]
@@ -365,7 +607,7 @@ impl TymeClient {
         data_call(
             self.inner.clone(),
             Box::new(move |tok| summary::build_summary(&base, tok, from_ms, to_ms)),
-            |r| to_js(&summary::parse_summary(r.status, &r.headers, &r.body)?),
+            |r| listed_to_js(&summary::parse_summary(r.status, &r.headers, &r.body)?),
         )
     }
 
@@ -375,8 +617,11 @@ impl TymeClient {
             Ok(t) => t,
             Err(e) => return rejected(e),
         };
-        let base = self.inner.cfg.base_url.clone();
-        data_call(self.inner.clone(), Box::new(move |tok| webhooks::build_subscribe(&base, tok, &hook_url, t)), webhook_done)
+        let inner = self.inner.clone();
+        promise(Box::pin(async move {
+            inner.webhook(hook_url, t, true).await?;
+            Ok(JsValue::UNDEFINED)
+        }))
     }
 
     #[wasm_bindgen(js_name = unsubscribeWebhook, unchecked_return_type = "Promise<void>")]
@@ -385,7 +630,10 @@ impl TymeClient {
             Ok(t) => t,
             Err(e) => return rejected(e),
         };
-        let base = self.inner.cfg.base_url.clone();
-        data_call(self.inner.clone(), Box::new(move |tok| webhooks::build_unsubscribe(&base, tok, &hook_url, t)), webhook_done)
+        let inner = self.inner.clone();
+        promise(Box::pin(async move {
+            inner.webhook(hook_url, t, false).await?;
+            Ok(JsValue::UNDEFINED)
+        }))
     }
 }
