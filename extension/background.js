@@ -7,7 +7,7 @@
 const T0 = performance.now();
 // Named imports: a package without one of these fails to load, loudly.
 import init, {
-  TymeClient, newId, formatDateTime, makeNote,
+  TymeClient, newId, formatDateTime, parseDateTime, makeNote,
   outboxNew, outboxEnqueue, outboxDue, outboxAck, outboxFail, outboxNextWake, outboxSize, outboxPending,
   outboxMarkSending, outboxRequeueInFlight, outboxResume as outboxResumeAll, outboxRetry,
 } from './pkg/tyme_tab.js';
@@ -93,12 +93,19 @@ async function getClient({ needTokens = true } = {}) {
   if (!cached || cached.key !== key) {
     dropClient();
     const owner = { client: null };
+    // What this server speaks (learned by the core, see src/dialect.rs), kept per server.
+    const serverKey = JSON.stringify([settings.baseUrl, settings.clientId]);
+    const { dialect } = await store.get('dialect');
     owner.client = new TymeClient({
       baseUrl: settings.baseUrl.replace(/\/+$/, ''),
       clientId: settings.clientId,
       clientSecret: settings.clientSecret || undefined,
       redirectUri: redirectUri(),
       onTokens: onTokensOf(owner),
+      dialect: dialect && dialect.server === serverKey ? dialect.known : null,
+      onDialect: (known) => {
+        if (cached && cached.client === owner.client) store.set({ dialect: { server: serverKey, known } }).catch(() => {});
+      },
     });
     cached = { key, client: owner.client };
   }
@@ -173,7 +180,7 @@ async function doFlush() {
     for (const op of due) {
       try {
         await mutateOutbox((s) => outboxMarkSending(s, op.opId, Date.now()));
-        await client.updateEntity(op.entity);
+        await client.sendWrite(op.entity);
         await mutateOutbox((s) => {
           const now = outboxPending(s).find((p) => p.opId === op.opId);
           // A newer write that replaced this op while it was in flight must still be sent.
@@ -282,6 +289,7 @@ async function startTimer(refIn, page) {
     let outbox = got.outbox || outboxNew();
     const extra = {};
     if (got.timer) {
+      extra.endedAt = now;
       outbox = outboxEnqueue(outbox, { ...got.timer.entity, time_end: formatDateTime(now) }, now);
       if (got.totals) extra.totals = foldStopped(got.totals, got.timer, now);
     }
@@ -314,13 +322,39 @@ async function stopTimer() {
     // The stopped time goes into the stored totals here, so the idle view
     // shows them without asking the server again.
     const extra = got.totals ? { totals: foldStopped(got.totals, got.timer, now) } : {};
-    await store.set({ outbox, outboxSize: outboxSize(outbox), timer: null, ...extra });
+    await store.set({ outbox, outboxSize: outboxSize(outbox), timer: null, endedAt: now, ...extra });
     return { ...got.timer, entity, endMs: now };
   });
   await chrome.alarms.clear(ALARM_TICK);
   await updateBadge();
   flush().catch(() => {});
   return stopped;
+}
+
+// A timer started by mistake: its entry is deleted on the server (through the
+// outbox, so it survives offline and a stopped worker; a create not yet sent
+// is replaced by the delete, which the server takes as a no-op). Only offered
+// where the server has DELETE /data/entity (see canDiscard).
+async function discardTimer() {
+  const now = Date.now();
+  const discarded = await locked(async () => {
+    const got = await store.get(['timer', 'outbox']);
+    if (!got.timer) return null;
+    const outbox = outboxEnqueue(got.outbox || outboxNew(), { type: 'TimedTaskRecord', id: got.timer.entity.id, deleted: true }, now);
+    await store.set({ outbox, outboxSize: outboxSize(outbox), timer: null, reconcile: null, endedAt: now });
+    return got.timer;
+  });
+  await chrome.alarms.clear(ALARM_TICK);
+  await updateBadge();
+  flush().catch(() => {});
+  return discarded;
+}
+
+// The server's dialect, as the core learned it (null: nothing known yet).
+async function serverDialect() {
+  const settings = await getSettings();
+  const { dialect } = await store.get('dialect');
+  return dialect && dialect.server === JSON.stringify([settings.baseUrl, settings.clientId]) ? dialect.known || {} : {};
 }
 
 function foldStopped(totals, timer, endMs) {
@@ -428,9 +462,16 @@ async function refreshTotals({ force = false } = {}) {
   const { totals, timer, outbox } = await store.get(['totals', 'timer', 'outbox']);
   await ready;
   const confirmed = timer && !isPending(outbox, timer.entity.id) ? timer : null;
+  const exact = (await serverDialect()).times !== false;
+  // With the server's own list of entries, a confirmed running entry is
+  // checked on every popup open (one request), so a stop in Tyme shows at once.
   if (!force && totals && totals.dayStart === day && now - totals.at < TOTALS_FRESH_MS
-    && (!confirmed || totals.checkedId === confirmed.entity.id)) return null;
+    && !(exact && confirmed) && (!confirmed || totals.checkedId === confirmed.entity.id)) return null;
   const client = await getClient();
+  if (exact) {
+    const entries = await client.times(Math.min(weekStart(now), confirmed ? confirmed.startMs - 60_000 : Infinity), now + 60_000);
+    if (entries) return applyEntries(entries, now, confirmed ? confirmed.entity.id : null);
+  }
   const [rows, past] = await Promise.all([client.summary(day, now), pastWeekFor(now)]);
   const notice = timer ? await checkRunning(timer, rows, day) : null;
   const today = sumRows(rows);
@@ -446,6 +487,78 @@ async function refreshTotals({ force = false } = {}) {
     });
   });
   return notice;
+}
+
+// Seconds of [from, to) an entry covers (a running one up to `now`).
+function overlap(e, from, to, now) {
+  const start = parseEntryTime(e.time_start);
+  const end = e.time_end ? parseEntryTime(e.time_end) : now;
+  if (start == null || end == null) return 0;
+  return Math.max(0, Math.min(end, to) - Math.max(start, from)) / 1000;
+}
+function parseEntryTime(s) { try { return parseDateTime(s); } catch { return null; } }
+
+/**
+ * Totals and the running entry from the server's own entries (GET /data/times,
+ * this week): today's and this week's seconds, and the local timer's fate:
+ * still running, stopped in Tyme (its entry has an end, or is gone), or a
+ * timer started in Tyme that this browser did not know (taken over, labelled
+ * from the catalog, so it can be stopped here).
+ */
+// `checked`: the id of the local timer confirmed by the server before the
+// list was asked for (only that timer can be judged by it); a stop or
+// discard made here after `now` makes the list too old to take a timer over.
+async function applyEntries(entries, now, checked) {
+  const day = dayStart(now);
+  const week = weekStart(now);
+  let today = 0;
+  let weekTotal = 0;
+  for (const e of entries) {
+    today += overlap(e, day, now, now);
+    weekTotal += overlap(e, week, now, now);
+  }
+  const running = entries.filter((e) => !e.time_end);
+  return locked(async () => {
+    const cur = await store.get(['timer', 'outbox', 'catalog', 'endedAt']);
+    let notice = null;
+    const extra = {};
+    if (cur.timer && cur.timer.entity.id === checked && !isPending(cur.outbox, cur.timer.entity.id)) {
+      const mine = entries.find((e) => e.id === cur.timer.entity.id);
+      if (!mine || mine.time_end) {
+        notice = { message: `The timer for “${cur.timer.label}” was stopped elsewhere (in Tyme), so it stopped here too.`, at: now };
+        extra.timer = null;
+        extra.notice = notice;
+      }
+    } else if (!cur.timer && running.length === 1 && !isPending(cur.outbox, running[0].id) && !((cur.endedAt || 0) >= now)) {
+      extra.timer = adoptRunning(running[0], cur.catalog);
+    }
+    const timer = extra.timer !== undefined ? extra.timer : cur.timer;
+    // The server counted the running entry up to `now`.
+    const runningId = timer && entries.some((e) => e.id === timer.entity.id && !e.time_end) ? timer.entity.id : null;
+    await store.set({
+      totals: { dayStart: day, weekStart: week, at: now, today, week: weekTotal, runningId, checkedId: runningId, exact: true },
+      reconcile: null,
+      ...extra,
+    });
+    if (extra.timer === null) { await chrome.alarms.clear(ALARM_TICK); await updateBadge(); }
+    if (extra.timer) { await ensureTickAlarm(); await updateBadge(); }
+    return notice;
+  });
+}
+
+// A running entry started in Tyme, as a local timer (its task named from the catalog).
+function adoptRunning(e, catalog) {
+  const cat = catalog || emptyCatalog();
+  const sub = (cat.subtasks || []).find((x) => x.id === (e.subtask_id || e.task_id));
+  const taskId = sub ? sub.task_id : e.task_id;
+  const task = (cat.tasks || []).find((x) => x.id === taskId);
+  const project = task && (cat.projects || []).find((x) => x.id === task.project_id);
+  const ref = {
+    taskId, subtaskId: sub ? sub.id : '', taskName: task ? task.name : '', subtaskName: sub ? sub.name : '',
+    projectId: project ? project.id : '', projectName: project ? project.name : '',
+  };
+  const entity = { type: 'TimedTaskRecord', id: e.id, task_id: sub ? '' : taskId, subtask_id: sub ? sub.id : '', time_start: e.time_start, time_end: null, note: e.note || '' };
+  return { entity, startMs: parseEntryTime(e.time_start) ?? Date.now(), ref, label: taskLabel(ref) || 'a task in Tyme', note: e.note || '', url: '', adopted: true };
 }
 
 // ---------------------------------------------------------------- picker data
@@ -526,7 +639,7 @@ function syncCatalog({ fresh = false } = {}) {
 }
 
 async function markSynced(entity) {
-  const key = entity && CATALOG_LISTS[entity.type];
+  const key = entity && !entity.deleted && CATALOG_LISTS[entity.type];
   if (!key) return;
   await locked(async () => {
     const { catalog } = await store.get('catalog');
@@ -611,6 +724,8 @@ async function backgroundSync() {
 
 // Data of the signed-in account that another account must not see.
 const ACCOUNT_CACHES = ['catalog', 'catalogAt', 'totals', 'pastWeek', 'reconcile'];
+// What the core learned of a server: kept across sign-ins to it, dropped with a change of server.
+const SERVER_CACHES = ['dialect'];
 
 async function signOut() {
   await locked(async () => {
@@ -643,7 +758,7 @@ async function saveSettings(p) {
   if (changedServer) {
     await locked(async () => {
       dropClient();
-      await store.remove(['tokens', ...ACCOUNT_CACHES]);
+      await store.remove(['tokens', ...ACCOUNT_CACHES, ...SERVER_CACHES]);
       await store.set({ auth: { status: 'signed_out' } });
     });
     await chrome.alarms.clear(ALARM_SYNC);
@@ -672,6 +787,8 @@ async function getState() {
     totals: got.totals || null,
     pendingPage: got.pendingPage || null,
     redirectUri: redirectUri(),
+    // Discard needs DELETE /data/entity, known with the live API's /data/times.
+    canDiscard: await serverDialect().then((d) => d.delete === true || (d.times === true && d.delete !== false)),
   };
 }
 
@@ -725,6 +842,7 @@ const handlers = {
   create: (p) => create(p),
   start: (p) => startTimer(p && p.task, p && p.page),
   stop: () => stopTimer(),
+  discard: () => discardTimer(),
   flush: async () => { await flush(); return getState(); },
   syncCatalog: (p) => syncCatalog({ fresh: !!(p && p.fresh) }),
   dismissNotice: async () => { await store.set({ notice: null, pendingPage: null }); return true; },

@@ -23,6 +23,7 @@ const K = {
   entries: 'tyme.www.entries',
   hooks: 'tyme.www.webhooks',
   settings: 'tyme.www.settings',
+  dialect: 'tyme.www.dialect',
 };
 const AUTH = new Set(['unauthorized', 'reauth_required']);
 
@@ -105,10 +106,15 @@ function renderAuth() {
  *  or a settings change cannot store tokens again. */
 function makeClient() {
   const { TymeClient } = app.core;
+  // What this server speaks, as the core learned it (src/dialect.rs), kept per server.
+  const server = JSON.stringify([app.settings.apiBaseUrl, app.settings.clientId]);
+  const known = load(localStorage, K.dialect, null);
   const client = new TymeClient({
     baseUrl: app.settings.apiBaseUrl,
     clientId: app.settings.clientId,
     redirectUri: app.redirectUri,
+    dialect: known && known.server === server ? known.known : null,
+    onDialect: (d) => { if (app.client === client) save(localStorage, K.dialect, { server, known: d }); },
     onTokens: async (tokens) => {
       if (app.client !== client) return;
       save(sessionStorage, K.tokens, tokens);
@@ -494,7 +500,7 @@ async function flush() {
         if (!op) break;
         let failure = null;
         try {
-          await client.updateEntity(op.entity);
+          await client.sendWrite(op.entity);
         } catch (e) {
           failure = e || new Error('failed');
         }

@@ -56,6 +56,7 @@ function render(s) {
   if (signedIn && s.timer) {
     $('run-task').textContent = s.timer.label || 'Task';
     $('run-note').textContent = s.timer.note || '';
+    show('discard', !!s.canDiscard);
     const tickFn = () => {
       $('run-elapsed').textContent = hms((Date.now() - s.timer.startMs) / 1000);
       renderTotals();
@@ -272,6 +273,10 @@ $('start').addEventListener('click', async () => {
 });
 $('stop').addEventListener('click', async () => {
   await act('stop');
+  await reloadState();
+});
+$('discard').addEventListener('click', async () => {
+  await act('discard');
   await reloadState();
 });
 $('sign-in').addEventListener('click', async () => {

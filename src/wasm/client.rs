@@ -512,7 +512,7 @@ impl TymeClient {
         promise(Box::pin(async move { token_to_js(&inner.refresh().await?) }))
     }
 
-    #[wasm_bindgen(js_name = searchEntity, unchecked_return_type = "Promise<Entity[]>")]
+    #[wasm_bindgen(js_name = searchEntity, unchecked_return_type = "Promise<Listed<Entity>>")]
     pub fn search_entity(
         &self,
         #[wasm_bindgen(unchecked_param_type = "EntityType")] entity_type: String,
@@ -590,7 +590,7 @@ impl TymeClient {
 
     /// Time entries of the signed-in member in a range (every page), or
     /// `null` when the server has no `/data/times`.
-    #[wasm_bindgen(unchecked_return_type = "Promise<TimedTaskRecord[] | null>")]
+    #[wasm_bindgen(unchecked_return_type = "Promise<Listed<TimedTaskRecord> | null>")]
     pub fn times(&self, from_ms: f64, to_ms: f64) -> Promise {
         let inner = self.inner.clone();
         promise(Box::pin(async move {
@@ -601,7 +601,7 @@ impl TymeClient {
         }))
     }
 
-    #[wasm_bindgen(unchecked_return_type = "Promise<SummaryRow[]>")]
+    #[wasm_bindgen(unchecked_return_type = "Promise<Listed<SummaryRow>>")]
     pub fn summary(&self, from_ms: f64, to_ms: f64) -> Promise {
         let base = self.inner.cfg.base_url.clone();
         data_call(

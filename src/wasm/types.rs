@@ -18,7 +18,18 @@ export interface TymeConfig {
   onTokens?: (tokens: TokenSet | null) => Promise<void> | void;
   /** Per request, answer body included (default 30000 ms); on expiry the call rejects with code "network". */
   timeoutMs?: number;
+  /** What was learned of this server before (from onDialect); null or absent: nothing yet. */
+  dialect?: Dialect | null;
+  /** Called with the whole Dialect whenever the client learns something new of the server. */
+  onDialect?: (dialect: Dialect) => void;
 }
+/** What a server speaks where the seed and the live service differ; an absent field is not known yet. */
+export interface Dialect { refresh?: "access_token" | "refresh_token"; webhooks?: "live" | "seed";
+  times?: boolean; members?: boolean; delete?: boolean; userId?: string; }
+/** A list answer: the items read, and how many items could not be read (skipped, not failing the list). */
+export type Listed<T> = T[] & { skipped: number };
+/** An outbox entity that discards a time entry on the server (DELETE /data/entity). */
+export interface DiscardEntity { type: "TimedTaskRecord"; id: string; deleted: true; }
 export interface SignIn { url: string; state: string; verifier: string; }
 export interface ProjectCategory { type: "ProjectCategory"; id: string; name: string; }
 export interface Project { type: "Project"; id: string; name: string; category_id: string | null;
@@ -40,7 +51,7 @@ export interface SummaryRow { task_id: string; task_name: string; subtask_id: st
 /** `makeNote` options; missing fields (or no options at all) take the defaults (`defaultScrubParams()`, 1000). */
 export interface NoteOptions { scrubParams?: string[]; maxLength?: number; }
 /** An entity queued in the outbox: like EntityInput, but it must carry its (client-generated) id. */
-export type OutboxEntity = { type: EntityType; id: string; [field: string]: unknown };
+export type OutboxEntity = { type: EntityType; id: string; [field: string]: unknown } | DiscardEntity;
 export type OpState = "queued" | "sending" | "stuck" | "waitingForSignIn";
 /** How a failed send is reported to `outboxFail` (a TymeError fits). retryAfter: seconds. */
 export interface OutboxFailure { code: ErrorCode | (string & {}); message?: string; retryAfter?: number | null; }

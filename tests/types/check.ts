@@ -9,7 +9,7 @@ import init, {
 } from "../../extension/pkg/tyme_tab.js";
 import type {
   EntityInput, NoteOptions, OpState, OutboxEntity, OutboxFailure, OutboxLastError, OutboxState, PendingOp,
-  RoundingMethod, SummaryRow, TymeError,
+  RoundingMethod, SummaryRow, TymeError, Dialect, DiscardEntity, Entity, Listed, TimedTaskRecord,
 } from "../../extension/pkg/tyme_tab.js";
 
 export async function check(): Promise<void> {
@@ -82,7 +82,17 @@ export async function check(): Promise<void> {
   const pending: PendingOp[] = outboxPending(undefined).concat(state.ops);
 
   // A TymeError from the client is a valid outbox failure.
-  const client = new TymeClient({ baseUrl: "http://127.0.0.1:1", clientId: "c", redirectUri: "https://x.invalid/cb" });
+  let learned: Dialect = { refresh: "refresh_token", times: false, userId: "1001" };
+  const client = new TymeClient({ baseUrl: "http://127.0.0.1:1", clientId: "c", redirectUri: "https://x.invalid/cb",
+    dialect: learned, onDialect: (d: Dialect) => { learned = d; } });
+  const known: Dialect = client.getDialect();
+  const discard: DiscardEntity = { type: "TimedTaskRecord", id: "r", deleted: true };
+  state = outboxEnqueue(state, discard, now);
+  const written: Entity | OutboxEntity = await client.sendWrite(discard);
+  await client.discardTimeEntry("r");
+  const entries: Listed<TimedTaskRecord> | null = await client.times(0, now);
+  const skipped: number = entries ? entries.skipped : 0;
+  void [known, written, skipped];
   const input: EntityInput = { type: "TimedTask", name: "T" };
   try {
     await client.updateEntity(input);
@@ -91,6 +101,8 @@ export async function check(): Promise<void> {
     state = outboxFail(state, "op-1", err, now);
   }
   const rows: SummaryRow[] = await client.summary(0, now);
+  const listed: Listed<Entity> = await client.searchEntity("TimedTask", "", null);
+  void listed.skipped;
   client.free();
   void [rounded, hold, wakeAt, size, pending, rows];
 }
