@@ -1,13 +1,33 @@
 //! The control API under /_sandbox/ (only with --control): reset, state,
-//! log, faults, tokens, clients, mode.
+//! log, faults, tokens, clients, mode, and time entries added or stopped as
+//! the Tyme app would. The same for both dialects.
+
+use std::sync::{Arc, MutexGuard};
 
 use serde_json::{json, Value};
 
 use crate::faults::Faults;
-use crate::http::{json_resp, Req, Resp};
-use crate::state::{start_data, unix_now, App, Client};
+use crate::http::{json_resp, reject, Req, Resp};
+use crate::model::{Applied, StopError};
+use crate::state::{start_data, unix_now, App, Client, St};
+use crate::webhooks::fire;
 
-pub(crate) fn control(app: &App, req: &Req) -> Resp {
+/// Answer a change made as the Tyme app would: fire its webhooks (which
+/// saves the state), answer the entry in the canonical shape.
+fn changed(app: &Arc<App>, st: MutexGuard<'_, St>, a: Applied) -> Resp {
+    fire(app, st, &a.events);
+    json_resp(200, &a.entity.canonical())
+}
+
+fn id_of(v: &Value) -> Option<String> {
+    match &v["id"] {
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+pub(crate) fn control(app: &Arc<App>, req: &Req) -> Resp {
     let p = req.path.trim_end_matches('/');
     let ok = || json_resp(200, &json!({"status":"ok"}));
     let body = || -> Result<Value, Resp> {
@@ -128,6 +148,40 @@ pub(crate) fn control(app: &App, req: &Req) -> Resp {
             };
             app.lock().interactive = i;
             json_resp(200, &json!({"interactive": i}))
+        }
+        ("POST", "/_sandbox/add_time") => {
+            let v = match body() {
+                Ok(v) => v,
+                Err(r) => return r,
+            };
+            let mut st = app.lock();
+            match st.data.add_time(&v) {
+                Ok(a) => changed(app, st, a),
+                Err(r) => reject(r),
+            }
+        }
+        ("POST", "/_sandbox/stop_time") => {
+            let v = match body() {
+                Ok(v) => v,
+                Err(r) => return r,
+            };
+            let Some(id) = id_of(&v) else {
+                return json_resp(400, &json!({"error":"invalid_request","field":"id","message":"id (of a time entry) is required"}));
+            };
+            let time_end = match &v["time_end"] {
+                Value::Null => None,
+                Value::String(s) => Some(s.clone()),
+                _ => return json_resp(400, &json!({"error":"invalid_request","field":"time_end","message":"time_end must be Y-m-d H:i:s"})),
+            };
+            let mut st = app.lock();
+            match st.data.stop_time(&id, time_end.as_deref()) {
+                Ok(a) => changed(app, st, a),
+                Err(StopError::Invalid(r)) => reject(r),
+                Err(StopError::NotRunning) => json_resp(
+                    409,
+                    &json!({"error":"conflict","field":"id","message":"the time entry is not running"}),
+                ),
+            }
         }
         _ => json_resp(404, &json!({"error":"not_found","message":"no such control endpoint"})),
     }

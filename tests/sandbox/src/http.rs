@@ -80,7 +80,6 @@ pub fn html_escape(s: &str) -> String {
     o
 }
 
-
 pub(crate) struct Req {
     pub(crate) method: Method,
     pub(crate) path: String,
@@ -96,6 +95,10 @@ impl Req {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("")
             .to_ascii_lowercase()
+    }
+    /// The query string's parameters only.
+    pub(crate) fn query_params(&self) -> Map<String, Value> {
+        self.query.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect()
     }
     /// Parameters from the body (JSON object or form) overlaid by the query string.
     pub(crate) fn params(&self) -> Result<Map<String, Value>, Reject> {

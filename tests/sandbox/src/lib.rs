@@ -4,7 +4,8 @@
 //! Modules: `server` (bind, accept, the per-request pipeline), `state` (config,
 //! shared state, persistence), `http` (answers, CORS, request parameters),
 //! `routes` (the router), `oauth`, `data`, `webhooks`, `control` (/_sandbox),
-//! `faults`; `model` holds the entities and their rules.
+//! `faults`; `model` holds the entities and their rules. Two dialects
+//! (`--dialect seed|live`) share the model and differ on the wire only.
 
 mod control;
 mod data;
@@ -18,5 +19,6 @@ mod state;
 mod webhooks;
 
 pub use http::html_escape;
+pub use model::Dialect;
 pub use server::{start, Running};
 pub use state::{App, Client, Config};

@@ -6,7 +6,7 @@ use serde_json::{json, Map, Value};
 use sha2::Digest as _;
 
 use crate::http::{html_escape, html_resp, json_resp, oauth_err, pstr, redirect, Req, Resp};
-use crate::model;
+use crate::model::{self, Dialect, TOKEN_USER};
 use crate::state::{random_token, unix_now, App, Code, St, Token};
 
 pub(crate) fn page(title: &str, body: &str) -> String {
@@ -210,7 +210,22 @@ pub(crate) fn pkce_ok(challenge: &(String, String), verifier: &str) -> bool {
     }
 }
 
-pub(crate) fn token(app: &App, req: &Req, refresh_path: bool) -> Resp {
+/// Which token endpoint was called.
+#[derive(Clone, Copy, PartialEq)]
+pub(crate) enum TokenPath {
+    /// `/v1/access_token`: the code exchange (and the live refresh).
+    Access,
+    /// `/v1/refresh_token`: the seed's refresh.
+    Refresh,
+}
+
+pub(crate) fn token(app: &App, req: &Req, path: TokenPath) -> Resp {
+    let live = app.cfg.dialect == Dialect::Live;
+    // The live client sends RFC 6749 form bodies; the seed reading takes
+    // JSON or form.
+    if live && !req.content_type().contains("application/x-www-form-urlencoded") {
+        return oauth_err(400, "invalid_request", "token requests must be form-encoded");
+    }
     let m = match req.params() {
         Ok(m) => m,
         Err(r) => return oauth_err(400, "invalid_request", &r.message),
@@ -248,8 +263,8 @@ pub(crate) fn token(app: &App, req: &Req, refresh_path: bool) -> Resp {
         }
     }
     let now = unix_now();
-    match (grant.as_str(), refresh_path) {
-        ("authorization_code", false) => {
+    match (grant.as_str(), path) {
+        ("authorization_code", TokenPath::Access) => {
             let Some(code) = pstr(&m, "code").filter(|s| !s.is_empty()) else {
                 return oauth_err(400, "invalid_request", "code is missing");
             };
@@ -283,6 +298,9 @@ pub(crate) fn token(app: &App, req: &Req, refresh_path: bool) -> Resp {
             app.save(&st);
             r
         }
+        ("refresh_token", TokenPath::Access) if !live => {
+            oauth_err(400, "unsupported_grant_type", "refresh at /v1/refresh_token")
+        }
         ("refresh_token", _) => {
             let Some(rt) = pstr(&m, "refresh_token").filter(|s| !s.is_empty()) else {
                 return oauth_err(400, "invalid_request", "refresh_token is missing");
@@ -303,7 +321,7 @@ pub(crate) fn token(app: &App, req: &Req, refresh_path: bool) -> Resp {
             app.save(&st);
             r
         }
-        ("authorization_code", true) => oauth_err(400, "unsupported_grant_type", "use grant_type refresh_token here"),
+        ("authorization_code", TokenPath::Refresh) => oauth_err(400, "unsupported_grant_type", "use grant_type refresh_token here"),
         _ => oauth_err(400, "unsupported_grant_type", "grant_type must be authorization_code or refresh_token"),
     }
 }
@@ -314,6 +332,7 @@ pub(crate) fn issue_tokens(app: &App, st: &mut St, client_id: &str) -> Resp {
         refresh_token: random_token(2),
         client_id: client_id.to_string(),
         expires_at: unix_now() + app.cfg.token_lifetime,
+        user_id: TOKEN_USER.to_string(),
     };
     let body = json!({
         "access_token": t.access_token,

@@ -51,6 +51,7 @@ pub async fn start(cfg: Config) -> std::io::Result<Running> {
             let text = std::fs::read_to_string(path).map_err(|e| named(e.kind(), &e))?;
             persisted = serde_json::from_str(&text).map_err(|e| named(std::io::ErrorKind::InvalidData, &e))?;
             persisted.data.check().map_err(|e| named(std::io::ErrorKind::InvalidData, &e))?;
+            persisted.data.dialect = cfg.dialect;
         }
     }
     let mut clients = persisted.clients;

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 use crate::faults::Faults;
 use crate::http::{unauthorized, Body, Req, Resp};
-use crate::model::Data;
+use crate::model::{Data, Dialect, TOKEN_USER};
 
 pub(crate) const MAX_LOG: usize = 10_000;
 
@@ -60,6 +60,10 @@ pub struct Config {
     pub webhook_attempts: u32,
     pub webhook_backoff_ms: u64,
     pub verbose: bool,
+    /// Which reading of the Tyme API to speak (README "Dialects").
+    pub dialect: Dialect,
+    /// Most entries one `GET /data/times` answer holds (live dialect).
+    pub times_page_size: usize,
 }
 
 impl Default for Config {
@@ -77,6 +81,8 @@ impl Default for Config {
             webhook_attempts: 3,
             webhook_backoff_ms: 200,
             verbose: false,
+            dialect: Dialect::Seed,
+            times_page_size: 100,
         }
     }
 }
@@ -88,6 +94,13 @@ pub(crate) struct Token {
     pub(crate) client_id: String,
     /// Unix seconds.
     pub(crate) expires_at: i64,
+    /// The member the token belongs to (always the fixed first member).
+    #[serde(default = "token_user")]
+    pub(crate) user_id: String,
+}
+
+fn token_user() -> String {
+    TOKEN_USER.to_string()
 }
 
 #[derive(Clone, Debug)]
@@ -97,7 +110,6 @@ pub(crate) struct Code {
     pub(crate) challenge: Option<(String, String)>,
     pub(crate) expires_at: i64,
 }
-
 
 #[derive(Serialize, Deserialize, Default)]
 pub(crate) struct Persisted {
@@ -149,11 +161,8 @@ pub(crate) fn random_token(n_uuids: usize) -> String {
 }
 
 pub(crate) fn start_data(cfg: &Config) -> Data {
-    if cfg.demo {
-        Data::demo()
-    } else {
-        Data::default()
-    }
+    let data = if cfg.demo { Data::demo() } else { Data::default() };
+    Data { dialect: cfg.dialect, ..data }
 }
 
 impl App {
@@ -218,9 +227,8 @@ impl App {
         }));
     }
 
-
-
-    pub(crate) fn bearer_ok(&self, req: &Req) -> Result<(), Resp> {
+    /// The member of a valid, unexpired bearer token, or the 401 answer.
+    pub(crate) fn bearer_ok(&self, req: &Req) -> Result<String, Resp> {
         let h = req.headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or("");
         let tok = h
             .strip_prefix("Bearer ")
@@ -234,7 +242,7 @@ impl App {
         match st.tokens.iter().find(|t| t.access_token == tok) {
             None => Err(unauthorized("unknown access token")),
             Some(t) if t.expires_at <= unix_now() => Err(unauthorized("access token expired")),
-            Some(_) => Ok(()),
+            Some(t) => Ok(t.user_id.clone()),
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Webhook subscriptions and their deliveries (with retries).
 
-use std::sync::Arc;
+use std::sync::{Arc, MutexGuard};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -9,34 +9,39 @@ use hyper::Request;
 use serde_json::{json, Value};
 
 use crate::http::{json_resp, pstr, Req, Resp};
-use crate::model::{self, fmt_dt, now_dt, Delivery, Webhook};
+use crate::model::{self, fmt_dt, now_dt, Delivery, Dialect, Entity, Webhook};
 use crate::state::{App, St};
 
 pub(crate) const TRIGGERS: [&str; 6] = ["category", "project", "task", "subtask", "time", "stopped_time"];
 
 pub(crate) fn webhook_sub(app: &App, req: &Req, subscribe: bool) -> Resp {
+    let live = app.cfg.dialect == Dialect::Live;
     let m = match req.params() {
         Ok(m) => m,
         Err(r) => return json_resp(400, &json!({"error":"missing values","field":r.field})),
     };
-    // seed: hookUrl, trigger_type; live: hook_url. Nothing else.
-    if let Some(k) = m.keys().find(|k| !["hookUrl", "hook_url", "trigger_type"].contains(&k.as_str())) {
-        let k = model::truncate(k);
-        return json_resp(
-            400,
-            &json!({"error":"missing values","field":k,"message":format!("unknown field {k:?}; expected hookUrl (or hook_url) and trigger_type")}),
-        );
+    // seed: hookUrl and trigger_type, nothing else; live: hook_url and
+    // trigger_type, other keys ignored (a hookUrl key does not count).
+    let url_key = if live { "hook_url" } else { "hookUrl" };
+    if !live {
+        if let Some(k) = m.keys().find(|k| !["hookUrl", "trigger_type"].contains(&k.as_str())) {
+            let k = model::truncate(k);
+            return json_resp(
+                400,
+                &json!({"error":"missing values","field":k,"message":format!("unknown field {k:?}; expected hookUrl and trigger_type")}),
+            );
+        }
     }
-    let url = pstr(&m, "hookUrl").or_else(|| pstr(&m, "hook_url")).filter(|s| !s.trim().is_empty());
+    let url = pstr(&m, url_key).filter(|s| !s.trim().is_empty());
     let Some(url) = url else {
-        return json_resp(400, &json!({"error":"missing values","field":"hookUrl"}));
+        return json_resp(400, &json!({"error":"missing values","field":url_key}));
     };
     let trigger = pstr(&m, "trigger_type").unwrap_or_default();
     if !TRIGGERS.contains(&trigger.as_str()) {
         return json_resp(400, &json!({"error":"missing values","field":"trigger_type"}));
     }
     if subscribe && !url.starts_with("http://") && !url.starts_with("https://") {
-        return json_resp(403, &json!({"error":"not_allowed","message":"hookUrl must be an http(s) URL"}));
+        return json_resp(403, &json!({"error":"not_allowed","message":format!("{url_key} must be an http(s) URL")}));
     }
     let w = Webhook { hook_url: url, trigger_type: trigger };
     let mut st = app.lock();
@@ -45,13 +50,29 @@ pub(crate) fn webhook_sub(app: &App, req: &Req, subscribe: bool) -> Resp {
             st.data.webhooks.push(w);
         }
     } else {
+        let before = st.data.webhooks.len();
         st.data.webhooks.retain(|x| x != &w);
+        if live && st.data.webhooks.len() == before {
+            return json_resp(404, &json!({"error":"not_found","message":"no such subscription"}));
+        }
     }
     app.save(&st);
     json_resp(200, &json!({"status":"success"}))
 }
 
-pub(crate) fn queue_deliveries(st: &mut St, events: &[(&'static str, Value)]) -> Vec<(String, String, Value)> {
+/// Record the deliveries `events` cause, save the state, release the lock,
+/// then deliver in the background.
+pub(crate) fn fire(app: &Arc<App>, mut st: MutexGuard<'_, St>, events: &[(&'static str, Entity)]) {
+    let jobs = queue_deliveries(&mut st, events, app.cfg.dialect);
+    app.save(&st);
+    drop(st);
+    for (id, url, payload) in jobs {
+        let app = app.clone();
+        tokio::spawn(async move { deliver(app, id, url, payload).await });
+    }
+}
+
+fn queue_deliveries(st: &mut St, events: &[(&'static str, Entity)], dialect: Dialect) -> Vec<(String, String, Value)> {
     let mut jobs = vec![];
     for (trigger, entity) in events {
         let hooks: Vec<Webhook> = st.data.webhooks.iter().filter(|w| w.trigger_type == *trigger).cloned().collect();
@@ -61,20 +82,20 @@ pub(crate) fn queue_deliveries(st: &mut St, events: &[(&'static str, Value)]) ->
                 id: id.clone(),
                 hook_url: w.hook_url.clone(),
                 trigger_type: trigger.to_string(),
-                entity_id: entity["id"].as_str().unwrap_or_default().to_string(),
+                entity_id: entity.id().to_string(),
                 status: "pending".into(),
                 attempts: 0,
                 last_status: None,
                 last_error: None,
                 created_at: fmt_dt(now_dt()),
             });
-            jobs.push((id, w.hook_url, json!({"trigger_type": trigger, "entity": entity})));
+            jobs.push((id, w.hook_url, json!({"trigger_type": trigger, "entity": entity.shape(dialect)})));
         }
     }
     jobs
 }
 
-pub(crate) async fn deliver(app: Arc<App>, id: String, url: String, payload: Value) {
+async fn deliver(app: Arc<App>, id: String, url: String, payload: Value) {
     let attempts = app.cfg.webhook_attempts.max(1);
     for attempt in 1..=attempts {
         let result: Result<u16, String> = async {

@@ -61,7 +61,7 @@ async fn binary_serves_and_state_survives_a_restart() {
     let (_, refresh) = sign_in(&mut api).await;
     let c = api.update(json!({"type":"ProjectCategory","id":"keep-me","name":"Persisted"})).await;
     assert_eq!(c.status, 200);
-    api.post("/webhooks/subscribe", &json!({"hook_url":"http://127.0.0.1:1/h","trigger_type":"task"})).await;
+    assert_eq!(api.subscribe("http://127.0.0.1:1/h", "task").await.status, 200);
     assert!(file.exists());
     // atomic write: no temp file left behind
     let leftovers: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();

@@ -1,18 +1,50 @@
-//! Stored entities, their wire shapes (see README "Wire contract"), the
-//! date-time format and the rejection type. `upsert` validates and applies
-//! `update_entity` bodies, `query` answers search and summary, `demo` holds
-//! the `--demo` data set.
+//! Stored entities (the canonical model every dialect shares), the
+//! date-time format and the rejection type. Submodules: `fields` (typed reads
+//! of body fields), `seed_body` / `live_body` (the two dialects' readings of
+//! an `update_entity` body), `upsert` (applying it), `query` (search,
+//! summary, times), `remove` (delete), `wire` / `live` (the answer shapes of
+//! the seed and live dialects), `tyme_app` (changes made as the Tyme app
+//! would, for the control API), `demo` (the `--demo` data set).
 
 mod demo;
+mod fields;
+mod live;
+mod live_body;
 mod query;
+mod remove;
+mod seed_body;
+mod tyme_app;
 mod upsert;
+mod wire;
 
+pub use live::{hms, id_value, iso, summary_row};
+pub use remove::Removal;
+pub use tyme_app::StopError;
 pub use upsert::Applied;
-
 
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
+
+/// Which reading of the Tyme API the server speaks (README "Dialects").
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Dialect {
+    /// tyme-api-seed.txt, the contract the product was specified from.
+    #[default]
+    Seed,
+    /// What Tyme's own live client (tyme-app/n8n) sends, answered in shapes
+    /// the seed does not pin.
+    Live,
+}
+
+impl Dialect {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Dialect::Seed => "seed",
+            Dialect::Live => "live",
+        }
+    }
+}
 
 pub const DT_FORMAT: &str = "%Y-%m-%d %H:%M:%S";
 
@@ -56,10 +88,17 @@ pub fn new_id() -> String {
     uuid::Uuid::new_v4().to_string().to_uppercase()
 }
 
+fn created_now() -> String {
+    fmt_dt(now_dt())
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Category {
     pub id: String,
     pub name: String,
+    /// `Y-m-d H:i:s`; only the live dialect shows it (as ISO 8601).
+    #[serde(default = "created_now")]
+    pub created_at: String,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -72,6 +111,8 @@ pub struct Project {
     pub hourly_rate: f64,
     pub planned_duration_hours: f64,
     pub planned_budget: f64,
+    #[serde(default = "created_now")]
+    pub created_at: String,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -81,6 +122,8 @@ pub struct Task {
     pub project_id: String,
     pub billable: bool,
     pub planned_duration: i64,
+    #[serde(default = "created_now")]
+    pub created_at: String,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -89,6 +132,8 @@ pub struct SubTask {
     pub name: String,
     pub task_id: String,
     pub planned_duration: i64,
+    #[serde(default = "created_now")]
+    pub created_at: String,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -100,6 +145,37 @@ pub struct TimeEntry {
     pub time_start: String,
     pub time_end: Option<String>,
     pub note: String,
+    /// The member the entry belongs to (live: required; seed: when given).
+    #[serde(default)]
+    pub user_id: Option<String>,
+    /// 0 unbilled, 1 billed, 2 paid (live only; seed entries stay 0).
+    #[serde(default)]
+    pub billing_state: u8,
+}
+
+/// A team member (a fixed list: README "Members").
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Member {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub role: String,
+}
+
+/// The member every access token belongs to.
+pub const TOKEN_USER: &str = "1001";
+
+pub fn fixed_members() -> Vec<Member> {
+    let m = |id: &str, name: &str, email: &str, role: &str| Member {
+        id: id.into(),
+        name: name.into(),
+        email: email.into(),
+        role: role.into(),
+    };
+    vec![
+        m(TOKEN_USER, "Sandbox User", "user@sandbox.test", "admin"),
+        m("1002", "Second Member", "second@sandbox.test", "member"),
+    ]
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -128,59 +204,116 @@ pub struct Stats {
     pub refreshes: u64,
 }
 
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+/// The first id the live dialect generates (ids it makes are numbers).
+pub const FIRST_LIVE_ID: u64 = 5001;
+
+fn first_live_id() -> u64 {
+    FIRST_LIVE_ID
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Data {
     pub categories: Vec<Category>,
     pub projects: Vec<Project>,
     pub tasks: Vec<Task>,
     pub subtasks: Vec<SubTask>,
     pub time_entries: Vec<TimeEntry>,
+    #[serde(default = "fixed_members")]
+    pub members: Vec<Member>,
     pub webhooks: Vec<Webhook>,
     pub deliveries: Vec<Delivery>,
     pub stats: Stats,
+    /// The next number the live dialect tries for a generated id.
+    #[serde(default = "first_live_id")]
+    pub next_id: u64,
+    /// Set by the server from `--dialect`; decides the shape of generated ids.
+    #[serde(skip)]
+    pub dialect: Dialect,
 }
 
-impl Category {
-    pub fn wire(&self) -> Value {
-        json!({"type": "ProjectCategory", "id": self.id, "name": self.name})
+impl Default for Data {
+    fn default() -> Self {
+        Data {
+            categories: vec![],
+            projects: vec![],
+            tasks: vec![],
+            subtasks: vec![],
+            time_entries: vec![],
+            members: fixed_members(),
+            webhooks: vec![],
+            deliveries: vec![],
+            stats: Stats::default(),
+            next_id: FIRST_LIVE_ID,
+            dialect: Dialect::Seed,
+        }
     }
 }
-impl Project {
-    pub fn wire(&self) -> Value {
-        json!({"type": "Project", "id": self.id, "name": self.name, "category_id": self.category_id,
-            "rounding_method": self.rounding_method, "rounding_minutes": self.rounding_minutes,
-            "hourly_rate": self.hourly_rate, "planned_duration_hours": self.planned_duration_hours,
-            "planned_budget": self.planned_budget})
-    }
+
+/// One stored entity of any type (what an update or a search yields, and
+/// what a webhook delivers), to be put in either dialect's shape.
+#[derive(Clone, Debug)]
+pub enum Entity {
+    Category(Category),
+    Project(Project),
+    Task(Task),
+    SubTask(SubTask),
+    Time(TimeEntry),
 }
-impl Task {
-    pub fn wire(&self) -> Value {
-        json!({"type": "TimedTask", "id": self.id, "name": self.name, "project_id": self.project_id,
-            "billable": self.billable, "planned_duration": self.planned_duration})
+
+impl Entity {
+    pub fn id(&self) -> &str {
+        match self {
+            Entity::Category(x) => &x.id,
+            Entity::Project(x) => &x.id,
+            Entity::Task(x) => &x.id,
+            Entity::SubTask(x) => &x.id,
+            Entity::Time(x) => &x.id,
+        }
     }
-}
-impl SubTask {
-    pub fn wire(&self) -> Value {
-        json!({"type": "TimedSubTask", "id": self.id, "name": self.name, "task_id": self.task_id,
-            "planned_duration": self.planned_duration})
-    }
-}
-impl TimeEntry {
-    pub fn wire(&self) -> Value {
-        json!({"type": "TimedTaskRecord", "id": self.id, "task_id": self.task_id,
-            "subtask_id": self.subtask_id.clone().unwrap_or_default(),
-            "time_start": self.time_start, "time_end": self.time_end, "note": self.note})
+    /// The entity in `dialect`'s answer shape.
+    pub fn shape(&self, dialect: Dialect) -> Value {
+        match dialect {
+            Dialect::Seed => self.wire(),
+            Dialect::Live => self.live(),
+        }
     }
 }
 
 impl Data {
+    /// A fresh id for a new entity: an upper-case UUID (seed), or the next
+    /// number not used by any entity (live).
+    pub fn fresh_id(&mut self) -> String {
+        if self.dialect == Dialect::Seed {
+            return new_id();
+        }
+        loop {
+            let id = self.next_id.to_string();
+            self.next_id += 1;
+            if !self.id_in_use(&id) {
+                return id;
+            }
+        }
+    }
+
+    fn id_in_use(&self, id: &str) -> bool {
+        self.categories.iter().any(|x| x.id == id)
+            || self.projects.iter().any(|x| x.id == id)
+            || self.tasks.iter().any(|x| x.id == id)
+            || self.subtasks.iter().any(|x| x.id == id)
+            || self.time_entries.iter().any(|x| x.id == id)
+    }
+
+    /// The canonical state of `GET /_sandbox/state`, the same for both
+    /// dialects: the seed's entity shapes, plus `user_id` and
+    /// `billing_state` on time entries, and the members.
     pub fn dump(&self) -> Value {
         json!({
             "categories": self.categories.iter().map(Category::wire).collect::<Vec<_>>(),
             "projects": self.projects.iter().map(Project::wire).collect::<Vec<_>>(),
             "tasks": self.tasks.iter().map(Task::wire).collect::<Vec<_>>(),
             "subtasks": self.subtasks.iter().map(SubTask::wire).collect::<Vec<_>>(),
-            "time_entries": self.time_entries.iter().map(TimeEntry::wire).collect::<Vec<_>>(),
+            "time_entries": self.time_entries.iter().map(TimeEntry::canonical).collect::<Vec<_>>(),
+            "members": self.members,
             "webhooks": self.webhooks,
             "deliveries": self.deliveries,
             "stats": self.stats,

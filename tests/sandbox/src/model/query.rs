@@ -1,34 +1,42 @@
-//! search_entity and summary over the stored data.
+//! search_entity, summary and times over the stored data (in canonical
+//! form; the endpoints put them in their dialect's shape).
+
+use std::cmp::Ordering;
 
 use chrono::NaiveDateTime;
 use serde_json::{json, Value};
 
-use super::{bad, parse_dt, truncate, Category, Data, Project, Reject, SubTask, Task};
+use super::{bad, parse_dt, truncate, Data, Entity, Reject, TimeEntry};
 
 impl Data {
-    pub fn search(&self, kind: &str, name: &str, parent: Option<&str>) -> Result<Value, Reject> {
+    /// Entities of `kind` whose name contains `name` (case-insensitive; ""
+    /// matches all), filtered by parent when `parent` is given.
+    pub fn search(&self, kind: &str, name: &str, parent: Option<&str>) -> Result<Vec<Entity>, Reject> {
         let needle = name.to_lowercase();
         let m = |n: &str| n.to_lowercase().contains(&needle);
         let pm = |p: Option<&str>| parent.is_none() || parent == p;
-        let out: Vec<Value> = match kind {
-            "ProjectCategory" => self.categories.iter().filter(|c| m(&c.name)).map(Category::wire).collect(),
+        let out: Vec<Entity> = match kind {
+            "ProjectCategory" => self.categories.iter().filter(|c| m(&c.name)).cloned().map(Entity::Category).collect(),
             "Project" => self
                 .projects
                 .iter()
                 .filter(|c| m(&c.name) && pm(c.category_id.as_deref()))
-                .map(Project::wire)
+                .cloned()
+                .map(Entity::Project)
                 .collect(),
             "TimedTask" => self
                 .tasks
                 .iter()
                 .filter(|c| m(&c.name) && pm(Some(&c.project_id)))
-                .map(Task::wire)
+                .cloned()
+                .map(Entity::Task)
                 .collect(),
             "TimedSubTask" => self
                 .subtasks
                 .iter()
                 .filter(|c| m(&c.name) && pm(Some(&c.task_id)))
-                .map(SubTask::wire)
+                .cloned()
+                .map(Entity::SubTask)
                 .collect(),
             "" => return Err(bad("type", "type is required")),
             other => {
@@ -41,7 +49,7 @@ impl Data {
                 ))
             }
         };
-        Ok(Value::Array(out))
+        Ok(out)
     }
 
     pub fn summary(&self, from: NaiveDateTime, to: NaiveDateTime, now: NaiveDateTime) -> Value {
@@ -107,5 +115,39 @@ impl Data {
         }
         out.sort_by(|a, b| a.0.cmp(&b.0));
         Value::Array(out.into_iter().map(|x| x.1).collect())
+    }
+
+    /// Time entries overlapping [from, to] (a running entry up to now, as in
+    /// the summary), filtered by member and billing state when given,
+    /// ordered by time_start, then id (numerically when both are numbers).
+    pub fn times(
+        &self,
+        from: NaiveDateTime,
+        to: NaiveDateTime,
+        now: NaiveDateTime,
+        user_id: Option<&str>,
+        billing_state: Option<u8>,
+    ) -> Vec<&TimeEntry> {
+        let mut out: Vec<&TimeEntry> = self
+            .time_entries
+            .iter()
+            .filter(|e| {
+                let Some(start) = parse_dt(&e.time_start) else { return false };
+                let end = e.time_end.as_deref().and_then(parse_dt).unwrap_or(now.max(start));
+                let (s, t) = (start.max(from), end.min(to));
+                t > s || (start == end && start >= from && start <= to)
+            })
+            .filter(|e| user_id.is_none() || e.user_id.as_deref() == user_id)
+            .filter(|e| billing_state.is_none_or(|b| e.billing_state == b))
+            .collect();
+        out.sort_by(|a, b| a.time_start.cmp(&b.time_start).then_with(|| id_order(&a.id, &b.id)));
+        out
+    }
+}
+
+fn id_order(a: &str, b: &str) -> Ordering {
+    match (a.parse::<u64>(), b.parse::<u64>()) {
+        (Ok(x), Ok(y)) => x.cmp(&y).then_with(|| a.cmp(b)),
+        _ => a.cmp(b),
     }
 }

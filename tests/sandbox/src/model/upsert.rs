@@ -1,22 +1,31 @@
-//! Validation and application of `update_entity` bodies (create or update).
+//! Applying an `update_entity` body (create or update) to the canonical
+//! model, after the dialect's reading of it (`seed_body` checks the seed's
+//! body as sent; `live_body` translates a live body into the canonical one).
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-use super::{bad, new_id, not_found, parse_dt, truncate, Category, Data, Project, Reject, SubTask, Task, TimeEntry};
+use super::fields::{
+    name_of, non_negative_f64, non_negative_i64, opt_bool, opt_i64, opt_id, opt_nonempty, opt_str, Body,
+};
+use super::{
+    bad, fmt_dt, live_body, not_found, now_dt, parse_dt, seed_body, truncate, Category, Data, Dialect, Entity,
+    Project, Reject, SubTask, Task, TimeEntry,
+};
 
-/// What an `update_entity` call did, so the caller can fire webhooks.
+/// What an `update_entity` call did: the stored entity, and the webhook
+/// events it fires (trigger, entity).
 pub struct Applied {
-    pub entity: Value,
-    pub events: Vec<(&'static str, Value)>,
+    pub entity: Entity,
+    pub events: Vec<(&'static str, Entity)>,
 }
 
 /// The parent id of a task or sub-task: `field` (seed shape), else
-/// `related_id` (live shape), else the stored one; required on create.
-fn parent_id(b: &Map<String, Value>, field: &str, stored: Option<&str>) -> Result<String, Reject> {
+/// `related_id` (live alias), else the stored one; required on create.
+fn parent_id(b: &Body, field: &str, stored: Option<&str>) -> Result<String, Reject> {
     if let Some(p) = opt_nonempty(b, field)? {
         return Ok(p);
     }
-    match (opt_nonempty(b, "related_id")?, stored) {
+    match (opt_id(b, "related_id")?, stored) {
         (Some(r), _) => Ok(r),
         (None, Some(s)) => Ok(s.to_string()),
         (None, None) => Err(bad(field, format!("{field} is required"))),
@@ -24,15 +33,15 @@ fn parent_id(b: &Map<String, Value>, field: &str, stored: Option<&str>) -> Resul
 }
 
 /// Put an upserted entity in its list: replace the one at `pos`, or append it
-/// and report a `created` webhook event. Answers with the wire shape.
-fn store<T>(
+/// and report a `created` webhook event.
+fn store<T: Clone>(
     list: &mut Vec<T>,
     pos: Option<usize>,
     item: T,
-    wire: impl Fn(&T) -> Value,
+    wrap: impl Fn(T) -> Entity,
     created: &'static str,
 ) -> Applied {
-    let w = wire(&item);
+    let entity = wrap(item.clone());
     let events = match pos {
         Some(i) => {
             list[i] = item;
@@ -40,108 +49,16 @@ fn store<T>(
         }
         None => {
             list.push(item);
-            vec![(created, w.clone())]
+            vec![(created, entity.clone())]
         }
     };
-    Applied { entity: w, events }
+    Applied { entity, events }
 }
-
-fn opt_str(b: &Map<String, Value>, field: &str) -> Result<Option<String>, Reject> {
-    match b.get(field) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(_) => Err(bad(field, format!("{field} must be a string"))),
-    }
-}
-/// A string field where "" means "not given".
-fn opt_nonempty(b: &Map<String, Value>, field: &str) -> Result<Option<String>, Reject> {
-    Ok(opt_str(b, field)?.filter(|s| !s.is_empty()))
-}
-fn opt_i64(b: &Map<String, Value>, field: &str) -> Result<Option<i64>, Reject> {
-    match b.get(field) {
-        None | Some(Value::Null) => Ok(None),
-        Some(v) => v
-            .as_i64()
-            .map(Some)
-            .ok_or_else(|| bad(field, format!("{field} must be an integer"))),
-    }
-}
-fn opt_f64(b: &Map<String, Value>, field: &str) -> Result<Option<f64>, Reject> {
-    match b.get(field) {
-        None | Some(Value::Null) => Ok(None),
-        Some(v) => v
-            .as_f64()
-            .filter(|f| f.is_finite())
-            .map(Some)
-            .ok_or_else(|| bad(field, format!("{field} must be a number"))),
-    }
-}
-fn opt_bool(b: &Map<String, Value>, field: &str) -> Result<Option<bool>, Reject> {
-    match b.get(field) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Bool(x)) => Ok(Some(*x)),
-        Some(_) => Err(bad(field, format!("{field} must be true or false"))),
-    }
-}
-fn name_of(b: &Map<String, Value>, existing: Option<&str>) -> Result<String, Reject> {
-    match opt_str(b, "name")? {
-        Some(n) if n.trim().is_empty() => Err(bad("name", "name must not be empty")),
-        Some(n) => Ok(n),
-        None => existing.map(str::to_string).ok_or_else(|| bad("name", "name is required")),
-    }
-}
-fn non_negative_i64(b: &Map<String, Value>, field: &str) -> Result<Option<i64>, Reject> {
-    let v = opt_i64(b, field)?;
-    if matches!(v, Some(x) if x < 0) {
-        return Err(bad(field, format!("{field} must not be negative")));
-    }
-    Ok(v)
-}
-fn non_negative_f64(b: &Map<String, Value>, field: &str) -> Result<Option<f64>, Reject> {
-    let v = opt_f64(b, field)?;
-    if matches!(v, Some(x) if x < 0.0) {
-        return Err(bad(field, format!("{field} must not be negative")));
-    }
-    Ok(v)
-}
-
-// The keys `update_entity` takes per type: the seed's list, then the live
-// aliases (tyme-api-notes.md, README "Live shapes accepted"). Any other key
-// is refused, so a misspelt optional field is caught rather than dropped.
-const CATEGORY_FIELDS: &[&str] = &["type", "id", "name"];
-const PROJECT_FIELDS: &[&str] = &[
-    "type",
-    "id",
-    "name",
-    "category_id",
-    "rounding_method",
-    "rounding_minutes",
-    "hourly_rate",
-    "planned_duration_hours",
-    "planned_budget",
-    // live
-    "related_id",
-    "default_hourly_rate",
-    "planned_duration",
-];
-const TASK_FIELDS: &[&str] = &["type", "id", "name", "project_id", "billable", "planned_duration", "related_id"];
-const SUBTASK_FIELDS: &[&str] = &["type", "id", "name", "task_id", "planned_duration", "related_id"];
-const ENTRY_FIELDS: &[&str] = &[
-    "type",
-    "id",
-    "task_id",
-    "subtask_id",
-    "time_start",
-    "time_end",
-    "note",
-    // live
-    "related_id",
-    "user_id",
-];
 
 impl Data {
-    /// Apply one `update_entity` body: create (generated or given id) or
-    /// update (given id that exists; missing fields keep their stored value).
+    /// Apply one `update_entity` body in the server's dialect: create
+    /// (generated or given id) or update (given id that exists; fields left
+    /// out keep their stored value). Nothing is stored when it is refused.
     pub fn update_entity(&mut self, body: &Value) -> Result<Applied, Reject> {
         let b = body.as_object().ok_or_else(|| bad("body", "the body must be a JSON object"))?;
         let kind = match b.get("type") {
@@ -149,22 +66,25 @@ impl Data {
             Some(Value::String(s)) => s.as_str(),
             Some(_) => return Err(bad("type", "type must be a string")),
         };
-        let known: &[&str] = match kind {
-            "ProjectCategory" => CATEGORY_FIELDS,
-            "Project" => PROJECT_FIELDS,
-            "TimedTask" => TASK_FIELDS,
-            "TimedSubTask" => SUBTASK_FIELDS,
-            "TimedTaskRecord" => ENTRY_FIELDS,
-            _ => &[],
-        };
-        if !known.is_empty() {
-            if let Some(k) = b.keys().find(|k| !known.contains(&k.as_str())) {
-                return Err(bad(
-                    &truncate(k),
-                    format!("unknown field {:?} for {kind}; expected one of: {}", truncate(k), known.join(", ")),
-                ));
+        match self.dialect {
+            Dialect::Seed => {
+                seed_body::check(kind, b)?;
+                self.apply(kind, b)
+            }
+            Dialect::Live => {
+                let (canonical, renamed) = live_body::translate(self, kind, b)?;
+                self.apply(kind, &canonical).map_err(|mut r| {
+                    if let Some((_, live)) = renamed.iter().find(|(seed, _)| *seed == r.field) {
+                        r.field = live.to_string();
+                    }
+                    r
+                })
             }
         }
+    }
+
+    /// Apply a body in the canonical (seed) names.
+    pub(super) fn apply(&mut self, kind: &str, b: &Body) -> Result<Applied, Reject> {
         let id = match b.get("id") {
             None | Some(Value::Null) => None,
             Some(Value::String(s)) if s.trim().is_empty() => None,
@@ -187,22 +107,31 @@ impl Data {
         }
     }
 
-    fn upsert_category(&mut self, b: &Map<String, Value>, id: Option<String>) -> Result<Applied, Reject> {
-        let pos = id.as_ref().and_then(|id| self.categories.iter().position(|c| &c.id == id));
-        let name = name_of(b, pos.map(|p| self.categories[p].name.as_str()))?;
-        let c = Category { id: id.unwrap_or_else(new_id), name };
-        Ok(store(&mut self.categories, pos, c, Category::wire, "category"))
+    fn id_or_fresh(&mut self, id: Option<String>) -> String {
+        match id {
+            Some(id) => id,
+            None => self.fresh_id(),
+        }
     }
 
-    fn upsert_project(&mut self, b: &Map<String, Value>, id: Option<String>) -> Result<Applied, Reject> {
+    fn upsert_category(&mut self, b: &Body, id: Option<String>) -> Result<Applied, Reject> {
+        let pos = id.as_ref().and_then(|id| self.categories.iter().position(|c| &c.id == id));
+        let old = pos.map(|p| self.categories[p].clone());
+        let name = name_of(b, old.as_ref().map(|o| o.name.as_str()))?;
+        let created_at = old.map(|o| o.created_at).unwrap_or_else(|| fmt_dt(now_dt()));
+        let c = Category { id: self.id_or_fresh(id), name, created_at };
+        Ok(store(&mut self.categories, pos, c, Entity::Category, "category"))
+    }
+
+    fn upsert_project(&mut self, b: &Body, id: Option<String>) -> Result<Applied, Reject> {
         let pos = id.as_ref().and_then(|id| self.projects.iter().position(|c| &c.id == id));
         let old = pos.map(|p| self.projects[p].clone());
         let name = name_of(b, old.as_ref().map(|o| o.name.as_str()))?;
-        // seed: category_id; live: related_id
+        // seed: category_id; live alias: related_id
         let category_id = if b.contains_key("category_id") {
             opt_nonempty(b, "category_id")?
         } else if b.contains_key("related_id") {
-            opt_nonempty(b, "related_id")?
+            opt_id(b, "related_id")?
         } else {
             old.as_ref().and_then(|o| o.category_id.clone())
         };
@@ -228,7 +157,7 @@ impl Data {
         .unwrap_or(0.0);
         let planned_duration_hours = match non_negative_f64(b, "planned_duration_hours")? {
             Some(x) => Some(x),
-            // live shape: planned_duration in seconds
+            // live alias: planned_duration in seconds
             None => non_negative_f64(b, "planned_duration")?.map(|s| s / 3600.0),
         }
         .or(old.as_ref().map(|o| o.planned_duration_hours))
@@ -236,8 +165,9 @@ impl Data {
         let planned_budget = non_negative_f64(b, "planned_budget")?
             .or(old.as_ref().map(|o| o.planned_budget))
             .unwrap_or(0.0);
+        let created_at = old.map(|o| o.created_at).unwrap_or_else(|| fmt_dt(now_dt()));
         let p = Project {
-            id: id.unwrap_or_else(new_id),
+            id: self.id_or_fresh(id),
             name,
             category_id,
             rounding_method,
@@ -245,11 +175,12 @@ impl Data {
             hourly_rate,
             planned_duration_hours,
             planned_budget,
+            created_at,
         };
-        Ok(store(&mut self.projects, pos, p, Project::wire, "project"))
+        Ok(store(&mut self.projects, pos, p, Entity::Project, "project"))
     }
 
-    fn upsert_task(&mut self, b: &Map<String, Value>, id: Option<String>) -> Result<Applied, Reject> {
+    fn upsert_task(&mut self, b: &Body, id: Option<String>) -> Result<Applied, Reject> {
         let pos = id.as_ref().and_then(|id| self.tasks.iter().position(|c| &c.id == id));
         let old = pos.map(|p| self.tasks[p].clone());
         let name = name_of(b, old.as_ref().map(|o| o.name.as_str()))?;
@@ -261,11 +192,12 @@ impl Data {
         let planned_duration = non_negative_i64(b, "planned_duration")?
             .or(old.as_ref().map(|o| o.planned_duration))
             .unwrap_or(0);
-        let t = Task { id: id.unwrap_or_else(new_id), name, project_id, billable, planned_duration };
-        Ok(store(&mut self.tasks, pos, t, Task::wire, "task"))
+        let created_at = old.map(|o| o.created_at).unwrap_or_else(|| fmt_dt(now_dt()));
+        let t = Task { id: self.id_or_fresh(id), name, project_id, billable, planned_duration, created_at };
+        Ok(store(&mut self.tasks, pos, t, Entity::Task, "task"))
     }
 
-    fn upsert_subtask(&mut self, b: &Map<String, Value>, id: Option<String>) -> Result<Applied, Reject> {
+    fn upsert_subtask(&mut self, b: &Body, id: Option<String>) -> Result<Applied, Reject> {
         let pos = id.as_ref().and_then(|id| self.subtasks.iter().position(|c| &c.id == id));
         let old = pos.map(|p| self.subtasks[p].clone());
         let name = name_of(b, old.as_ref().map(|o| o.name.as_str()))?;
@@ -276,18 +208,16 @@ impl Data {
         let planned_duration = non_negative_i64(b, "planned_duration")?
             .or(old.as_ref().map(|o| o.planned_duration))
             .unwrap_or(0);
-        let s = SubTask { id: id.unwrap_or_else(new_id), name, task_id, planned_duration };
-        Ok(store(&mut self.subtasks, pos, s, SubTask::wire, "subtask"))
+        let created_at = old.map(|o| o.created_at).unwrap_or_else(|| fmt_dt(now_dt()));
+        let s = SubTask { id: self.id_or_fresh(id), name, task_id, planned_duration, created_at };
+        Ok(store(&mut self.subtasks, pos, s, Entity::SubTask, "subtask"))
     }
 
-    fn upsert_entry(&mut self, b: &Map<String, Value>, id: Option<String>) -> Result<Applied, Reject> {
-        let pos = id.as_ref().and_then(|id| self.time_entries.iter().position(|c| &c.id == id));
-        let old = pos.map(|p| self.time_entries[p].clone());
+    /// The parent of a time entry: (task id, sub-task id).
+    fn entry_parent(&self, b: &Body, old: Option<&TimeEntry>) -> Result<(String, Option<String>), Reject> {
         let task_field = opt_nonempty(b, "task_id")?;
         let sub_field = opt_nonempty(b, "subtask_id")?;
-        let related = opt_nonempty(b, "related_id")?;
-        // Resolve the parent: (task id, sub-task id).
-        let (task_id, subtask_id) = if let Some(sid) = sub_field {
+        if let Some(sid) = sub_field {
             let s = self
                 .subtasks
                 .iter()
@@ -298,25 +228,31 @@ impl Data {
                     return Err(bad("task_id", "task_id is not the task of this sub-task"));
                 }
             }
-            (s.task_id.clone(), Some(sid))
+            Ok((s.task_id.clone(), Some(sid)))
         } else if let Some(tid) = task_field {
             if !self.tasks.iter().any(|t| t.id == tid) {
                 return Err(not_found("task_id", "no task with this id"));
             }
-            (tid, None)
-        } else if let Some(rid) = related {
+            Ok((tid, None))
+        } else if let Some(rid) = opt_id(b, "related_id")? {
             if self.tasks.iter().any(|t| t.id == rid) {
-                (rid, None)
+                Ok((rid, None))
             } else if let Some(s) = self.subtasks.iter().find(|s| s.id == rid) {
-                (s.task_id.clone(), Some(rid))
+                Ok((s.task_id.clone(), Some(rid)))
             } else {
-                return Err(not_found("related_id", "no task or sub-task with this id"));
+                Err(not_found("related_id", "no task or sub-task with this id"))
             }
-        } else if let Some(o) = &old {
-            (o.task_id.clone(), o.subtask_id.clone())
+        } else if let Some(o) = old {
+            Ok((o.task_id.clone(), o.subtask_id.clone()))
         } else {
-            return Err(bad("task_id", "task_id or subtask_id is required"));
-        };
+            Err(bad("task_id", "task_id or subtask_id is required"))
+        }
+    }
+
+    fn upsert_entry(&mut self, b: &Body, id: Option<String>) -> Result<Applied, Reject> {
+        let pos = id.as_ref().and_then(|id| self.time_entries.iter().position(|c| &c.id == id));
+        let old = pos.map(|p| self.time_entries[p].clone());
+        let (task_id, subtask_id) = self.entry_parent(b, old.as_ref())?;
         let time_start = match opt_str(b, "time_start")? {
             Some(s) => {
                 parse_dt(&s).ok_or_else(|| bad("time_start", "time_start must be Y-m-d H:i:s (UTC)"))?;
@@ -348,27 +284,44 @@ impl Data {
             old.as_ref().and_then(|o| o.time_end.clone())
         };
         let note = opt_str(b, "note")?.or(old.as_ref().map(|o| o.note.clone())).unwrap_or_default();
-        let e = TimeEntry { id: id.unwrap_or_else(new_id), task_id, subtask_id, time_start, time_end, note };
-        let w = e.wire();
+        let user_id = match opt_id(b, "user_id")? {
+            Some(u) => Some(u),
+            None => old.as_ref().and_then(|o| o.user_id.clone()),
+        };
+        let billing_state = match opt_i64(b, "billing_state")? {
+            Some(x @ 0..=2) => x as u8,
+            Some(_) => return Err(bad("billing_state", "billing_state must be 0, 1 or 2")),
+            None => old.as_ref().map(|o| o.billing_state).unwrap_or(0),
+        };
+        let e = TimeEntry {
+            id: self.id_or_fresh(id),
+            task_id,
+            subtask_id,
+            time_start,
+            time_end,
+            note,
+            user_id,
+            billing_state,
+        };
+        let entity = Entity::Time(e.clone());
         let events = match pos {
             Some(i) => {
                 let was_running = self.time_entries[i].time_end.is_none();
                 let stopped = was_running && e.time_end.is_some();
                 self.time_entries[i] = e;
                 if stopped {
-                    vec![("stopped_time", w.clone())]
+                    vec![("stopped_time", entity.clone())]
                 } else {
                     vec![]
                 }
             }
             None => {
                 self.time_entries.push(e);
-                vec![("time", w.clone())]
+                vec![("time", entity.clone())]
             }
         };
-        Ok(Applied { entity: w, events })
+        Ok(Applied { entity, events })
     }
-
 }
 
 #[cfg(test)]
@@ -388,6 +341,8 @@ mod tests {
             time_start: "yesterday".into(),
             time_end: None,
             note: String::new(),
+            user_id: None,
+            billing_state: 0,
         });
         assert!(d.check().unwrap_err().contains("time_start"));
         let r = d.update_entity(&json!({"type":"TimedTaskRecord","id":"e1","time_end":"2025-01-01 10:00:00"}));
@@ -397,5 +352,15 @@ mod tests {
         let ok = d.update_entity(&json!({"type":"TimedTaskRecord","id":"e1","time_start":"2025-01-01 09:00:00","time_end":"2025-01-01 10:00:00"}));
         assert!(ok.is_ok());
         assert!(d.check().is_ok());
+    }
+
+    /// Live ids the server makes are numbers that skip ids already taken.
+    #[test]
+    fn live_ids_are_fresh_numbers() {
+        let mut d = Data { dialect: Dialect::Live, ..Data::default() };
+        let first = super::super::FIRST_LIVE_ID.to_string();
+        d.update_entity(&json!({"type":"ProjectCategory","id":first,"name":"taken"})).unwrap();
+        let a = d.update_entity(&json!({"type":"ProjectCategory","name":"A"})).unwrap();
+        assert_eq!(a.entity.id(), (super::super::FIRST_LIVE_ID + 1).to_string());
     }
 }

@@ -109,6 +109,10 @@ impl Api {
     pub async fn update(&self, body: Value) -> R {
         self.post("/data/update_entity/", &body).await
     }
+    /// The seed's subscribe: `GET /webhooks/subscribe/?hookUrl&trigger_type`.
+    pub async fn subscribe(&self, hook: &str, trigger: &str) -> R {
+        self.get(&format!("/webhooks/subscribe/?hookUrl={}&trigger_type={trigger}", enc(hook))).await
+    }
     pub async fn state(&self) -> Value {
         raw(&self.addr, "GET", "/_sandbox/state", &[], None).await.unwrap().json()
     }
