@@ -72,13 +72,16 @@ async fn stop_time_stops_a_running_entry_and_fires_stopped_time() {
             Dialect::Live => api.post("/webhooks/subscribe", &json!({"hook_url":rx.url,"trigger_type":"stopped_time"})).await,
         };
         assert_eq!(r.status, 200, "{}", r.body);
-        let add = |id: &str| json!({"task_id":"t1","time_start":"2026-11-29 09:00:00","note":id});
+        // started two hours ago, so "now" is after the start on any clock
+        let (start, end_a) = (dt_from_now(-7200), dt_from_now(-3600));
+        let before_start = dt_from_now(-7300);
+        let add = |id: &str| json!({"task_id":"t1","time_start":start,"note":id});
         let a = api.control("POST", "/_sandbox/add_time", &add("a")).await.json()["id"].clone();
         let b = api.control("POST", "/_sandbox/add_time", &add("b")).await.json()["id"].clone();
 
         // an explicit end
-        let r = api.control("POST", "/_sandbox/stop_time", &json!({"id":a,"time_end":"2026-11-29 10:00:00"})).await;
-        assert_eq!((r.status, r.json()["time_end"].clone()), (200, json!("2026-11-29 10:00:00")), "{}", r.body);
+        let r = api.control("POST", "/_sandbox/stop_time", &json!({"id":a,"time_end":end_a})).await;
+        assert_eq!((r.status, r.json()["time_end"].clone()), (200, json!(end_a)), "{}", r.body);
         // default: now (between the moments before and after the call)
         let before = dt_from_now(0);
         let r = api.control("POST", "/_sandbox/stop_time", &json!({"id":b})).await;
@@ -88,7 +91,7 @@ async fn stop_time_stops_a_running_entry_and_fires_stopped_time() {
         assert!(before <= end && end <= after, "{before} <= {end} <= {after}");
         let st = api.state().await;
         let stored: Vec<Value> = st["time_entries"].as_array().unwrap().iter().map(|e| e["time_end"].clone()).collect();
-        assert_eq!(stored, [json!("2026-11-29 10:00:00"), json!(end)]);
+        assert_eq!(stored, [json!(end_a), json!(end)]);
 
         // not running: 409; no such entry: 404; an end before the start: 400
         let r = api.control("POST", "/_sandbox/stop_time", &json!({"id":a})).await;
@@ -96,7 +99,7 @@ async fn stop_time_stops_a_running_entry_and_fires_stopped_time() {
         let r = api.control("POST", "/_sandbox/stop_time", &json!({"id":"nope"})).await;
         assert_eq!((r.status, r.json()["field"].clone()), (404, json!("id")));
         let c = api.control("POST", "/_sandbox/add_time", &add("c")).await.json()["id"].clone();
-        let r = api.control("POST", "/_sandbox/stop_time", &json!({"id":c,"time_end":"2026-11-29 08:00:00"})).await;
+        let r = api.control("POST", "/_sandbox/stop_time", &json!({"id":c,"time_end":before_start})).await;
         assert_eq!((r.status, r.json()["field"].clone()), (400, json!("time_end")));
         let r = api.control("POST", "/_sandbox/stop_time", &json!({})).await;
         assert_eq!((r.status, r.json()["field"].clone()), (400, json!("id")));
@@ -107,8 +110,8 @@ async fn stop_time_stops_a_running_entry_and_fires_stopped_time() {
         assert_eq!(got.len(), 2, "{got:?}");
         let first = &got.iter().find(|g| g["entity"]["note"] == "a").expect("a stopped")["entity"];
         assert_eq!(first["time_end"], match dialect {
-            Dialect::Seed => json!("2026-11-29 10:00:00"),
-            Dialect::Live => json!("2026-11-29T10:00:00.000Z"),
+            Dialect::Seed => json!(end_a),
+            Dialect::Live => json!(format!("{}T{}.000Z", &end_a[..10], &end_a[11..])),
         });
         assert_eq!(first.get("type").is_some(), dialect == Dialect::Seed, "{first}");
     }

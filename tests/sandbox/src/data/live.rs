@@ -37,7 +37,7 @@ pub(crate) fn times(app: &App, req: &Req) -> Resp {
         .times(from, to, now_dt(), user.as_deref(), billing)
         .into_iter()
         .skip(start)
-        .take(app.cfg.times_page_size)
+        .take(app.cfg.times_page_size.max(1))
         .map(|e| e.live())
         .collect();
     json_resp(200, &json!({ "data": page }))
