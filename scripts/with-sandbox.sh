@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Runs a command with a fresh sandbox on a free port, its address in
-# TYME_SANDBOX_URL; the sandbox is stopped when the command ends.
+# TYME_SANDBOX_URL; the sandbox is stopped when the command ends. With
+# TYME_DIALECT set (seed or live), the sandbox speaks that dialect.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin="${CARGO_TARGET_DIR:-target}/debug/tyme-sandbox"
 [ -x "$bin" ] || cargo build -p tyme-sandbox
 log=$(mktemp)
-"$bin" --port 0 --control --auto-approve --client tyme-tab-browser=http://127.0.0.1/cb >"$log" 2>&1 &
+args=(--port 0 --control --auto-approve --client tyme-tab-browser=http://127.0.0.1/cb)
+if [ -n "${TYME_DIALECT:-}" ]; then args+=(--dialect "$TYME_DIALECT"); fi
+"$bin" "${args[@]}" >"$log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -f "$log"' EXIT
 for _ in $(seq 1 100); do

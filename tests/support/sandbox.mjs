@@ -6,8 +6,10 @@
 //   await sb.stop();
 //
 // The binary runs with --port 0 --control --auto-approve (add flags via `args`,
-// e.g. ['--demo'] or ['--token-lifetime', '5']). Every control call returns the
-// parsed JSON answer of the control API (see tests/sandbox/README.md).
+// e.g. ['--demo'] or ['--token-lifetime', '5']), plus `--dialect $TYME_DIALECT`
+// when that variable is set (seed or live); the returned `dialect` is the one
+// the sandbox reports on `GET /`. Every control call returns the parsed JSON
+// answer of the control API (see tests/sandbox/README.md).
 import { spawn, execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -49,6 +51,7 @@ export async function startSandbox({ args = [], clients = [] } = {}) {
     execFileSync('cargo', ['build', '-q', '-p', 'tyme-sandbox'], { cwd: ROOT, stdio: 'inherit' });
   }
   const argv = ['--port', '0', '--control', '--auto-approve', ...args];
+  if (process.env.TYME_DIALECT) argv.push('--dialect', process.env.TYME_DIALECT);
   for (const c of clients) argv.push('--client', clientFlag(c));
   const child = spawn(BIN, argv, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
@@ -93,10 +96,22 @@ export async function startSandbox({ args = [], clients = [] } = {}) {
     return json;
   }
 
+  // The dialect the sandbox speaks, from its own answer; the probe is then
+  // cleared from the request log, which so starts empty as before.
+  let dialect;
+  try {
+    dialect = (await (await fetch(`${url}/`)).json()).dialect;
+    await control('DELETE', 'log');
+  } catch (e) {
+    child.kill('SIGKILL');
+    throw new Error(`tyme-sandbox at ${url} did not answer GET /: ${e.message}\n${stderr}`);
+  }
+
   let stopped = false;
   return {
     url,
     port,
+    dialect,
     process: child,
     stderr: () => stderr,
     async stop() {

@@ -2,7 +2,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use clap::Parser;
-use tyme_sandbox::{start, Client, Config};
+use tyme_sandbox::{start, Client, Config, Dialect};
 
 /// A Tyme-compatible local API server (OAuth, data, webhooks) for tests and demos.
 ///
@@ -59,6 +59,16 @@ struct Args {
     #[arg(long, default_value_t = 200, value_name = "MS")]
     webhook_backoff_ms: u64,
 
+    /// Which reading of the Tyme API to speak: `seed` (tyme-api-seed.txt) or
+    /// `live` (what Tyme's live client sends). The control API, the request
+    /// log, faults and persistence are the same for both.
+    #[arg(long, value_enum, default_value = "seed")]
+    dialect: Dialect,
+
+    /// Most time entries one `GET /data/times` answer holds (live dialect).
+    #[arg(long, default_value_t = 100, value_name = "N")]
+    times_page_size: usize,
+
     /// Print one line per request (method, path, status, time) to stderr.
     #[arg(long, short)]
     verbose: bool,
@@ -81,6 +91,10 @@ async fn main() {
         eprintln!("tyme-sandbox: lifetimes must be positive");
         std::process::exit(2);
     }
+    if args.times_page_size == 0 {
+        eprintln!("tyme-sandbox: --times-page-size must be at least 1");
+        std::process::exit(2);
+    }
     let cfg = Config {
         host: args.host,
         port: args.port,
@@ -94,6 +108,8 @@ async fn main() {
         webhook_attempts: args.webhook_attempts,
         webhook_backoff_ms: args.webhook_backoff_ms,
         verbose: args.verbose,
+        dialect: args.dialect,
+        times_page_size: args.times_page_size,
     };
     let running = match start(cfg).await {
         Ok(r) => r,

@@ -35,7 +35,7 @@ fn help_documents_the_flags() {
     let out = Command::new(BIN).arg("--help").output().unwrap();
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
-    for flag in ["--port", "--client", "--auto-approve", "--control", "--token-lifetime", "--state-file", "--demo", "--webhook-attempts"] {
+    for flag in ["--port", "--client", "--auto-approve", "--control", "--token-lifetime", "--state-file", "--demo", "--webhook-attempts", "--dialect", "--times-page-size"] {
         assert!(text.contains(flag), "--help lacks {flag}");
     }
 }
@@ -61,7 +61,7 @@ async fn binary_serves_and_state_survives_a_restart() {
     let (_, refresh) = sign_in(&mut api).await;
     let c = api.update(json!({"type":"ProjectCategory","id":"keep-me","name":"Persisted"})).await;
     assert_eq!(c.status, 200);
-    api.post("/webhooks/subscribe", &json!({"hook_url":"http://127.0.0.1:1/h","trigger_type":"task"})).await;
+    assert_eq!(api.subscribe("http://127.0.0.1:1/h", "task").await.status, 200);
     assert!(file.exists());
     // atomic write: no temp file left behind
     let leftovers: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
@@ -79,6 +79,39 @@ async fn binary_serves_and_state_survives_a_restart() {
     assert_eq!(r.status, 200);
     drop(p);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// --dialect picks the dialect (seed by default), --times-page-size the
+/// page of /data/times; wrong values stop the start with exit 2.
+#[tokio::test]
+async fn dialect_and_times_page_size_flags() {
+    let p = spawn(&["--port", "0"]);
+    let r = raw(&p.1, "GET", "/", &[], None).await.unwrap();
+    assert_eq!(r.json()["dialect"], "seed");
+    drop(p);
+    let client = format!("app={REDIRECT}");
+    let p = spawn(&["--port", "0", "--dialect", "live", "--times-page-size", "1", "--auto-approve", "--client", &client]);
+    let r = raw(&p.1, "GET", "/", &[], None).await.unwrap();
+    assert_eq!(r.json()["dialect"], "live");
+    let mut api = Api { addr: p.1.clone(), token: None };
+    live_sign_in(&mut api).await;
+    let r = api.live_update(json!({"type":"Project","id":"p","name":"P"})).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = api.live_update(json!({"type":"TimedTask","id":"t","name":"T","related_id":"p"})).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    for (id, start) in [("1", "2026-11-29 09:00:00"), ("2", "2026-11-29 10:00:00")] {
+        let body = json!({"type":"TimedTaskRecord","id":id,"related_id":"t","user_id":"1001","time_start":start});
+        assert_eq!(api.live_update(body).await.status, 200);
+    }
+    let q = "/data/times?from=2026-11-29%2000:00:00&to=2026-11-29%2023:59:59";
+    assert_eq!(api.get(q).await.json()["data"].as_array().unwrap().len(), 1);
+    assert_eq!(api.get(&format!("{q}&start=1")).await.json()["data"][0]["id"], 2);
+    drop(p);
+    for bad in [["--dialect", "modern"], ["--times-page-size", "0"]] {
+        let out = Command::new(BIN).args(["--port", "0"]).args(bad).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{bad:?}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains(bad[0]), "{bad:?}");
+    }
 }
 
 #[tokio::test]

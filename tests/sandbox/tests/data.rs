@@ -182,7 +182,7 @@ async fn summary_totals_clipping_running_entries_and_names() {
     api.update(rec(&t, "", "2025-02-28 23:00:00", Some("2025-03-01 01:00:00"))).await;
     api.update(rec("", &st, "2025-03-01 12:00:00", Some("2025-03-01 12:30:00"))).await;
     // outside the range
-    api.update(rec(&other["id"].as_str().unwrap(), "", "2025-03-05 10:00:00", Some("2025-03-05 11:00:00"))).await;
+    api.update(rec(other["id"].as_str().unwrap(), "", "2025-03-05 10:00:00", Some("2025-03-05 11:00:00"))).await;
 
     let r = api.get("/data/summary/?from=2025-03-01%2000:00:00&to=2025-03-01%2023:59:59").await;
     assert_eq!(r.status, 200, "{}", r.body);

@@ -114,8 +114,8 @@ async fn update_entity_refuses_unknown_fields() {
     }
 }
 
-/// Webhook calls take hookUrl (seed), hook_url (live) and trigger_type,
-/// nothing else: another key is a 400 `missing values` naming it.
+/// Webhook calls take hookUrl and trigger_type, nothing else: another key
+/// (the live dialect's `hook_url` too) is a 400 `missing values` naming it.
 #[tokio::test]
 async fn webhooks_refuse_unknown_fields() {
     let s = server().await;
@@ -125,16 +125,20 @@ async fn webhooks_refuse_unknown_fields() {
     assert_eq!((r.status, r.json()["error"].clone(), r.json()["field"].clone()), (400, json!("missing values"), json!("triger")));
     let r = api.get(&format!("/webhooks/subscribe/?hookURL={}&trigger_type=task", enc(hook))).await;
     assert_eq!((r.status, r.json()["field"].clone()), (400, json!("hookURL")));
-    let r = api.post("/webhooks/subscribe", &json!({"hook_url":hook,"trigger_type":"task","secret":"x"})).await;
+    let r = api.get(&format!("/webhooks/subscribe/?hookUrl={}&trigger_type=task&secret=x", enc(hook))).await;
     assert_eq!((r.status, r.json()["field"].clone()), (400, json!("secret")));
+    let r = api.get(&format!("/webhooks/subscribe/?hook_url={}&trigger_type=task", enc(hook))).await;
+    assert_eq!((r.status, r.json()["field"].clone()), (400, json!("hook_url")));
+    let r = api.post("/webhooks/unsubscribe/", &json!({"hookUrl":hook,"hook_url":hook,"trigger_type":"task"})).await;
+    assert_eq!((r.status, r.json()["field"].clone()), (400, json!("hook_url")));
     let r = api.post("/webhooks/unsubscribe/", &json!({"hookUrl":hook,"trigger":"task"})).await;
     assert_eq!((r.status, r.json()["field"].clone()), (400, json!("trigger")));
     assert_eq!(api.state().await["webhooks"], json!([]));
 
-    // the seed's and the live shapes still work
+    // the seed's shapes still work
     let r = api.get(&format!("/webhooks/subscribe/?hookUrl={}&trigger_type=task", enc(hook))).await;
     assert_eq!(r.status, 200, "{}", r.body);
-    let r = api.post("/webhooks/subscribe", &json!({"hook_url":hook,"trigger_type":"time"})).await;
+    let r = api.subscribe(hook, "time").await;
     assert_eq!(r.status, 200, "{}", r.body);
     let r = api.post("/webhooks/unsubscribe/", &json!({"hookUrl":hook,"trigger_type":"task"})).await;
     assert_eq!(r.status, 200, "{}", r.body);

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tyme_sandbox::{start, Client, Config, Running};
+use tyme_sandbox::{start, Client, Config, Dialect, Running};
 
 pub const REDIRECT: &str = "http://127.0.0.1:9/callback";
 
@@ -29,6 +29,14 @@ pub fn cfg() -> Config {
 
 pub async fn server() -> Running {
     start(cfg()).await.expect("server starts")
+}
+
+pub fn live_cfg() -> Config {
+    Config { dialect: Dialect::Live, ..cfg() }
+}
+
+pub async fn live_server() -> Running {
+    start(live_cfg()).await.expect("server starts")
 }
 
 #[derive(Debug)]
@@ -109,6 +117,18 @@ impl Api {
     pub async fn update(&self, body: Value) -> R {
         self.post("/data/update_entity/", &body).await
     }
+    /// The seed's subscribe: `GET /webhooks/subscribe/?hookUrl&trigger_type`.
+    pub async fn subscribe(&self, hook: &str, trigger: &str) -> R {
+        self.get(&format!("/webhooks/subscribe/?hookUrl={}&trigger_type={trigger}", enc(hook))).await
+    }
+    /// The live dialect's update (no trailing slash).
+    pub async fn live_update(&self, body: Value) -> R {
+        self.post("/data/update_entity", &body).await
+    }
+    /// A control call (no token, JSON body).
+    pub async fn control(&self, method: &str, path: &str, body: &Value) -> R {
+        raw(&self.addr, method, path, &[("Content-Type", "application/json")], Some(&body.to_string())).await.unwrap()
+    }
     pub async fn state(&self) -> Value {
         raw(&self.addr, "GET", "/_sandbox/state", &[], None).await.unwrap().json()
     }
@@ -156,6 +176,37 @@ pub async fn sign_in(api: &mut Api) -> (String, String) {
     let a = j["access_token"].as_str().unwrap().to_string();
     api.token = Some(a.clone());
     (a, j["refresh_token"].as_str().unwrap().to_string())
+}
+
+/// A form-encoded POST to the token endpoint (what the live dialect takes).
+pub async fn form_token(addr: &str, form: &str) -> R {
+    raw(addr, "POST", "/v1/access_token", &[("Content-Type", "application/x-www-form-urlencoded")], Some(form))
+        .await
+        .unwrap()
+}
+
+/// Sign in with client `app` the live way (form-encoded code exchange);
+/// returns (access, refresh).
+pub async fn live_sign_in(api: &mut Api) -> (String, String) {
+    let code = get_code(&api.addr, "app", "").await;
+    let form = format!("grant_type=authorization_code&code={code}&redirect_uri={}&client_id=app", enc(REDIRECT));
+    let r = form_token(&api.addr, &form).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let j = r.json();
+    let a = j["access_token"].as_str().unwrap().to_string();
+    api.token = Some(a.clone());
+    (a, j["refresh_token"].as_str().unwrap().to_string())
+}
+
+pub async fn live_signed_in(r: &Running) -> Api {
+    let mut api = Api::new(r);
+    live_sign_in(&mut api).await;
+    api
+}
+
+/// Now plus `secs` (may be negative) as `Y-m-d H:i:s` UTC.
+pub fn dt_from_now(secs: i64) -> String {
+    (chrono::Utc::now().naive_utc() + chrono::Duration::seconds(secs)).format("%Y-%m-%d %H:%M:%S").to_string()
 }
 
 pub async fn signed_in(r: &Running) -> Api {
