@@ -20,7 +20,7 @@ export CHROMEDRIVER := /usr/bin/chromedriver
 help:
 	@echo "make run    build everything, start the sandbox and open the extension against it"
 	@echo "make test   every test (native, wasm in Chromium, extension and www end to end)"
-	@echo "make soak   fault-injection soak through the real extension (SOAK_N=1000)"
+	@echo "make soak   fault-injection soak through the real extension (SOAK_N=1000, SOAK_DIALECT=seed|live)"
 	@echo "make bench  benchmark in headless Chromium with budgets"
 	@echo "make fuzz   cargo-fuzz on parsers and the note scrubber (FUZZ_SECS=60 per target)"
 
@@ -85,25 +85,36 @@ test-types: deps-node
 	tsc --noEmit --strict --target es2022 --lib esnext,dom --module es2022 --moduleResolution bundler tests/types/check.ts
 	@echo "test-types: declarations check"
 
+# Every suite that talks to the API runs once per sandbox dialect: the seed's
+# reading and the live service's (tests/sandbox/README.md). TYME_DIALECT is
+# read by every harness that starts the sandbox.
+DIALECTS := seed live
+
 test-rust:
 	cargo test --workspace
+	TYME_DIALECT=live cargo test --test sandbox_api
 
 test-wasm: sandbox
-	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
-	  bash scripts/with-sandbox.sh cargo test --target $(WASM_TARGET) --test browser
+	@for d in $(DIALECTS); do echo "== wasm in Chromium, sandbox dialect $$d"; \
+	  TYME_DIALECT=$$d CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+	  bash scripts/with-sandbox.sh cargo test --target $(WASM_TARGET) --test browser || exit 1; done
 
 test-e2e:
-	$(NODE_TEST) tests/e2e/
+	@for d in $(DIALECTS); do echo "== extension journeys, sandbox dialect $$d"; \
+	  TYME_DIALECT=$$d $(NODE_TEST) tests/e2e/ || exit 1; done
 
 test-www:
-	$(NODE_TEST) tests/www/
+	@for d in $(DIALECTS); do echo "== web console, sandbox dialect $$d"; \
+	  TYME_DIALECT=$$d $(NODE_TEST) tests/www/ || exit 1; done
 
-# A short soak (N=40, >=30% injected faults, worker kills) is part of `make test`.
+# A short soak (N=40, >=30% injected faults, worker kills) per dialect is part of `make test`.
 test-soak:
-	SOAK_N=$${SOAK_TEST_N:-40} $(NODE_TEST) tests/soak/
+	@for d in $(DIALECTS); do echo "== soak, sandbox dialect $$d"; \
+	  TYME_DIALECT=$$d SOAK_N=$${SOAK_TEST_N:-40} $(NODE_TEST) tests/soak/ || exit 1; done
 
+# SOAK_DIALECT=seed|live (default seed).
 soak: build
-	SOAK_N=$${SOAK_N:-1000} node tests/soak/soak.mjs
+	TYME_DIALECT=$${SOAK_DIALECT:-seed} SOAK_N=$${SOAK_N:-1000} node tests/soak/soak.mjs
 
 bench: build
 	node tests/bench/bench.mjs

@@ -43,7 +43,8 @@ fn success_bodies() -> Vec<String> {
         format!(r#"["{t}"]"#),
         format!(r#""{t}""#),
         TOKEN.to_string(),
-        format!("access_token={t}&refresh_token={t}"),
+        // A form-encoded answer (read like JSON) with a bad expiry.
+        format!("access_token={t}&refresh_token={t}&expires_in={t}"),
         format!(r#"{{"access_token":"{t}","refresh_token":"{t}"#),
         html(),
     ]
@@ -69,6 +70,14 @@ fn error_bodies() -> Vec<String> {
 
 fn grants() -> [TokenGrant; 2] {
     [TokenGrant::AuthorizationCode, TokenGrant::RefreshToken]
+}
+
+/// The live client reads a token answer as JSON or form-encoded; so does this one.
+#[test]
+fn form_encoded_token_answer_is_read() {
+    let body = format!("access_token={TOKEN}&refresh_token=r2&token_type=bearer&expires_in=60");
+    let t = parse_token_response(TokenGrant::RefreshToken, 200, &[], body.as_bytes(), 0, None).unwrap();
+    assert_eq!((t.access_token.expose(), t.refresh_token.expose(), t.expires_at_ms), (TOKEN, "r2", 60_000));
 }
 
 #[test]
