@@ -150,7 +150,10 @@ pub(crate) async fn handle(app: Arc<App>, req: Request<Incoming>, kill: Arc<Noti
     let resp = match fail {
         None => route(&app, &req).await,
         Some(f) => {
-            if f.apply {
+            // A 2xx (a malformed body) says the server did the work, so the
+            // request is processed; other faults only when `apply` is set.
+            let answers_2xx = !f.drop && matches!(f.malformed, serde_json::Value::Bool(true) | serde_json::Value::String(_));
+            if f.apply || answers_2xx {
                 let _ = route(&app, &req).await;
             }
             if f.drop {

@@ -217,6 +217,20 @@ async fn fault_malformed_bodies() {
     assert_eq!(api.get(SEARCH).await.json(), json!([]));
 }
 
+/// A malformed answer is a 2xx, so the write behind it was applied.
+#[tokio::test]
+async fn fault_malformed_answer_still_applies_the_write() {
+    let s = server().await;
+    let api = signed_in(&s).await;
+    faults(&api, json!({"fail_next": 1, "malformed": "html", "path_prefix": "/data/update_entity"})).await;
+    let r = api.post("/data/update_entity/", &json!({"type":"ProjectCategory","id":"c-malformed","name":"Kept"})).await;
+    assert_eq!(r.status, 200);
+    assert!(r.body.starts_with("<html>"));
+    let state = raw(&api.addr, "GET", "/_sandbox/state", &[], None).await.unwrap().json();
+    let names: Vec<&str> = state["categories"].as_array().unwrap().iter().filter_map(|c| c["name"].as_str()).collect();
+    assert_eq!(names, vec!["Kept"]);
+}
+
 #[tokio::test]
 async fn request_log_records_method_path_status() {
     let s = server().await;
