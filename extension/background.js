@@ -705,7 +705,8 @@ async function signIn({ interactive = true } = {}) {
 // needs one request at most; and the alarm that keeps them fresh.
 function warmCaches({ fresh = false } = {}) {
   syncCatalog({ fresh }).catch(() => {});
-  pastWeekFor(Date.now()).catch(() => {});
+  // Where the server lists entries (GET /data/times), one request gives the whole week.
+  serverDialect().then((d) => (d.times === true ? null : pastWeekFor(Date.now()))).catch(() => {});
   ensureSyncAlarm().catch(() => {});
 }
 
@@ -719,7 +720,7 @@ async function backgroundSync() {
   const { tokens, catalogAt } = await store.get(['tokens', 'catalogAt']);
   if (!tokens) { await chrome.alarms.clear(ALARM_SYNC); return; }
   if (!catalogAt || Date.now() - catalogAt >= CATALOG_MAX_AGE_MS - 30_000) await syncCatalog().catch(() => {});
-  await pastWeekFor(Date.now()).catch(() => {});
+  if ((await serverDialect()).times !== true) await pastWeekFor(Date.now()).catch(() => {});
 }
 
 // Data of the signed-in account that another account must not see.
