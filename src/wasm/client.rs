@@ -589,13 +589,14 @@ impl TymeClient {
     }
 
     /// Time entries of the signed-in member in a range (every page), or
-    /// `null` when the server has no `/data/times`.
+    /// `null` when the server has no `/data/times`. Each carries its `type`,
+    /// as the declaration says, so it can be sent back as it is.
     #[wasm_bindgen(unchecked_return_type = "Promise<Listed<TimedTaskRecord> | null>")]
     pub fn times(&self, from_ms: f64, to_ms: f64) -> Promise {
         let inner = self.inner.clone();
         promise(Box::pin(async move {
             match inner.times(from_ms, to_ms).await? {
-                Some(l) => listed_to_js(&l),
+                Some(l) => listed_to_js(&Listed { items: l.items.into_iter().map(Entity::TimedTaskRecord).collect::<Vec<_>>(), skipped: l.skipped }),
                 None => Ok(JsValue::NULL),
             }
         }))
