@@ -132,7 +132,8 @@ impl Inner {
     }
 
     /// Updates the dialect with `f` and reports a change.
-    fn learn(&self, f: impl FnOnce(&mut Dialect)) {
+    /// (`&mut dyn FnMut`: one copy of this in the module, not one per caller.)
+    fn learn(&self, f: &mut dyn FnMut(&mut Dialect)) {
         let before = self.dialect.borrow().clone();
         f(&mut self.dialect.borrow_mut());
         self.dialect_changed(&before);
@@ -153,12 +154,12 @@ impl Inner {
         }
         let base = self.cfg.base_url.clone();
         let reply = self.call(&move |tok| Ok(members::build_me(&base, tok))).await?;
-        self.learn(|d| Dialect::learn_endpoint(&mut d.members, reply.status));
+        self.learn(&mut |d| Dialect::learn_endpoint(&mut d.members, reply.status));
         if crate::dialect::route_missing(reply.status) {
             return Ok(None);
         }
         let id = members::parse_me(reply.status, &reply.headers, &reply.body)?;
-        self.learn(|d| d.user_id = Some(id.clone()));
+        self.learn(&mut |d| d.user_id = Some(id.clone()));
         Ok(Some(id))
     }
 
@@ -175,7 +176,7 @@ impl Inner {
             let names_user = reply.status == 400 && crate::http::names_field(&reply.body, "user_id");
             if is_entry && names_user && !asked_again {
                 asked_again = true;
-                self.learn(|d| d.members = None);
+                self.learn(&mut |d| d.members = None);
                 user = self.user_id(true).await?;
                 continue;
             }
@@ -191,7 +192,7 @@ impl Inner {
         }
         let base = self.cfg.base_url.clone();
         let reply = self.call(&move |tok| delete::build_delete_time(&base, tok, &id)).await?;
-        self.learn(|d| Dialect::learn_endpoint(&mut d.delete, reply.status));
+        self.learn(&mut |d| Dialect::learn_endpoint(&mut d.delete, reply.status));
         if crate::dialect::route_missing(reply.status) {
             return Err(Error::new(ErrorKind::NotFound, "this server cannot discard time entries").with_status(reply.status));
         }
@@ -211,7 +212,7 @@ impl Inner {
         loop {
             let (base, u, start) = (self.cfg.base_url.clone(), user.clone(), all.items.len() + all.skipped);
             let reply = self.call(&move |tok| times::build_times(&base, tok, from_ms, to_ms, u.as_deref(), start)).await?;
-            self.learn(|d| Dialect::learn_endpoint(&mut d.times, reply.status));
+            self.learn(&mut |d| Dialect::learn_endpoint(&mut d.times, reply.status));
             if pages == 0 && crate::dialect::route_missing(reply.status) {
                 return Ok(None);
             }
@@ -247,7 +248,7 @@ impl Inner {
             let teaches = subscribe || reply.status != 404;
             let mut learned = Learned::Done;
             if teaches {
-                self.learn(|d| learned = d.learn_webhooks(verbs, reply.status, &reply.body, first_try));
+                self.learn(&mut |d| learned = d.learn_webhooks(verbs, reply.status, &reply.body, first_try));
             }
             if learned == Learned::TryOther {
                 first_try = false;
@@ -474,7 +475,7 @@ impl TymeClient {
             }
             // A sign-in may be another account: learn its member id now, so the
             // first start sends one request (a failure is retried at that start).
-            inner.learn(|d| {
+            inner.learn(&mut |d| {
                 d.user_id = None;
                 if d.members == Some(true) {
                     d.members = None;
