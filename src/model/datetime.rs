@@ -121,12 +121,21 @@ pub fn parse_lenient(s: &str) -> Result<Option<NaiveDateTime>> {
                 b'-' => -1,
                 _ => return Err(refuse()),
             };
-            let digits: String = zone[1..].chars().filter(|c| *c != ':').collect();
-            if !(digits.len() == 2 || digits.len() == 4) || !digits.bytes().all(|b| b.is_ascii_digit()) || zone[1..].len() > 5 {
+            // `hh`, `hhmm` or those with colons (at most 5 bytes): the
+            // digits read by hand, without an allocation or a number parser.
+            let mut d = [0i64; 4];
+            let mut n = 0;
+            for &c in zone[1..].as_bytes().iter().filter(|c| **c != b':') {
+                if !c.is_ascii_digit() || n == 4 {
+                    return Err(refuse());
+                }
+                d[n] = i64::from(c - b'0');
+                n += 1;
+            }
+            if !(n == 2 || n == 4) || zone.len() > 6 {
                 return Err(refuse());
             }
-            let h: i64 = digits[..2].parse().map_err(|_| refuse())?;
-            let m: i64 = if digits.len() == 4 { digits[2..].parse().map_err(|_| refuse())? } else { 0 };
+            let (h, m) = (d[0] * 10 + d[1], d[2] * 10 + d[3]);
             if h > 23 || m > 59 {
                 return Err(refuse());
             }
@@ -135,11 +144,9 @@ pub fn parse_lenient(s: &str) -> Result<Option<NaiveDateTime>> {
     };
     // In UTC a time may leave the four-digit years the wire format has
     // (`0000-01-01T00:00:00+01:00`): refused, as `format_naive` would
-    // write such a year wrongly.
-    t.checked_sub_signed(chrono::TimeDelta::seconds(offset_s))
-        .filter(|t| (0..=9999).contains(&t.year()))
-        .map(Some)
-        .ok_or_else(refuse)
+    // write such a year wrongly. (`naive_from_ms` checks the range and
+    // converts; chrono's date arithmetic is not needed.)
+    naive_from_ms(((t.and_utc().timestamp() - offset_s) * 1000) as f64).map(Some).map_err(|_| refuse())
 }
 
 /// A wire date-time: serialised as the seed's string, parsed strictly.
