@@ -152,8 +152,7 @@ impl Inner {
                 return Ok(d.user_id.clone());
             }
         }
-        let base = self.cfg.base_url.clone();
-        let reply = self.call(&move |tok| Ok(members::build_me(&base, tok))).await?;
+        let reply = self.call(&|tok| Ok(members::build_me(&self.cfg.base_url, tok))).await?;
         self.learn(&mut |d| Dialect::learn_endpoint(&mut d.members, reply.status));
         if crate::dialect::route_missing(reply.status) {
             return Ok(None);
@@ -170,9 +169,7 @@ impl Inner {
         let mut user = if is_entry { self.user_id(false).await.unwrap_or(None) } else { None };
         let mut asked_again = false;
         loop {
-            let base = self.cfg.base_url.clone();
-            let (ent, u) = (e.clone(), user.clone());
-            let reply = self.call(&move |tok| update::build_update(&base, tok, &ent, u.as_deref())).await?;
+            let reply = self.call(&|tok| update::build_update(&self.cfg.base_url, tok, &e, user.as_deref())).await?;
             let names_user = reply.status == 400 && crate::http::names_field(&reply.body, "user_id");
             if is_entry && names_user && !asked_again {
                 asked_again = true;
@@ -190,8 +187,7 @@ impl Inner {
         if self.dialect.borrow().delete == Some(false) {
             return Err(Error::new(ErrorKind::NotFound, "this server cannot discard time entries"));
         }
-        let base = self.cfg.base_url.clone();
-        let reply = self.call(&move |tok| delete::build_delete_time(&base, tok, &id)).await?;
+        let reply = self.call(&|tok| delete::build_delete_time(&self.cfg.base_url, tok, &id)).await?;
         self.learn(&mut |d| Dialect::learn_endpoint(&mut d.delete, reply.status));
         if crate::dialect::route_missing(reply.status) {
             return Err(Error::new(ErrorKind::NotFound, "this server cannot discard time entries").with_status(reply.status));
@@ -210,8 +206,8 @@ impl Inner {
         let mut first = 0;
         let mut pages = 0;
         loop {
-            let (base, u, start) = (self.cfg.base_url.clone(), user.clone(), all.items.len() + all.skipped);
-            let reply = self.call(&move |tok| times::build_times(&base, tok, from_ms, to_ms, u.as_deref(), start)).await?;
+            let start = all.items.len() + all.skipped;
+            let reply = self.call(&|tok| times::build_times(&self.cfg.base_url, tok, from_ms, to_ms, user.as_deref(), start)).await?;
             self.learn(&mut |d| Dialect::learn_endpoint(&mut d.times, reply.status));
             if pages == 0 && crate::dialect::route_missing(reply.status) {
                 return Ok(None);
@@ -236,11 +232,11 @@ impl Inner {
         let mut first_try = true;
         loop {
             let verbs = self.dialect.borrow().webhook_verbs();
-            let (base, hook) = (self.cfg.base_url.clone(), hook_url.clone());
+            let base = &self.cfg.base_url;
             let reply = self
-                .call(&move |tok| match subscribe {
-                    true => webhooks::build_subscribe(&base, tok, &hook, trigger, verbs),
-                    false => webhooks::build_unsubscribe(&base, tok, &hook, trigger, verbs),
+                .call(&|tok| match subscribe {
+                    true => webhooks::build_subscribe(base, tok, &hook_url, trigger, verbs),
+                    false => webhooks::build_unsubscribe(base, tok, &hook_url, trigger, verbs),
                 })
                 .await?;
             // An unsubscribe's 404 is "already gone" in the live verbs, so
