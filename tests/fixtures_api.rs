@@ -246,7 +246,7 @@ fn sent_record() -> Entity {
 
 fn parse_update(name: &str) -> tyme_tab::Result<Entity> {
     let f = fx(name);
-    update::parse_update(&sent_record(), f.status, &f.headers, &f.body)
+    update::parse_update(sent_record(), f.status, &f.headers, &f.body)
 }
 
 #[test]
@@ -271,9 +271,9 @@ fn update_shapes() {
     // A 2xx is applied whatever its body says: an answer that is not a
     // readable entity of the same id leaves the entity that was sent.
     for body in [&br#"{"status":"success"}"#[..], b"", b"<html>ok</html>", br#"{"type":"TimedTaskRecord","id":"other","task_id":"t","time_start":"2025-06-01 08:30:00"}"#] {
-        assert_eq!(update::parse_update(&sent_record(), 200, &[], body).unwrap(), sent_record(), "{}", String::from_utf8_lossy(body));
+        assert_eq!(update::parse_update(sent_record(), 200, &[], body).unwrap(), sent_record(), "{}", String::from_utf8_lossy(body));
     }
-    assert_eq!(update::parse_update(&sent_record(), 201, &[], br#"{"data":{"status":"success"}}"#).unwrap(), sent_record());
+    assert_eq!(update::parse_update(sent_record(), 201, &[], br#"{"data":{"status":"success"}}"#).unwrap(), sent_record());
 }
 
 /// The seed's field names per type, plus the live service's names for the
@@ -865,7 +865,7 @@ fn write_answers() {
     }
     // The seed answers the stored entity, which wins over what was sent.
     let f = fx("seed_update_entity");
-    let stored = update::parse_update(&sent_recorded(), f.status, &f.headers, &f.body).unwrap();
+    let stored = update::parse_update(sent_recorded(), f.status, &f.headers, &f.body).unwrap();
     let want = TimeRecord {
         id: s("r-recorded"),
         task_id: s("4002"),

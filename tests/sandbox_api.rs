@@ -156,7 +156,7 @@ fn upsert_as(sb: &Sandbox, t: &TokenSet, d: &mut Dialect, v: Value) -> tyme_tab:
     let e = Entity::from_json(&v, ErrorKind::InvalidInput)?;
     let user = if e.entity_type() == EntityType::TimedTaskRecord { user_id(sb, t, d) } else { None };
     let r = send(&update::build_update(&sb.url, t.access_token.expose(), &e, user.as_deref())?);
-    update::parse_update(&e, r.status, &r.headers, &r.body)
+    update::parse_update(e, r.status, &r.headers, &r.body)
 }
 
 fn upsert(sb: &Sandbox, t: &TokenSet, v: Value) -> tyme_tab::Result<Entity> {

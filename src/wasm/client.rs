@@ -177,7 +177,7 @@ impl Inner {
                 user = self.user_id(true).await?;
                 continue;
             }
-            return update::parse_update(&e, reply.status, &reply.headers, &reply.body);
+            return update::parse_update(e, reply.status, &reply.headers, &reply.body);
         }
     }
 
