@@ -7,7 +7,8 @@ use tyme_tab::api::{members, search, summary, times, update, webhooks};
 use tyme_tab::dialect::WebhookVerbs;
 use tyme_tab::model::{Entity, EntityType};
 use tyme_tab::ErrorKind;
-use tyme_tab::model::{format_date_time, parse_date_time};
+use tyme_tab::model::datetime::parse_lenient;
+use tyme_tab::model::{format_date_time, parse_date_time, WireTime};
 use tyme_tab::oauth::{parse_redirect, parse_token_response, TokenGrant};
 
 fn json_like() -> impl Strategy<Value = Vec<u8>> {
@@ -36,7 +37,7 @@ proptest! {
         let _ = times::parse_times(status, &headers, &body);
         let _ = members::parse_me(status, &headers, &body);
         // Any 2xx on a write is applied: the answer, or the entity sent.
-        if let Ok(e) = update::parse_update(&sent, status, &headers, &body) {
+        if let Ok(e) = update::parse_update(sent.clone(), status, &headers, &body) {
             prop_assert!((200..300).contains(&status));
             prop_assert_eq!(e.id(), "r");
         }
@@ -51,6 +52,29 @@ proptest! {
         if let Ok(ms) = parse_date_time(&s) {
             let f = format_date_time(ms as f64).expect("a parsed time formats");
             prop_assert_eq!(parse_date_time(&f).ok(), Some(ms));
+        }
+    }
+
+    /// The lenient reading of a server's date-time: none, a time that
+    /// formats in the wire format and reads back the same (strictly and
+    /// leniently), or an error; never a panic.
+    #[test]
+    fn lenient_date_time_parser(s in prop_oneof![
+        "[0-9]{4}-[0-9]{2}-[0-9]{2}[ Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{0,10})?(Z|z|[+-][0-9]{2}(:?[0-9]{2})?)?",
+        "(0000|9999|1970|2026)-(01|12|00|02)-(01|31|00|29)T(00|23|24):(00|59):(00|59|60)(\\.000)?(Z|[+-](00|01|14|23|24):?(00|30|59|60))",
+        "\\s{0,2}0000-00-00[ T]?[0-9: ]{0,8}\\s{0,2}",
+        any::<String>(),
+    ]) {
+        match parse_lenient(&s) {
+            Ok(None) => {}
+            Ok(Some(t)) => {
+                let wire = WireTime(t).to_string();
+                let back = WireTime::parse(&wire);
+                prop_assert_eq!(back.as_ref().ok().map(|w| w.0), Some(t), "{:?} read as {}, which reads back as {:?}", s, wire, back);
+                prop_assert_eq!(parse_lenient(&wire).ok().flatten(), Some(t));
+                prop_assert_eq!(format_date_time(WireTime(t).to_ms() as f64).ok(), Some(wire));
+            }
+            Err(e) => prop_assert_eq!(e.kind, ErrorKind::InvalidInput),
         }
     }
 

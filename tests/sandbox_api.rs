@@ -14,7 +14,7 @@ use std::sync::OnceLock;
 
 use serde_json::{json, Value};
 use tyme_tab::api::{delete, members, search, summary, times, update, webhooks};
-use tyme_tab::dialect::{Dialect, Learned};
+use tyme_tab::dialect::{Dialect, Learned, RefreshAt, WebhookVerbs};
 use tyme_tab::http::HttpRequest;
 use tyme_tab::model::{Entity, EntityType, TriggerType};
 use tyme_tab::oauth::{self, ClientConfig, TokenGrant, TokenSet};
@@ -39,8 +39,14 @@ impl Drop for Sandbox {
     }
 }
 
-/// Builds the sandbox once per test binary, then starts one per test on a free port.
+/// Builds the sandbox once per test binary, then starts one per test on a
+/// free port, in the dialect `TYME_DIALECT` names.
 fn sandbox() -> Sandbox {
+    sandbox_with(&dialect_name(), &[])
+}
+
+/// A sandbox in `dialect`, with `extra` flags (`--demo`).
+fn sandbox_with(dialect: &str, extra: &[&str]) -> Sandbox {
     static BUILT: OnceLock<()> = OnceLock::new();
     let root = env!("CARGO_MANIFEST_DIR");
     BUILT.get_or_init(|| {
@@ -52,7 +58,8 @@ fn sandbox() -> Sandbox {
     let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| Path::new(root).join("target"), |d| Path::new(root).join(d));
     let bin = target.join("debug").join("tyme-sandbox");
     let mut child = Command::new(&bin)
-        .args(["--port", "0", "--control", "--auto-approve", "--dialect", &dialect_name(), "--client", &format!("{CLIENT}={REDIRECT}")])
+        .args(["--port", "0", "--control", "--auto-approve", "--dialect", dialect, "--client", &format!("{CLIENT}={REDIRECT}")])
+        .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -109,6 +116,12 @@ fn now_ms() -> i64 {
 }
 
 fn sign_in(sb: &Sandbox) -> TokenSet {
+    let r = exchange(sb);
+    oauth::parse_token_response(TokenGrant::AuthorizationCode, r.status, &r.headers, &r.body, now_ms(), None).unwrap()
+}
+
+/// Authorize (auto-approved) and exchange the code: the token answer.
+fn exchange(sb: &Sandbox) -> Reply {
     let cfg = cfg(sb);
     let s = oauth::authorize_request(&cfg, &rand_bytes::<16>(1), &rand_bytes::<32>(2)).unwrap();
     let r = send(&HttpRequest { method: tyme_tab::http::Method::Get, url: s.url.clone(), headers: vec![], body: None });
@@ -117,8 +130,7 @@ fn sign_in(sb: &Sandbox) -> TokenSet {
     assert!(location.starts_with(REDIRECT), "{location}");
     assert_eq!(oauth::parse_redirect(&location, "another-state").unwrap_err().kind, ErrorKind::InvalidState);
     let code = oauth::parse_redirect(&location, &s.state).unwrap();
-    let r = send(&oauth::build_exchange(&cfg, &code, &s.verifier).unwrap());
-    oauth::parse_token_response(TokenGrant::AuthorizationCode, r.status, &r.headers, &r.body, now_ms(), None).unwrap()
+    send(&oauth::build_exchange(&cfg, &code, &s.verifier).unwrap())
 }
 
 fn rand_bytes<const N: usize>(seed: u8) -> [u8; N] {
@@ -144,7 +156,7 @@ fn upsert_as(sb: &Sandbox, t: &TokenSet, d: &mut Dialect, v: Value) -> tyme_tab:
     let e = Entity::from_json(&v, ErrorKind::InvalidInput)?;
     let user = if e.entity_type() == EntityType::TimedTaskRecord { user_id(sb, t, d) } else { None };
     let r = send(&update::build_update(&sb.url, t.access_token.expose(), &e, user.as_deref())?);
-    update::parse_update(&e, r.status, &r.headers, &r.body)
+    update::parse_update(e, r.status, &r.headers, &r.body)
 }
 
 fn upsert(sb: &Sandbox, t: &TokenSet, v: Value) -> tyme_tab::Result<Entity> {
@@ -368,4 +380,183 @@ fn times_read_back_and_discard_where_served() {
     let ids: Vec<&str> = state["time_entries"].as_array().unwrap().iter().filter_map(|e| e["id"].as_str()).collect();
     assert_eq!(ids.len(), 2, "{state}");
     assert!(!ids.contains(&"r2"));
+}
+
+// ---------- recorded fixtures (tests/fixtures/live_*.json, seed_*.json) ----------
+//
+// Every answer variant the sandbox produces is recorded from it here, into
+// the fixture format of tests/fixtures_api.rs (`note`, `status`, `headers`
+// (content-type and retry-after only: the date and CORS headers are left
+// out), `body` as JSON when it re-serialises to the very bytes received,
+// else `body_text` verbatim). `record_fixtures` (ignored) writes them:
+//   cargo test --test sandbox_api -- --ignored record_fixtures
+// and `recorded_fixtures_match_the_sandbox` fails when the sandbox's answers
+// no longer match what is recorded.
+
+/// One recorded answer: the fixture's name, the request (as the note says
+/// it; token requests without their secrets), what was normalised, and
+/// the answer.
+struct Recorded {
+    name: &'static str,
+    request: String,
+    normalised: Option<&'static str>,
+    reply: Reply,
+}
+
+/// The range the recorded time entries lie in (fixed, so every recording is the same).
+const RECORD_FROM: &str = "2026-01-05 00:00:00";
+const RECORD_TO: &str = "2026-01-05 12:00:00";
+
+fn ms(wire: &str) -> f64 {
+    tyme_tab::model::parse_date_time(wire).unwrap() as f64
+}
+
+/// A request's method, path and query, as the note names it.
+fn request_line(sb: &Sandbox, req: &HttpRequest) -> String {
+    format!("{} {}", req.method.as_str(), req.url.strip_prefix(&sb.url).unwrap_or(&req.url))
+}
+
+/// The record the client sends, as `updateEntity` builds it.
+fn recorded_entry() -> Entity {
+    Entity::from_json(
+        &json!({"type":"TimedTaskRecord","id":"r-recorded","task_id":"4002","subtask_id":"","time_start":"2026-01-05 11:00:00","time_end":"2026-01-05 11:15:00","note":"Recorded"}),
+        ErrorKind::InvalidInput,
+    )
+    .unwrap()
+}
+
+/// The token answer with its (random) tokens replaced by fixed ones.
+fn normalise_tokens(mut r: Reply) -> Reply {
+    let mut v: Value = serde_json::from_slice(&r.body).unwrap();
+    v["access_token"] = json!("at_recorded_0123456789abcdef");
+    v["refresh_token"] = json!("rt_recorded_0123456789abcdef");
+    r.body = serde_json::to_vec(&v).unwrap();
+    r
+}
+
+/// Time entries as the Tyme app adds them (under ids the server makes): one
+/// stopped on the all-digit demo task, one running on a demo sub-task.
+fn add_recorded_entries(sb: &Sandbox) {
+    control(sb, "POST", "/_sandbox/add_time", Some(json!({"task_id":"4002","time_start":"2026-01-05 08:00:00","time_end":"2026-01-05 09:30:15","note":"Call","user_id":"1001"})));
+    control(sb, "POST", "/_sandbox/add_time", Some(json!({"task_id":"demo-task-design","subtask_id":"demo-sub-homepage","time_start":"2026-01-05 10:00:00","note":"Homepage","user_id":"1001"})));
+}
+
+fn record_answers(dialect: &str) -> Vec<Recorded> {
+    let sb = sandbox_with(dialect, &["--demo"]);
+    let mut out = Vec::new();
+    let mut rec = |name: &'static str, request: String, normalised: Option<&'static str>, reply: Reply| {
+        out.push(Recorded { name, request, normalised, reply });
+    };
+    let token_reply = exchange(&sb);
+    let t = oauth::parse_token_response(TokenGrant::AuthorizationCode, token_reply.status, &token_reply.headers, &token_reply.body, now_ms(), None).unwrap();
+    let at = t.access_token.expose().to_string();
+    let send_rec = |req: HttpRequest| (request_line(&sb, &req), send(&req));
+    add_recorded_entries(&sb);
+    let (from, to) = (ms(RECORD_FROM), ms(RECORD_TO));
+    if dialect == "live" {
+        rec("live_token_ok", "POST /v1/access_token (form-encoded: grant_type=authorization_code, code, redirect_uri, client_id, code_verifier)".into(), Some("access_token and refresh_token normalised (random when issued)"), normalise_tokens(token_reply));
+        let r = send(&oauth::build_refresh(&cfg(&sb), &t.refresh_token, RefreshAt::RefreshToken).unwrap());
+        rec("live_refresh_at_refresh_token", "POST /v1/refresh_token (form-encoded: grant_type=refresh_token, refresh_token, client_id)".into(), None, r);
+        for (ty, name) in [
+            (EntityType::ProjectCategory, "live_search_categories"),
+            (EntityType::Project, "live_search_projects"),
+            (EntityType::TimedTask, "live_search_tasks"),
+            (EntityType::TimedSubTask, "live_search_subtasks"),
+        ] {
+            let (line, r) = send_rec(search::build_search(&sb.url, &at, ty, "", None).unwrap());
+            rec(name, line, None, r);
+        }
+        let (line, r) = send_rec(members::build_me(&sb.url, &at));
+        rec("live_members_me", line, None, r);
+        let (line, r) = send_rec(times::build_times(&sb.url, &at, from, to, Some("1001"), 0).unwrap());
+        rec("live_times", format!("{line}, after /_sandbox/add_time of a stopped entry on task 4002 and a running one on sub-task demo-sub-homepage"), None, r);
+        let (line, r) = send_rec(summary::build_summary(&sb.url, &at, from, to).unwrap());
+        rec("live_summary", format!("{line}, with the entries of live_times"), None, r);
+        let (line, r) = send_rec(update::build_update(&sb.url, &at, &recorded_entry(), Some("1001")).unwrap());
+        rec("live_update_success", format!("{line} (a time entry, user_id 1001)"), None, r);
+        let (line, r) = send_rec(update::build_update(&sb.url, &at, &recorded_entry(), Some("9999")).unwrap());
+        rec("live_update_user_id_refused", format!("{line} (a time entry, user_id 9999: no member)"), None, r);
+        for (name, fault) in [("live_update_html", json!("html")), ("live_update_truncated", json!(true))] {
+            control(&sb, "POST", "/_sandbox/faults", Some(json!({"fail_next":1,"malformed":fault,"path_prefix":"/data/update_entity"})));
+            let (line, r) = send_rec(update::build_update(&sb.url, &at, &recorded_entry(), Some("1001")).unwrap());
+            rec(name, format!("{line} with the fault {{\"malformed\":{fault}}} (a 2xx: the write is applied)"), None, r);
+        }
+        let (line, r) = send_rec(delete::build_delete_time(&sb.url, &at, "5001").unwrap());
+        rec("live_delete_success", line, None, r);
+        let hook = "http://127.0.0.1:9/recorded";
+        let (line, r) = send_rec(webhooks::build_subscribe(&sb.url, &at, hook, TriggerType::Time, WebhookVerbs::Live).unwrap());
+        rec("live_webhook_subscribe", format!("{line} (JSON hook_url, trigger_type)"), None, r);
+        for i in 0..2 {
+            let (line, r) = send_rec(webhooks::build_unsubscribe(&sb.url, &at, hook, TriggerType::Time, WebhookVerbs::Live).unwrap());
+            if i == 1 {
+                rec("live_webhook_unsubscribe_gone", format!("{line} (JSON hook_url, trigger_type), a second time"), None, r);
+            }
+        }
+    } else {
+        let r = send(&oauth::build_refresh(&cfg(&sb), &t.refresh_token, RefreshAt::AccessToken).unwrap());
+        rec("seed_refresh_at_access_token", "POST /v1/access_token (form-encoded: grant_type=refresh_token, refresh_token, client_id)".into(), None, r);
+        let (line, r) = send_rec(search::build_search(&sb.url, &at, EntityType::Project, "", None).unwrap());
+        rec("seed_search_projects", line, None, r);
+        let (line, r) = send_rec(summary::build_summary(&sb.url, &at, from, to).unwrap());
+        rec("seed_summary", format!("{line}, after /_sandbox/add_time of a stopped entry on task 4002 and a running one on sub-task demo-sub-homepage"), None, r);
+        let (line, r) = send_rec(update::build_update(&sb.url, &at, &recorded_entry(), None).unwrap());
+        rec("seed_update_entity", format!("{line} (a time entry)"), None, r);
+        let (line, r) = send_rec(times::build_times(&sb.url, &at, from, to, None, 0).unwrap());
+        rec("seed_times_missing", line, None, r);
+        let (line, r) = send_rec(webhooks::build_subscribe(&sb.url, &at, "http://127.0.0.1:9/recorded", TriggerType::Time, WebhookVerbs::Live).unwrap());
+        rec("seed_webhook_subscribe_post", format!("{line} (the live verbs)"), None, r);
+    }
+    out
+}
+
+/// The fixture file's text for one recorded answer.
+fn render(dialect: &str, r: &Recorded) -> String {
+    let mut note = format!("recorded from the sandbox, --dialect {dialect} --demo, {}", r.request);
+    if let Some(n) = r.normalised {
+        note = format!("{note}; {n}");
+    }
+    let mut headers = serde_json::Map::new();
+    for (k, v) in &r.reply.headers {
+        let k = k.to_ascii_lowercase();
+        if k == "content-type" || k == "retry-after" {
+            headers.insert(k, json!(v));
+        }
+    }
+    let indent = |s: String| s.replace('\n', "\n  ");
+    let (field, body) = match serde_json::from_slice::<Value>(&r.reply.body) {
+        Ok(v) if serde_json::to_vec(&v).unwrap() == r.reply.body => ("body", serde_json::to_string_pretty(&v).unwrap()),
+        _ => ("body_text", serde_json::to_string(&String::from_utf8(r.reply.body.clone()).unwrap()).unwrap()),
+    };
+    format!(
+        "{{\n  \"note\": {},\n  \"status\": {},\n  \"headers\": {},\n  \"{field}\": {}\n}}\n",
+        serde_json::to_string(&note).unwrap(),
+        r.reply.status,
+        indent(serde_json::to_string_pretty(&Value::Object(headers)).unwrap()),
+        indent(body),
+    )
+}
+
+fn fixture_path(name: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(format!("{name}.json"))
+}
+
+#[test]
+#[ignore = "writes tests/fixtures/live_*.json and seed_*.json from the sandbox: run when its answers change"]
+fn record_fixtures() {
+    for dialect in ["live", "seed"] {
+        for r in record_answers(dialect) {
+            std::fs::write(fixture_path(r.name), render(dialect, &r)).unwrap();
+        }
+    }
+}
+
+/// The recorded fixtures are what the sandbox answers now, byte for byte.
+#[test]
+fn recorded_fixtures_match_the_sandbox() {
+    for dialect in ["live", "seed"] {
+        for r in record_answers(dialect) {
+            let have = std::fs::read_to_string(fixture_path(r.name)).unwrap_or_default();
+            assert_eq!(have, render(dialect, &r), "tests/fixtures/{}.json is not what the sandbox answers now: re-record it (`cargo test --test sandbox_api -- --ignored record_fixtures`) and check fixtures_api.rs", r.name);
+        }
+    }
 }

@@ -27,7 +27,7 @@ fuzz_target!(|data: &[u8]| {
     match which % 8 {
         0 => drop(search::parse_search(EntityType::Project, status, &headers, body)),
         1 => drop(summary::parse_summary(status, &headers, body)),
-        2 => drop(update::parse_update(&sent, status, &headers, body)),
+        2 => drop(update::parse_update(sent, status, &headers, body)),
         6 => drop(times::parse_times(status, &headers, body)),
         7 => drop(members::parse_me(status, &headers, body)),
         3 => drop(webhooks::parse_webhook(status, &headers, body)),

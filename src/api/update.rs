@@ -24,7 +24,7 @@ pub fn build_update(base_url: &str, access_token: &str, entity: &Entity, user_id
 /// when it reads as one of the same type and id (bare, in a `data`
 /// envelope, or a list of one), and otherwise (`{"status":"success"}`, an
 /// empty or unreadable body) the entity that was sent.
-pub fn parse_update(sent: &Entity, status: u16, headers: &[(String, String)], body: &[u8]) -> Result<Entity> {
+pub fn parse_update(sent: Entity, status: u16, headers: &[(String, String)], body: &[u8]) -> Result<Entity> {
     check_status(status, headers, body)?;
     let answered = decode_value(status, body).ok().and_then(|v| {
         let v = match v {
@@ -39,6 +39,6 @@ pub fn parse_update(sent: &Entity, status: u16, headers: &[(String, String)], bo
     });
     Ok(match answered {
         Some(e) if e.id() == sent.id() && e.entity_type() == sent.entity_type() => e,
-        _ => sent.clone(),
+        _ => sent,
     })
 }

@@ -92,7 +92,9 @@ pub fn parse_lenient(s: &str) -> Result<Option<NaiveDateTime>> {
     if s.is_empty() || s.starts_with("0000-00-00") {
         return Ok(None);
     }
-    if s.len() < 19 || !s.is_char_boundary(19) {
+    // The first 19 bytes are sliced at 10 and 11 below: they must be ASCII
+    // (a multi-byte character there would make the slicing panic).
+    if s.len() < 19 || !s.as_bytes()[..19].is_ascii() {
         return Err(refuse());
     }
     let (head, mut rest) = s.split_at(19);
@@ -119,19 +121,32 @@ pub fn parse_lenient(s: &str) -> Result<Option<NaiveDateTime>> {
                 b'-' => -1,
                 _ => return Err(refuse()),
             };
-            let digits: String = zone[1..].chars().filter(|c| *c != ':').collect();
-            if !(digits.len() == 2 || digits.len() == 4) || !digits.bytes().all(|b| b.is_ascii_digit()) || zone[1..].len() > 5 {
+            // `hh`, `hhmm` or those with colons (at most 5 bytes): the
+            // digits read by hand, without an allocation or a number parser.
+            let mut d = [0i64; 4];
+            let mut n = 0;
+            for &c in zone[1..].as_bytes().iter().filter(|c| **c != b':') {
+                if !c.is_ascii_digit() || n == 4 {
+                    return Err(refuse());
+                }
+                d[n] = i64::from(c - b'0');
+                n += 1;
+            }
+            if !(n == 2 || n == 4) || zone.len() > 6 {
                 return Err(refuse());
             }
-            let h: i64 = digits[..2].parse().map_err(|_| refuse())?;
-            let m: i64 = if digits.len() == 4 { digits[2..].parse().map_err(|_| refuse())? } else { 0 };
+            let (h, m) = (d[0] * 10 + d[1], d[2] * 10 + d[3]);
             if h > 23 || m > 59 {
                 return Err(refuse());
             }
             sign * (h * 3600 + m * 60)
         }
     };
-    t.checked_sub_signed(chrono::TimeDelta::seconds(offset_s)).map(Some).ok_or_else(refuse)
+    // In UTC a time may leave the four-digit years the wire format has
+    // (`0000-01-01T00:00:00+01:00`): refused, as `format_naive` would
+    // write such a year wrongly. (`naive_from_ms` checks the range and
+    // converts; chrono's date arithmetic is not needed.)
+    naive_from_ms(((t.and_utc().timestamp() - offset_s) * 1000) as f64).map(Some).map_err(|_| refuse())
 }
 
 /// A wire date-time: serialised as the seed's string, parsed strictly.
@@ -252,6 +267,13 @@ mod tests {
         for none in ["", "  ", "0000-00-00 00:00:00", "0000-00-00T00:00:00Z", "0000-00-00"] {
             assert_eq!(ms(none), None, "{none:?}");
         }
+        // Out of the four-digit years once in UTC, and a multi-byte character
+        // where the date's separators are looked for.
+        for bad in ["0000-01-01T00:00:00+00:30", "9999-12-31T23:59:59-01:00", "2025-12-31T23:59:5\u{e9}", "2025-12-3\u{1d404}23:59:59"] {
+            assert!(parse_lenient(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(ms("0000-01-01T00:30:00+00:30"), Some(MIN_MS as i64));
+        assert_eq!(ms("9999-12-31T23:59:59+01:00"), Some(MAX_MS as i64 - 3_600_000));
         for bad in ["2025-12-31", "2025-12-31X23:59:59", "2025-12-31T23:59:59.Z", "2025-12-31T23:59:59+2", "2025-12-31T23:59:59 UTC", "2025-02-30T00:00:00Z", "2025-12-31T23:59:59+24:00", "yesterday"] {
             assert!(parse_lenient(bad).is_err(), "{bad:?}");
         }

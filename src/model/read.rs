@@ -1,8 +1,10 @@
 //! Reading fields out of parsed JSON by hand, leniently: ids as strings or
-//! numbers, numbers as numbers or numeric strings, booleans as true/false,
-//! 0/1 or their strings, null and missing read as the default, unknown
-//! fields ignored. (The live service's answer shapes are not published:
-//! see tests/sandbox/README.md for the variants read here.)
+//! numbers, null and missing read as the default, unknown fields ignored;
+//! in what a server sent (`ErrorKind::BadResponse`) also numbers as numeric
+//! strings and booleans as 0/1 or their strings. (The live service's answer
+//! shapes are not published: see tests/sandbox/README.md for the variants
+//! read here.) What a caller passes keeps JSON's own types, so a caller's
+//! mistake (`timeoutMs: "300"`) is refused rather than guessed at.
 //! (Hand-written rather than derived: it keeps serde's deserializer
 //! machinery, and its float formatting, out of the WebAssembly module.)
 
@@ -48,6 +50,11 @@ impl<'a> Fields<'a> {
     /// The value, with null read as missing.
     pub fn get(&self, field: &str) -> Option<&'a Value> {
         self.map.get(field).filter(|v| !v.is_null())
+    }
+
+    /// Whether the object is a server's answer, read leniently.
+    fn from_server(&self) -> bool {
+        self.kind == ErrorKind::BadResponse
     }
 
     pub fn has(&self, field: &str) -> bool {
@@ -97,18 +104,20 @@ impl<'a> Fields<'a> {
         Ok(self.opt_id(field)?.unwrap_or_default())
     }
 
-    /// A number, or a string holding one ("90.00"); missing, null and "" are 0.
+    /// A number, or from a server a string holding one ("90.00"); missing,
+    /// null and (from a server) "" are 0.
     pub fn float(&self, field: &str) -> Result<f64> {
         match self.get(field) {
             None => Ok(0.0),
             Some(Value::Number(n)) => n.as_f64().ok_or_else(|| self.err(field, "is not a number")),
-            Some(Value::String(s)) if s.trim().is_empty() => Ok(0.0),
-            Some(Value::String(s)) => parse_decimal(s.trim()).ok_or_else(|| self.err(field, "must be a number")),
+            Some(Value::String(s)) if self.from_server() && s.trim().is_empty() => Ok(0.0),
+            Some(Value::String(s)) if self.from_server() => parse_decimal(s.trim()).ok_or_else(|| self.err(field, "must be a number")),
             Some(v) => Err(self.wrong(field, "a number", v)),
         }
     }
 
-    /// A whole number (integral floats such as 3600.0 accepted); missing and null are 0.
+    /// A whole number (integral floats such as 3600.0 accepted; from a
+    /// server also as a string); missing and null are 0.
     pub fn int(&self, field: &str) -> Result<i64> {
         match self.get(field) {
             None => Ok(0),
@@ -116,8 +125,8 @@ impl<'a> Fields<'a> {
                 .as_i64()
                 .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15).map(|f| f as i64))
                 .ok_or_else(|| self.err(field, "must be a whole number")),
-            Some(Value::String(s)) if s.trim().is_empty() => Ok(0),
-            Some(Value::String(s)) => parse_decimal(s.trim())
+            Some(Value::String(s)) if self.from_server() && s.trim().is_empty() => Ok(0),
+            Some(Value::String(s)) if self.from_server() => parse_decimal(s.trim())
                 .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
                 .map(|f| f as i64)
                 .ok_or_else(|| self.err(field, "must be a whole number")),
@@ -125,14 +134,15 @@ impl<'a> Fields<'a> {
         }
     }
 
-    /// `true`/`false`, `1`/`0`, or those as strings; missing and null are false.
+    /// `true`/`false`, and from a server also `1`/`0` or those as strings;
+    /// missing and null are false.
     pub fn boolean(&self, field: &str) -> Result<bool> {
         match self.get(field) {
             None => Ok(false),
             Some(Value::Bool(b)) => Ok(*b),
-            Some(Value::Number(n)) if n.as_f64() == Some(0.0) => Ok(false),
-            Some(Value::Number(n)) if n.as_f64() == Some(1.0) => Ok(true),
-            Some(Value::String(s)) => match s.trim() {
+            Some(Value::Number(n)) if self.from_server() && n.as_f64() == Some(0.0) => Ok(false),
+            Some(Value::Number(n)) if self.from_server() && n.as_f64() == Some(1.0) => Ok(true),
+            Some(Value::String(s)) if self.from_server() => match s.trim() {
                 "1" | "true" | "TRUE" | "True" => Ok(true),
                 "0" | "false" | "FALSE" | "False" | "" => Ok(false),
                 _ => Err(self.err(field, "must be true or false")),
@@ -228,6 +238,11 @@ mod tests {
         assert_eq!(f.duration_secs("c").unwrap(), 3600.0);
         assert!(f.duration_secs("d").is_err());
         assert_eq!(parse_decimal("-1.25"), Some(-1.25));
+        // A caller's input keeps JSON's types: no numbers in strings, no 0/1 booleans.
+        let f = Fields::of(&v, "t", ErrorKind::InvalidInput).unwrap();
+        assert!(f.float("a").is_err() && f.int("b").is_err() && f.float("f").is_err());
+        assert!(f.boolean("c").is_err() && f.boolean("d").is_err());
+        assert_eq!((f.float("g").unwrap(), f.int("g").unwrap()), (12.0, 12));
         assert_eq!(parse_decimal(".5"), Some(0.5));
         for bad in ["", ".", "1e5", "1.2.3", "--1", "0x10", "1 2"] {
             assert_eq!(parse_decimal(bad), None, "{bad:?}");

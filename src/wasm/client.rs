@@ -132,7 +132,8 @@ impl Inner {
     }
 
     /// Updates the dialect with `f` and reports a change.
-    fn learn(&self, f: impl FnOnce(&mut Dialect)) {
+    /// (`&mut dyn FnMut`: one copy of this in the module, not one per caller.)
+    fn learn(&self, f: &mut dyn FnMut(&mut Dialect)) {
         let before = self.dialect.borrow().clone();
         f(&mut self.dialect.borrow_mut());
         self.dialect_changed(&before);
@@ -151,14 +152,13 @@ impl Inner {
                 return Ok(d.user_id.clone());
             }
         }
-        let base = self.cfg.base_url.clone();
-        let reply = self.call(&move |tok| Ok(members::build_me(&base, tok))).await?;
-        self.learn(|d| Dialect::learn_endpoint(&mut d.members, reply.status));
+        let reply = self.call(&|tok| Ok(members::build_me(&self.cfg.base_url, tok))).await?;
+        self.learn(&mut |d| Dialect::learn_endpoint(&mut d.members, reply.status));
         if crate::dialect::route_missing(reply.status) {
             return Ok(None);
         }
         let id = members::parse_me(reply.status, &reply.headers, &reply.body)?;
-        self.learn(|d| d.user_id = Some(id.clone()));
+        self.learn(&mut |d| d.user_id = Some(id.clone()));
         Ok(Some(id))
     }
 
@@ -169,17 +169,15 @@ impl Inner {
         let mut user = if is_entry { self.user_id(false).await.unwrap_or(None) } else { None };
         let mut asked_again = false;
         loop {
-            let base = self.cfg.base_url.clone();
-            let (ent, u) = (e.clone(), user.clone());
-            let reply = self.call(&move |tok| update::build_update(&base, tok, &ent, u.as_deref())).await?;
+            let reply = self.call(&|tok| update::build_update(&self.cfg.base_url, tok, &e, user.as_deref())).await?;
             let names_user = reply.status == 400 && crate::http::names_field(&reply.body, "user_id");
             if is_entry && names_user && !asked_again {
                 asked_again = true;
-                self.learn(|d| d.members = None);
+                self.learn(&mut |d| d.members = None);
                 user = self.user_id(true).await?;
                 continue;
             }
-            return update::parse_update(&e, reply.status, &reply.headers, &reply.body);
+            return update::parse_update(e, reply.status, &reply.headers, &reply.body);
         }
     }
 
@@ -189,9 +187,8 @@ impl Inner {
         if self.dialect.borrow().delete == Some(false) {
             return Err(Error::new(ErrorKind::NotFound, "this server cannot discard time entries"));
         }
-        let base = self.cfg.base_url.clone();
-        let reply = self.call(&move |tok| delete::build_delete_time(&base, tok, &id)).await?;
-        self.learn(|d| Dialect::learn_endpoint(&mut d.delete, reply.status));
+        let reply = self.call(&|tok| delete::build_delete_time(&self.cfg.base_url, tok, &id)).await?;
+        self.learn(&mut |d| Dialect::learn_endpoint(&mut d.delete, reply.status));
         if crate::dialect::route_missing(reply.status) {
             return Err(Error::new(ErrorKind::NotFound, "this server cannot discard time entries").with_status(reply.status));
         }
@@ -209,9 +206,9 @@ impl Inner {
         let mut first = 0;
         let mut pages = 0;
         loop {
-            let (base, u, start) = (self.cfg.base_url.clone(), user.clone(), all.items.len() + all.skipped);
-            let reply = self.call(&move |tok| times::build_times(&base, tok, from_ms, to_ms, u.as_deref(), start)).await?;
-            self.learn(|d| Dialect::learn_endpoint(&mut d.times, reply.status));
+            let start = all.items.len() + all.skipped;
+            let reply = self.call(&|tok| times::build_times(&self.cfg.base_url, tok, from_ms, to_ms, user.as_deref(), start)).await?;
+            self.learn(&mut |d| Dialect::learn_endpoint(&mut d.times, reply.status));
             if pages == 0 && crate::dialect::route_missing(reply.status) {
                 return Ok(None);
             }
@@ -235,11 +232,11 @@ impl Inner {
         let mut first_try = true;
         loop {
             let verbs = self.dialect.borrow().webhook_verbs();
-            let (base, hook) = (self.cfg.base_url.clone(), hook_url.clone());
+            let base = &self.cfg.base_url;
             let reply = self
-                .call(&move |tok| match subscribe {
-                    true => webhooks::build_subscribe(&base, tok, &hook, trigger, verbs),
-                    false => webhooks::build_unsubscribe(&base, tok, &hook, trigger, verbs),
+                .call(&|tok| match subscribe {
+                    true => webhooks::build_subscribe(base, tok, &hook_url, trigger, verbs),
+                    false => webhooks::build_unsubscribe(base, tok, &hook_url, trigger, verbs),
                 })
                 .await?;
             // An unsubscribe's 404 is "already gone" in the live verbs, so
@@ -247,7 +244,7 @@ impl Inner {
             let teaches = subscribe || reply.status != 404;
             let mut learned = Learned::Done;
             if teaches {
-                self.learn(|d| learned = d.learn_webhooks(verbs, reply.status, &reply.body, first_try));
+                self.learn(&mut |d| learned = d.learn_webhooks(verbs, reply.status, &reply.body, first_try));
             }
             if learned == Learned::TryOther {
                 first_try = false;
@@ -474,7 +471,7 @@ impl TymeClient {
             }
             // A sign-in may be another account: learn its member id now, so the
             // first start sends one request (a failure is retried at that start).
-            inner.learn(|d| {
+            inner.learn(&mut |d| {
                 d.user_id = None;
                 if d.members == Some(true) {
                     d.members = None;
@@ -589,13 +586,14 @@ impl TymeClient {
     }
 
     /// Time entries of the signed-in member in a range (every page), or
-    /// `null` when the server has no `/data/times`.
+    /// `null` when the server has no `/data/times`. Each carries its `type`,
+    /// as the declaration says, so it can be sent back as it is.
     #[wasm_bindgen(unchecked_return_type = "Promise<Listed<TimedTaskRecord> | null>")]
     pub fn times(&self, from_ms: f64, to_ms: f64) -> Promise {
         let inner = self.inner.clone();
         promise(Box::pin(async move {
             match inner.times(from_ms, to_ms).await? {
-                Some(l) => listed_to_js(&l),
+                Some(l) => listed_to_js(&Listed { items: l.items.into_iter().map(Entity::TimedTaskRecord).collect::<Vec<_>>(), skipped: l.skipped }),
                 None => Ok(JsValue::NULL),
             }
         }))

@@ -228,15 +228,28 @@ async fn fetch_json(method: &str, url: &str, body: Option<&str>) -> JsValue {
 /// Registers a client whose redirect URI is on the sandbox itself, so a
 /// plain fetch of the authorize URL ends on a URL carrying the code.
 async fn signed_in_client(base: &str, on_tokens: Option<&Function>) -> TymeClient {
+    signed_in_client_with(base, on_tokens, None).await
+}
+
+/// The client's config against the sandbox, with `onTokens`, `onDialect`
+/// and a known `dialect` where given.
+fn sandbox_config(base: &str, on_tokens: Option<&Function>, on_dialect: Option<&Function>, dialect: Option<&JsValue>) -> JsValue {
     let redirect = format!("{base}/_sandbox/state");
-    fetch_json("POST", &format!("{base}/_sandbox/clients"), Some(&format!(r#"{{"client_id":"tyme-tab-browser","redirect_uris":["{redirect}"]}}"#))).await;
-    let cfg = obj(&[
+    let f = |f: Option<&Function>| f.map(|f| f.clone().into()).unwrap_or(JsValue::UNDEFINED);
+    obj(&[
         ("baseUrl", base.into()),
         ("clientId", "tyme-tab-browser".into()),
         ("redirectUri", redirect.as_str().into()),
-        ("onTokens", on_tokens.map(|f| f.clone().into()).unwrap_or(JsValue::UNDEFINED)),
-    ]);
-    let c = TymeClient::new(cfg).unwrap();
+        ("onTokens", f(on_tokens)),
+        ("onDialect", f(on_dialect)),
+        ("dialect", dialect.cloned().unwrap_or(JsValue::UNDEFINED)),
+    ])
+}
+
+async fn signed_in_client_with(base: &str, on_tokens: Option<&Function>, on_dialect: Option<&Function>) -> TymeClient {
+    let redirect = format!("{base}/_sandbox/state");
+    fetch_json("POST", &format!("{base}/_sandbox/clients"), Some(&format!(r#"{{"client_id":"tyme-tab-browser","redirect_uris":["{redirect}"]}}"#))).await;
+    let c = TymeClient::new(sandbox_config(base, on_tokens, on_dialect, None)).unwrap();
     let s = c.begin_sign_in().unwrap();
     let resp = gloo_net::http::Request::get(&get(&s, "url").as_string().unwrap()).send().await.expect("authorize");
     let code = TymeClient::parse_redirect(&resp.url(), &get(&s, "state").as_string().unwrap()).unwrap();
@@ -256,12 +269,20 @@ async fn sandbox_round_trip_shapes() {
     let id = get(&cat, "id").as_string().unwrap();
     assert_eq!(id.len(), 36, "generated id");
     assert_eq!(get(&cat, "type").as_string().as_deref(), Some("ProjectCategory"));
+    assert_eq!(get(&cat, "name").as_string().as_deref(), Some("Browser clients"));
+    // Stored under the client's id in either dialect (the seed answers the
+    // stored entity, the live service `{"status":"success"}`).
+    let state = sandbox_state(base).await;
+    let stored = find_by_id(&get(&state, "categories"), &id).expect("the category is stored under the generated id");
+    assert_eq!(get(&stored, "name").as_string().as_deref(), Some("Browser clients"));
     let list = settle(c.search_entity("ProjectCategory".into(), "browser".into(), None)).await.unwrap();
     assert!(Array::is_array(&list));
     assert_eq!(Array::from(&list).length(), 1);
+    assert_eq!(get(&Array::from(&list).get(0), "id").as_string(), Some(id));
+    assert_eq!(get(&list, "skipped").as_f64(), Some(0.0));
     let task_input = js_sys::JSON::parse(r#"{"type":"TimedTask","name":"t","project_id":"missing","billable":true}"#).unwrap();
     let e = settle(c.update_entity(task_input)).await.unwrap_err();
-    assert!(get(&e, "name").as_string().as_deref() == Some("TymeError"));
+    assert_tyme_error(&e, "not_found");
     let rows = settle(c.summary(0.0, js_sys::Date::now())).await.unwrap();
     assert_no_bigint(&rows);
     settle(c.subscribe_webhook("http://127.0.0.1:9/h".into(), "time".into())).await.unwrap();
@@ -454,4 +475,377 @@ async fn streamed_body_over_the_limit_is_cut_off() {
     let first = Array::from(&rows).get(0);
     assert_eq!(get(&first, "task_name").as_string().as_deref(), Some("Ä task"));
     assert_eq!(get(&first, "rounded_duration").as_f64(), Some(120.0));
+}
+
+// ---------- what the client learns of the server (src/dialect.rs) ----------
+
+async fn sandbox_state(base: &str) -> JsValue {
+    fetch_json("GET", &format!("{base}/_sandbox/state"), None).await
+}
+
+fn find_by_id(list: &JsValue, id: &str) -> Option<JsValue> {
+    Array::from(list).iter().find(|e| get(e, "id").as_string().as_deref() == Some(id))
+}
+
+/// A JS value as JSON, to compare with `serde_json::json!`.
+fn to_value(v: &JsValue) -> serde_json::Value {
+    serde_json::from_str(&js_sys::JSON::stringify(v).unwrap().as_string().unwrap()).unwrap()
+}
+
+/// Whether the sandbox speaks the live dialect (`GET /` names it). Called
+/// before the log is cleared, as the probe is logged too.
+async fn speaks_live(base: &str) -> bool {
+    let v = fetch_json("GET", &format!("{base}/"), None).await;
+    match get(&v, "dialect").as_string().as_deref() {
+        Some("live") => true,
+        Some("seed") => false,
+        other => panic!("GET / names no dialect: {other:?}"),
+    }
+}
+
+/// A fresh sandbox state and request log; answers whether it speaks live.
+async fn fresh_sandbox(base: &str) -> bool {
+    fetch_json("POST", &format!("{base}/_sandbox/reset"), Some("{}")).await;
+    let live = speaks_live(base).await;
+    clear_log(base).await;
+    live
+}
+
+async fn clear_log(base: &str) {
+    fetch_json("DELETE", &format!("{base}/_sandbox/log"), None).await;
+}
+
+/// The requests the sandbox logged since the log was last cleared, as
+/// `"METHOD /path status"` (CORS preflights left out).
+async fn requests(base: &str) -> Vec<String> {
+    let log = fetch_json("GET", &format!("{base}/_sandbox/log"), None).await;
+    Array::from(&log)
+        .iter()
+        .filter(|e| get(e, "method").as_string().as_deref() != Some("OPTIONS"))
+        .map(|e| format!("{} {} {}", get(&e, "method").as_string().unwrap(), get(&e, "path").as_string().unwrap(), get(&e, "status").as_f64().unwrap()))
+        .collect()
+}
+
+/// The requests logged since the last look, then a fresh log.
+async fn take_requests(base: &str) -> Vec<String> {
+    let r = requests(base).await;
+    clear_log(base).await;
+    r
+}
+
+/// Every value an `onDialect` (or any one-argument callback) was called with.
+struct Calls {
+    seen: Array,
+    cb: Closure<dyn FnMut(JsValue)>,
+}
+
+impl Calls {
+    fn new() -> Self {
+        let seen = Array::new();
+        let s = seen.clone();
+        Calls { seen, cb: Closure::new(move |v: JsValue| { s.push(&v); }) }
+    }
+    fn func(&self) -> &Function {
+        self.cb.as_ref().unchecked_ref()
+    }
+    fn count(&self) -> u32 {
+        self.seen.length()
+    }
+    fn last(&self) -> serde_json::Value {
+        assert!(self.count() > 0, "onDialect was never called");
+        to_value(&self.seen.get(self.count() - 1))
+    }
+}
+
+/// A project `p-{task}` and task `task` (billable) to hang time entries on.
+async fn make_task(c: &TymeClient, task: &str) {
+    let p = js_sys::JSON::parse(&format!(r#"{{"type":"Project","id":"p-{task}","name":"Project {task}"}}"#)).unwrap();
+    settle(c.update_entity(p)).await.unwrap();
+    let t = js_sys::JSON::parse(&format!(r#"{{"type":"TimedTask","id":"{task}","name":"Task {task}","project_id":"p-{task}","billable":true}}"#)).unwrap();
+    settle(c.update_entity(t)).await.unwrap();
+}
+
+fn wire_time(ms: f64) -> String {
+    format_date_time(ms).unwrap()
+}
+
+/// Now, in whole seconds (the wire has no fractions).
+fn now_s() -> f64 {
+    (js_sys::Date::now() / 1000.0).floor() * 1000.0
+}
+
+/// A running time entry on `task` that started an hour ago.
+fn running_entry(id: &str, task: &str) -> JsValue {
+    let start = wire_time(now_s() - 3_600_000.0);
+    js_sys::JSON::parse(&format!(r#"{{"type":"TimedTaskRecord","id":"{id}","task_id":"{task}","subtask_id":"","time_start":"{start}","time_end":null,"note":"n"}}"#)).unwrap()
+}
+
+/// The refresh path is found on the first refresh (the seed's server refuses
+/// the live way once: two token requests) and then used straight away (one).
+#[wasm_bindgen_test]
+async fn sandbox_refresh_path_is_learned_once() {
+    let Some(base) = sandbox_url() else { return };
+    let live = fresh_sandbox(base).await;
+    let learned = Calls::new();
+    let c = signed_in_client_with(base, None, Some(learned.func())).await;
+    clear_log(base).await;
+    let first = settle(c.refresh()).await.unwrap();
+    let want = match live {
+        true => vec!["POST /v1/access_token 200"],
+        false => vec!["POST /v1/access_token 400", "POST /v1/refresh_token 200"],
+    };
+    assert_eq!(take_requests(base).await, want);
+    let path = if live { "access_token" } else { "refresh_token" };
+    assert_eq!(learned.last()["refresh"], path);
+    assert_eq!(to_value(&c.get_dialect().unwrap())["refresh"], path);
+    let second = settle(c.refresh()).await.unwrap();
+    assert_eq!(take_requests(base).await, vec![format!("POST /v1/{path} 200")]);
+    // Both were real rotations.
+    assert_ne!(get(&first, "refreshToken").as_string(), get(&second, "refreshToken").as_string());
+    assert_eq!(get(&get(&sandbox_state(base).await, "stats"), "refreshes").as_f64(), Some(2.0));
+}
+
+/// At sign-in the client asks `/data/members/me` once: the live service
+/// answers member 1001, whose id then goes on every time entry (and no
+/// second request is made for it); a seed server answers 404, remembered,
+/// and entries go without.
+#[wasm_bindgen_test]
+async fn sandbox_time_entry_carries_the_member_id_learned_at_sign_in() {
+    let Some(base) = sandbox_url() else { return };
+    let live = fresh_sandbox(base).await;
+    let learned = Calls::new();
+    let c = signed_in_client_with(base, None, Some(learned.func())).await;
+    let me = if live { "GET /data/members/me 200" } else { "GET /data/members/me 404" };
+    assert_eq!(take_requests(base).await, vec!["GET /v1/authorize 302", "POST /v1/access_token 200", me]);
+    let want = if live { serde_json::json!({"members": true, "userId": "1001"}) } else { serde_json::json!({"members": false}) };
+    assert_eq!(learned.last(), want);
+
+    make_task(&c, "task-m").await;
+    clear_log(base).await;
+    let sent = running_entry("rec-m", "task-m");
+    let back = settle(c.update_entity(sent.clone())).await.unwrap();
+    assert_eq!(take_requests(base).await, vec!["POST /data/update_entity 200"], "no second members/me");
+    // The client answers the entry (the live service's answer is only `{"status":"success"}`).
+    assert_eq!(to_value(&back), to_value(&sent));
+    let entry = find_by_id(&get(&sandbox_state(base).await, "time_entries"), "rec-m").expect("entry stored");
+    assert_eq!(get(&entry, "user_id").as_string().as_deref(), if live { Some("1001") } else { None });
+    assert!(get(&entry, "time_end").is_null());
+    // Editing it keeps the member (the live service refuses an entry without one).
+    let mut stop = to_value(&sent);
+    stop["time_end"] = wire_time(now_s()).into();
+    let stop_js = js_sys::JSON::parse(&stop.to_string()).unwrap();
+    let stopped = settle(c.update_entity(stop_js)).await.unwrap();
+    assert_eq!(to_value(&stopped), stop);
+    let entry = find_by_id(&get(&sandbox_state(base).await, "time_entries"), "rec-m").unwrap();
+    assert_eq!(get(&entry, "time_end").as_string(), stop["time_end"].as_str().map(String::from));
+    assert_eq!(get(&entry, "user_id").as_string().as_deref(), if live { Some("1001") } else { None });
+}
+
+/// A member id the live service refuses (400 naming `user_id`, as after a
+/// change of account) makes the client ask `/data/members/me` again and send
+/// the write once more with the new id. The seed stores any `user_id` as
+/// given, so nothing is asked again there.
+#[wasm_bindgen_test]
+async fn sandbox_refused_member_id_is_asked_again_once() {
+    let Some(base) = sandbox_url() else { return };
+    let live = fresh_sandbox(base).await;
+    let c = signed_in_client(base, None).await;
+    make_task(&c, "task-u").await;
+    let stale = js_sys::JSON::parse(r#"{"members":true,"userId":"9999"}"#).unwrap();
+    let learned = Calls::new();
+    let c2 = TymeClient::new(sandbox_config(base, None, Some(learned.func()), Some(&stale))).unwrap();
+    c2.set_tokens(c.get_tokens().unwrap()).unwrap();
+    clear_log(base).await;
+    settle(c2.update_entity(running_entry("rec-u", "task-u"))).await.unwrap();
+    let entry = find_by_id(&get(&sandbox_state(base).await, "time_entries"), "rec-u").expect("entry stored");
+    if live {
+        assert_eq!(take_requests(base).await, vec!["POST /data/update_entity 400", "GET /data/members/me 200", "POST /data/update_entity 200"]);
+        assert_eq!(get(&entry, "user_id").as_string().as_deref(), Some("1001"));
+        assert_eq!(learned.last(), serde_json::json!({"members": true, "userId": "1001"}));
+    } else {
+        assert_eq!(take_requests(base).await, vec!["POST /data/update_entity 200"]);
+        assert_eq!(get(&entry, "user_id").as_string().as_deref(), Some("9999"));
+        assert_eq!(learned.count(), 0, "nothing learned");
+    }
+}
+
+/// Webhook verbs: the live ones first (`POST /webhooks/subscribe`); a seed
+/// server answers 405 and the seed's `GET` follows, remembered. An
+/// unsubscribe that the live service answers 404 (already gone) succeeds.
+#[wasm_bindgen_test]
+async fn sandbox_webhook_verbs_are_discovered() {
+    let Some(base) = sandbox_url() else { return };
+    let live = fresh_sandbox(base).await;
+    let learned = Calls::new();
+    let c = signed_in_client_with(base, None, Some(learned.func())).await;
+    clear_log(base).await;
+    let hook = "http://127.0.0.1:9/verbs";
+    settle(c.subscribe_webhook(hook.into(), "time".into())).await.unwrap();
+    let want = match live {
+        true => vec!["POST /webhooks/subscribe 200"],
+        false => vec!["POST /webhooks/subscribe 405", "GET /webhooks/subscribe 200"],
+    };
+    assert_eq!(take_requests(base).await, want);
+    assert_eq!(learned.last()["webhooks"], if live { "live" } else { "seed" });
+    settle(c.subscribe_webhook(hook.into(), "stopped_time".into())).await.unwrap();
+    let verb = if live { "POST" } else { "GET" };
+    assert_eq!(take_requests(base).await, vec![format!("{verb} /webhooks/subscribe 200")]);
+    let hooks = to_value(&get(&sandbox_state(base).await, "webhooks"));
+    let mut triggers: Vec<&str> = hooks.as_array().unwrap().iter().filter(|h| h["hook_url"] == hook).map(|h| h["trigger_type"].as_str().unwrap()).collect();
+    triggers.sort();
+    assert_eq!(triggers, vec!["stopped_time", "time"], "{hooks}");
+
+    let unsub = if live { "DELETE" } else { "POST" };
+    settle(c.unsubscribe_webhook(hook.into(), "time".into())).await.unwrap();
+    assert_eq!(take_requests(base).await, vec![format!("{unsub} /webhooks/unsubscribe 200")]);
+    // Again: gone already (live 404, seed 200), which is what was asked.
+    settle(c.unsubscribe_webhook(hook.into(), "time".into())).await.unwrap();
+    let again = if live { 404 } else { 200 };
+    assert_eq!(take_requests(base).await, vec![format!("{unsub} /webhooks/unsubscribe {again}")]);
+    let hooks = to_value(&get(&sandbox_state(base).await, "webhooks"));
+    assert_eq!(hooks.as_array().unwrap().iter().filter(|h| h["hook_url"] == hook).count(), 1, "{hooks}");
+    assert_eq!(to_value(&c.get_dialect().unwrap())["webhooks"], if live { "live" } else { "seed" });
+}
+
+/// `times()` on the live service: every entry of the member in the range,
+/// a running one with `time_end` null, the numeric ids of the wire read as
+/// strings. On a seed server: `null` after one 404, and later calls send
+/// nothing.
+#[wasm_bindgen_test]
+async fn sandbox_times_reads_entries_or_is_null() {
+    let Some(base) = sandbox_url() else { return };
+    let live = fresh_sandbox(base).await;
+    let c = signed_in_client(base, None).await;
+    make_task(&c, "7301").await;
+    let t0 = now_s();
+    let (s1, e1, s2) = (wire_time(t0 - 3.0 * 3_600_000.0), wire_time(t0 - 2.0 * 3_600_000.0), wire_time(t0 - 3_600_000.0));
+    // Entries as the Tyme app adds them: under ids the server makes.
+    let body1 = format!(r#"{{"task_id":"7301","time_start":"{s1}","time_end":"{e1}","note":"Call","user_id":"1001"}}"#);
+    let a1 = fetch_json("POST", &format!("{base}/_sandbox/add_time"), Some(&body1)).await;
+    let body2 = format!(r#"{{"task_id":"7301","time_start":"{s2}","note":"Running","user_id":"1001"}}"#);
+    let a2 = fetch_json("POST", &format!("{base}/_sandbox/add_time"), Some(&body2)).await;
+    let (id1, id2) = (get(&a1, "id").as_string().unwrap(), get(&a2, "id").as_string().unwrap());
+    clear_log(base).await;
+
+    let (from, to) = (t0 - 4.0 * 3_600_000.0, t0 + 60_000.0);
+    let got = settle(c.times(from, to)).await.unwrap();
+    if !live {
+        assert!(got.is_null(), "no /data/times on a seed server");
+        assert_eq!(take_requests(base).await, vec!["GET /data/times 404"]);
+        assert_eq!(to_value(&c.get_dialect().unwrap())["times"], false);
+        assert!(settle(c.times(from, to)).await.unwrap().is_null());
+        assert_eq!(requests(base).await, Vec::<String>::new(), "asked once only");
+        return;
+    }
+    // The page size is not known, so a non-empty first page is followed by
+    // one more page (from offset 2), which comes back empty.
+    assert_eq!(take_requests(base).await, vec!["GET /data/times 200", "GET /data/times 200"]);
+    // The wire had the ids as numbers (the variant this test is about).
+    let tokens = c.get_tokens().unwrap();
+    let q = format!("from={}&to={}", js_sys::encode_uri_component(&wire_time(from)), js_sys::encode_uri_component(&wire_time(to)));
+    let raw = gloo_net::http::Request::get(&format!("{base}/data/times?{q}"))
+        .header("Authorization", &format!("Bearer {}", get(&tokens, "accessToken").as_string().unwrap()))
+        .send()
+        .await
+        .unwrap();
+    let raw: serde_json::Value = serde_json::from_str(&raw.text().await.unwrap()).unwrap();
+    assert!(raw["data"].as_array().unwrap().iter().all(|e| e["id"].is_number() && e["related_id"].is_number()), "{raw}");
+    assert_no_bigint(&got);
+    assert_eq!(get(&got, "skipped").as_f64(), Some(0.0));
+    assert_eq!(
+        to_value(&got),
+        serde_json::json!([
+            {"type": "TimedTaskRecord", "id": id1, "task_id": "7301", "subtask_id": "", "time_start": s1, "time_end": e1, "note": "Call"},
+            {"type": "TimedTaskRecord", "id": id2, "task_id": "7301", "subtask_id": "", "time_start": s2, "time_end": null, "note": "Running"},
+        ])
+    );
+    assert_eq!(to_value(&c.get_dialect().unwrap())["times"], true);
+}
+
+/// `sendWrite` of `{type:"TimedTaskRecord", id, deleted:true}`: the live
+/// service deletes the entry (`DELETE /data/entity`); a seed server has no
+/// such route, so it rejects with `not_found` (and is not asked again).
+#[wasm_bindgen_test]
+async fn sandbox_send_write_discards_where_served() {
+    let Some(base) = sandbox_url() else { return };
+    let live = fresh_sandbox(base).await;
+    let c = signed_in_client(base, None).await;
+    make_task(&c, "task-d").await;
+    settle(c.update_entity(running_entry("rec-d", "task-d"))).await.unwrap();
+    assert!(find_by_id(&get(&sandbox_state(base).await, "time_entries"), "rec-d").is_some());
+    clear_log(base).await;
+    let discard = obj(&[("type", "TimedTaskRecord".into()), ("id", "rec-d".into()), ("deleted", true.into())]);
+    let r = settle(c.send_write(discard.clone())).await;
+    let left = find_by_id(&get(&sandbox_state(base).await, "time_entries"), "rec-d");
+    if live {
+        assert_eq!(to_value(&r.unwrap()), to_value(&discard), "answers what it was given");
+        assert_eq!(take_requests(base).await, vec!["DELETE /data/entity 200"]);
+        assert!(left.is_none(), "the entry is gone");
+        // A second discard of the same entry is harmless.
+        settle(c.send_write(discard)).await.unwrap();
+        assert_eq!(take_requests(base).await, vec!["DELETE /data/entity 200"]);
+    } else {
+        assert_tyme_error(&r.unwrap_err(), "not_found");
+        assert_eq!(take_requests(base).await, vec!["DELETE /data/entity 404"]);
+        assert!(left.is_some(), "nothing deleted");
+        assert_tyme_error(&settle(c.send_write(discard)).await.unwrap_err(), "not_found");
+        assert_eq!(requests(base).await, Vec::<String>::new(), "not asked again");
+    }
+    assert_eq!(to_value(&c.get_dialect().unwrap())["delete"], live);
+}
+
+/// What one client learned, handed to `onDialect`, is all a new client
+/// needs: built with that `dialect`, it sends no discovery request at all
+/// (refresh, webhooks, member id, times, discard) and learns nothing new.
+#[wasm_bindgen_test]
+async fn sandbox_learned_dialect_is_reused_without_discovery() {
+    let Some(base) = sandbox_url() else { return };
+    let live = fresh_sandbox(base).await;
+    let learned = Calls::new();
+    let c = signed_in_client_with(base, None, Some(learned.func())).await;
+    make_task(&c, "task-r").await;
+    let hook = "http://127.0.0.1:9/reuse";
+    settle(c.refresh()).await.unwrap();
+    settle(c.subscribe_webhook(hook.into(), "time".into())).await.unwrap();
+    let (from, to) = (now_s() - 7_200_000.0, now_s() + 60_000.0);
+    settle(c.times(from, to)).await.unwrap();
+    let _ = settle(c.discard_time_entry("no-such-entry".into())).await;
+    let want = match live {
+        true => serde_json::json!({"refresh": "access_token", "webhooks": "live", "times": true, "members": true, "delete": true, "userId": "1001"}),
+        false => serde_json::json!({"refresh": "refresh_token", "webhooks": "seed", "times": false, "members": false, "delete": false}),
+    };
+    assert_eq!(learned.last(), want);
+    assert_eq!(to_value(&c.get_dialect().unwrap()), want);
+
+    // A new client (a restarted worker) with what was stored.
+    let stored = learned.seen.get(learned.count() - 1);
+    let again = Calls::new();
+    let c2 = TymeClient::new(sandbox_config(base, None, Some(again.func()), Some(&stored))).unwrap();
+    c2.set_tokens(c.get_tokens().unwrap()).unwrap();
+    clear_log(base).await;
+    settle(c2.refresh()).await.unwrap();
+    let path = if live { "access_token" } else { "refresh_token" };
+    assert_eq!(take_requests(base).await, vec![format!("POST /v1/{path} 200")]);
+    settle(c2.subscribe_webhook(hook.into(), "stopped_time".into())).await.unwrap();
+    let verb = if live { "POST" } else { "GET" };
+    assert_eq!(take_requests(base).await, vec![format!("{verb} /webhooks/subscribe 200")]);
+    settle(c2.update_entity(running_entry("rec-r", "task-r"))).await.unwrap();
+    assert_eq!(take_requests(base).await, vec!["POST /data/update_entity 200"], "no members/me");
+    let entry = find_by_id(&get(&sandbox_state(base).await, "time_entries"), "rec-r").unwrap();
+    assert_eq!(get(&entry, "user_id").as_string().as_deref(), if live { Some("1001") } else { None });
+    let times = settle(c2.times(from, to)).await.unwrap();
+    let discarded = settle(c2.discard_time_entry("rec-r".into())).await;
+    if live {
+        assert_eq!(Array::from(&times).length(), 1);
+        assert_eq!(get(&Array::from(&times).get(0), "id").as_string().as_deref(), Some("rec-r"));
+        discarded.unwrap();
+        // (the second times request: the page after a non-empty first one)
+        assert_eq!(take_requests(base).await, vec!["GET /data/times 200", "GET /data/times 200", "DELETE /data/entity 200"]);
+    } else {
+        assert!(times.is_null());
+        assert_tyme_error(&discarded.unwrap_err(), "not_found");
+        assert_eq!(take_requests(base).await, Vec::<String>::new());
+    }
+    assert_eq!(again.count(), 0, "nothing new learned");
+    assert_eq!(to_value(&c2.get_dialect().unwrap()), want);
 }
