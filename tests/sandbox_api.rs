@@ -560,3 +560,44 @@ fn recorded_fixtures_match_the_sandbox() {
         }
     }
 }
+
+/// Offset paging as the client follows it (`times::more_pages`), against a
+/// live server paging by 10: 25 entries come in pages of 10, 10 and 5, and a
+/// range with 3 entries costs one request.
+#[test]
+fn times_pages_are_followed_to_the_last() {
+    let sb = sandbox_with("live", &["--times-page-size", "10"]);
+    let t = sign_in(&sb);
+    let mut d = Dialect::default();
+    upsert(&sb, &t, json!({"type":"Project","id":"p","name":"P"})).unwrap();
+    upsert(&sb, &t, json!({"type":"TimedTask","id":"t","name":"T","project_id":"p"})).unwrap();
+    let base = (now_ms() / 1000) * 1000 - 100 * 60_000;
+    let fmt = |ms: i64| tyme_tab::model::format_date_time(ms as f64).unwrap();
+    for i in 0..25 {
+        let s = base + i * 60_000;
+        upsert_as(&sb, &t, &mut d, json!({"type":"TimedTaskRecord","id":format!("e{i:02}"),"task_id":"t","time_start":fmt(s),"time_end":fmt(s + 30_000),"note":""})).unwrap();
+    }
+    let user = user_id(&sb, &t, &mut d);
+    let read_all = |from: i64, to: i64| {
+        let (mut ids, mut sizes, mut first) = (Vec::new(), Vec::new(), 0);
+        loop {
+            let r = send(&times::build_times(&sb.url, t.access_token.expose(), from as f64, to as f64, user.as_deref(), ids.len()).unwrap());
+            let page = times::parse_times(r.status, &r.headers, &r.body).unwrap();
+            if sizes.is_empty() {
+                first = page.items.len();
+            }
+            sizes.push(page.items.len());
+            ids.extend(page.items.into_iter().map(|e| e.id));
+            if !times::more_pages(first, *sizes.last().unwrap(), sizes.len()) {
+                return (ids, sizes);
+            }
+        }
+    };
+    let (ids, sizes) = read_all(base - 1000, base + 25 * 60_000);
+    assert_eq!(sizes, vec![10, 10, 5]);
+    let want: Vec<String> = (0..25).map(|i| format!("e{i:02}")).collect();
+    assert_eq!(ids, want);
+    // Three entries: one page, one request.
+    let (ids, sizes) = read_all(base - 1000, base + 2 * 60_000 + 1000);
+    assert_eq!((ids.len(), sizes), (3, vec![3]));
+}

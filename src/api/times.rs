@@ -37,9 +37,29 @@ pub fn parse_times(status: u16, headers: &[(String, String)], body: &[u8]) -> Re
     })
 }
 
+/// A page of fewer entries than this is the last. The server's page size is
+/// not published: a page as full as the first one may have a successor, but
+/// a server paging by fewer than this many is assumed not to exist, so the
+/// usual week (a handful of entries) costs one request, not two.
+pub const MIN_FULL_PAGE: usize = 10;
+
 /// Whether to ask for the page after one of `got` items, the first page
-/// having had `first` (the server's page size is not known: a page as full
-/// as the first one may have a successor).
+/// having had `first`.
 pub fn more_pages(first: usize, got: usize, pages_read: usize) -> bool {
-    got > 0 && got >= first && pages_read < MAX_PAGES
+    got >= MIN_FULL_PAGE && got >= first && pages_read < MAX_PAGES
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paging() {
+        assert!(!more_pages(2, 2, 1), "a short first page is the only one");
+        assert!(!more_pages(0, 0, 1));
+        assert!(more_pages(10, 10, 1), "a page of ten may have a successor");
+        assert!(more_pages(100, 100, 3));
+        assert!(!more_pages(100, 37, 2), "a shorter page is the last");
+        assert!(!more_pages(100, 100, MAX_PAGES));
+    }
 }
