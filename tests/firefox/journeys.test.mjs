@@ -105,6 +105,22 @@ test('sign-in: Firefox asks for the API host at the click, a refusal is explaine
   assert.ok(log.some((l) => l.path.startsWith('/v1/access_token') && l.status === 200), 'code exchanged');
 }, { signedIn: false }));
 
+test('sign-in from the popup: the same question at the click; refused, the popup says why; allowed, signed in', journey(async ({ ff, sandbox, driver }) => {
+  await ok(await ff.send('saveSettings', { baseUrl: sandbox.url, clientId: CLIENT }));
+  await ff.openPopup();
+  assert.equal(await ff.textOf('#signed-out-text'), 'You are signed out.');
+  await driver.findElement(By.id('sign-in')).click();
+  await ff.answerPermissionPrompt(false);
+  assert.match(await ff.textOf('#error', /Firefox did not/), /access to 127\.0\.0\.1/);
+  assert.equal((await sandbox.state()).stats.tokens_issued, 0);
+  await driver.findElement(By.id('sign-in')).click();
+  await ff.answerPermissionPrompt(true);
+  await ff.shown('#idle');
+  assert.equal(await ff.textOf('#status'), 'signed in');
+  assert.equal((await sandbox.state()).stats.tokens_issued, 1);
+  assert.ok((await ff.storage('tokens')).tokens.accessToken);
+}, { signedIn: false }));
+
 test('start on a locally served page from the popup: scrubbed URL in the note on the server; stop', journey(async ({ ff, sandbox, driver }) => {
   const ref = await projectAndTask(ff, sandbox);
   const pages = await servePages({ '/article': { title: 'A page worth tracking' } });
@@ -131,7 +147,7 @@ test('start on a locally served page from the popup: scrubbed URL in the note on
     assert.ok((await ff.textOf('#run-note')).includes(`${pages.url}/article?id=7`));
 
     await driver.findElement(By.id('stop')).click();
-    await ff.textOf('#idle h2');
+    await ff.shown('#idle');
     const stopped = await serverEntry(ff, sandbox, (e) => e.id === running.id && e.time_end, 'time_end on the server');
     assert.ok(stopped.time_end >= stopped.time_start);
     assert.equal((await entries(sandbox)).length, 1);

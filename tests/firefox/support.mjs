@@ -221,6 +221,10 @@ export async function launchFirefox({ addon = FF_EXT_DIR, prefs = {}, headless =
         return t != null && re.test(t) ? t : null;
       }, { what: `${css} to match ${re}` });
     },
+    /** Wait until the element is shown (present, and neither it nor a parent hidden) in the current tab. */
+    async shown(css) {
+      return ff.waitFor(() => driver.executeScript('const e = document.querySelector(arguments[0]); return !!e && !e.closest("[hidden]");', css), { what: `${css} shown` });
+    },
     /** Wait until fn() returns a truthy value (polls a condition; never a fixed sleep). */
     async waitFor(fn, { timeout = 15000, interval = 100, what = 'condition' } = {}) {
       const end = Date.now() + timeout;
