@@ -5,14 +5,15 @@
 //                                               an unpacked Firefox tree (default out/firefox/)
 //
 // What differs between the builds is the manifest only (firefoxManifest,
-// storeManifest below) and, in every package, the absence of the worker's test
-// hook and bench instrumentation (stripDevHooks). The files are the same
+// storeManifest below); in every package the test hook and the bench
+// instrumentation are left out (stripDevHooks). The files are the same
 // source files otherwise; no file is copied per browser.
 //
 // The zips are reproducible: files in byte order of their paths, one fixed
 // time stamp and mode, deflate at level 9 (zlib is deterministic for a given
 // input and level), no extra fields. The same tree gives the same bytes.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { execFileSync } from 'node:child_process';
@@ -90,16 +91,21 @@ export function storeProblems(m) {
 }
 
 /**
- * The worker without its test hook (`globalThis.tymeTab`, reached by the
- * end-to-end tests) and bench instrumentation (`globalThis.tymeTabBench`,
- * `const T0`), with the comment lines just above them. Fails loudly when a
- * hook is left over, so a change of those lines cannot ship one.
+ * A script without the test hook (`globalThis.tymeTab`, reached by the
+ * end-to-end tests), the bench instrumentation (`globalThis.tymeTabBench`,
+ * `const T0`, and any statement whose line ends in a comment naming the
+ * bench: `// bench instrumentation`, `// read by tests/bench`), and the
+ * comment lines just above them. Fails loudly when any is left over, so a
+ * change of those lines cannot ship one.
  */
-export function stripDevHooks(src) {
+export function stripDevHooks(src, name = 'script') {
   const lines = src.split('\n');
   const drop = new Set();
+  const isHook = (line) => /globalThis\.tymeTab(Bench)?\b/.test(line)
+    || /^const T0 = performance\.now\(\);$/.test(line.trim())
+    || /^\s*[^\s/].*\/\/.*\b(bench instrumentation|tests\/bench)\b/.test(line);
   lines.forEach((line, i) => {
-    if (/globalThis\.tymeTab(Bench)?\b/.test(line) || /^const T0 = performance\.now\(\);$/.test(line.trim())) {
+    if (isHook(line)) {
       drop.add(i);
       // Its comment: the comment lines above it up to the one naming tests or the bench.
       for (let j = i - 1; j >= 0 && /^\s*\/\//.test(lines[j]); j--) {
@@ -108,8 +114,22 @@ export function stripDevHooks(src) {
     }
   });
   const out = lines.filter((_, i) => !drop.has(i)).join('\n');
-  if (/tymeTab(Bench)?\b|\bT0\b/.test(out)) throw new Error('background.js: a test hook or bench line is left after stripping (update stripDevHooks)');
+  if (/tymeTab(Bench)?\b|\bT0\b|bench instrumentation|tests\/bench/.test(out)) {
+    throw new Error(`${name}: a test hook or bench line is left after stripping (update stripDevHooks)`);
+  }
   return out;
+}
+
+// A stripped script must still be a valid module.
+function checkSyntax(source, name) {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tyme-tab-syntax-'));
+  try {
+    const f = path.join(tmp, 'check.mjs');
+    fs.writeFileSync(f, source);
+    execFileSync(process.execPath, ['--check', f], { stdio: 'pipe' });
+  } catch (e) {
+    throw new Error(`${name} is not valid JavaScript after stripping: ${String(e.stderr || e.message).slice(0, 500)}`);
+  } finally { fs.rmSync(tmp, { recursive: true, force: true }); }
 }
 
 function listFiles(dir, rel = '') {
@@ -131,12 +151,15 @@ export function buildFiles(browser, { testHooks = false, dir = EXT_DIR } = {}) {
   const src = readManifest(dir);
   if (!fs.existsSync(path.join(dir, 'pkg', 'tyme_tab_bg.wasm'))) throw new Error('extension/pkg is missing: run `make wasm` first');
   const manifest = browser === 'firefox' ? firefoxManifest(src) : storeManifest(src);
-  const worker = src.background.service_worker;
   const files = [];
   for (const name of listFiles(dir)) {
     let data = fs.readFileSync(path.join(dir, name));
     if (name === 'manifest.json') data = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`);
-    else if (name === worker && !testHooks) data = Buffer.from(stripDevHooks(data.toString('utf8')));
+    else if (name.endsWith('.js') && !name.startsWith('pkg/') && !testHooks) {
+      const src = data.toString('utf8');
+      const stripped = stripDevHooks(src, name);
+      if (stripped !== src) { checkSyntax(stripped, name); data = Buffer.from(stripped); }
+    }
     files.push({ name, data });
   }
   files.sort((a, b) => Buffer.compare(Buffer.from(a.name), Buffer.from(b.name)));
@@ -246,16 +269,6 @@ export function writePackages(distDir = path.join(ROOT, 'dist')) {
   return out;
 }
 
-// The stripped worker must still be a valid module.
-function checkSyntax(source) {
-  const tmp = fs.mkdtempSync(path.join(ROOT, 'out', '.syntax-'));
-  try {
-    const f = path.join(tmp, 'background.mjs');
-    fs.writeFileSync(f, source);
-    execFileSync(process.execPath, ['--check', f], { stdio: 'pipe' });
-  } finally { fs.rmSync(tmp, { recursive: true, force: true }); }
-}
-
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const args = process.argv.slice(2);
   const opt = (name) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : null; };
@@ -267,7 +280,6 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     const r = writeUnpacked(unpacked, outDir, { testHooks: args.includes('--test-hooks') });
     console.log(`${path.relative(ROOT, r.dir)}: ${unpacked} build, ${r.files} files${args.includes('--test-hooks') ? ' (with the test hook)' : ''}`);
   } else {
-    checkSyntax(stripDevHooks(fs.readFileSync(path.join(EXT_DIR, readManifest().background.service_worker), 'utf8')));
     for (const r of writePackages()) {
       console.log(`${path.relative(ROOT, r.file)}: ${r.files} files, ${r.bytes} bytes`);
     }
