@@ -129,10 +129,10 @@ test-e2e:
 
 # The Firefox build in headless firefox-esr (tests/firefox/): the packages
 # (contents, store check, reproducibility, the Firefox package installed as
-# it is) and the journeys on the unpacked test build (the package's files
-# plus the test hook), once per sandbox dialect; the lint first.
+# it is) and the journeys on the package's files unpacked (out/firefox-test),
+# once per sandbox dialect; the lint first.
 test-firefox: deps-firefox sandbox lint-firefox
-	node scripts/build-dist.mjs --unpacked firefox --test-hooks --out out/firefox-test
+	node scripts/build-dist.mjs --unpacked firefox --out out/firefox-test
 	@for d in $(DIALECTS); do echo "== Firefox, sandbox dialect $$d"; \
 	  TYME_DIALECT=$$d $(NODE_TEST) tests/firefox/ || exit 1; done
 

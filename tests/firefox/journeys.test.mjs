@@ -1,5 +1,5 @@
 // Firefox journeys: the Firefox build of Tyme Tab (out/firefox-test, the
-// package's files plus the test hook) installed as a temporary add-on in
+// package's files unpacked, no test hook) installed as a temporary add-on in
 // Debian's firefox-esr, headless, driven through geckodriver, against a real
 // tyme-sandbox on 127.0.0.1 (TYME_DIALECT picks its dialect). Each test has
 // its own sandbox and Firefox profile. The user's steps are real: clicks in

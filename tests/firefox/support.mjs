@@ -5,12 +5,12 @@
 // The add-on's internal UUID is fixed through the profile preference
 // `extensions.webextensions.uuids`, so its pages are at a known
 // moz-extension://<uuid>/ address. A test talks to the background page the
-// way the popup does (runtime messages from an extension page in a tab) and,
-// for what no page can reach (the context-menu handler), through the test
-// hook the unpacked test build keeps (`globalThis.tymeTab` of the background
-// page, from runtime.getBackgroundPage()). Browser-internal steps (stopping
-// the background page, the add-on's granted permissions) run in Marionette's
-// chrome context, which geckodriver allows with --allow-system-access.
+// way the popup does (runtime messages from an extension page in a tab).
+// What a user does in the browser's own interface (answering the permission
+// prompt, choosing a context-menu item) and stopping the background page run
+// in Marionette's chrome context, which geckodriver allows with
+// --allow-system-access. The add-on tested is the package's files, unpacked:
+// no test hook is needed, the context menu is clicked for real.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -27,7 +27,7 @@ export const GECKODRIVER = process.env.GECKODRIVER || [
   path.join(process.env.CARGO_HOME || path.join(os.homedir(), '.cargo'), 'bin', 'geckodriver'),
   ...(process.env.PATH || '').split(path.delimiter).map((d) => path.join(d, 'geckodriver')),
 ].find((p) => fs.existsSync(p)) || 'geckodriver (not found)';
-// The unpacked Firefox build with the test hook (make test-firefox writes it).
+// The Firefox package's files, unpacked (make test-firefox writes it).
 export const FF_EXT_DIR = process.env.TYME_TAB_FIREFOX_EXTENSION
   ? path.resolve(process.env.TYME_TAB_FIREFOX_EXTENSION) : path.join(ROOT, 'out', 'firefox-test');
 export { GECKO_ID };
@@ -40,7 +40,7 @@ export const REDIRECT_URI = `https://${crypto.createHash('sha1').update(GECKO_ID
 /** Build the unpacked Firefox test tree when it is missing or older than its sources. */
 export function ensureBuilt(dir = FF_EXT_DIR) {
   if (process.env.TYME_TAB_FIREFOX_EXTENSION) return;
-  execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'build-dist.mjs'), '--unpacked', 'firefox', '--test-hooks', '--out', dir], { stdio: 'pipe' });
+  execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'build-dist.mjs'), '--unpacked', 'firefox', '--out', dir], { stdio: 'pipe' });
 }
 
 const PREFS = {
@@ -120,10 +120,6 @@ export async function launchFirefox({ addon = FF_EXT_DIR, prefs = {}, headless =
     /** The message protocol from an extension page: {ok, data} | {ok:false, error}. */
     send(type, payload = {}) {
       return ff.inPage('(t, p) => browser.runtime.sendMessage({ type: t, payload: p })', type, payload);
-    },
-    /** The context-menu handler of the background page (test hook of the test build). */
-    menuClick(info, tab) {
-      return ff.inPage('async (i, t) => (await browser.runtime.getBackgroundPage()).tymeTab.handleMenuClick(i, t)', info, tab);
     },
     storage(keys = null) {
       return ff.inPage('(k) => browser.storage.local.get(k)', keys);
