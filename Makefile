@@ -15,10 +15,11 @@ WASM := $(PKG)/tyme_tab_bg.wasm
 NODE_TEST := node --test --test-concurrency=1
 export CHROMEDRIVER := /usr/bin/chromedriver
 
-.PHONY: help deps deps-apt deps-rust deps-node wasm sandbox build run test test-rust test-wasm test-e2e test-www test-soak test-types check-core soak bench fuzz clean
+.PHONY: help deps deps-apt deps-rust deps-node deps-firefox wasm sandbox build dist lint-firefox run test test-rust test-wasm test-e2e test-firefox test-www test-soak test-types check-core soak bench fuzz clean
 
 help:
-	@echo "make run    build everything, start the sandbox and open the extension against it"
+	@echo "make run    build everything, start the sandbox and open the extension against it (BROWSER=firefox for Firefox)"
+	@echo "make dist   dist/tyme-tab-<version>-chrome.zip and -firefox.zip (reproducible)"
 	@echo "make test   every test (native, wasm in Chromium, extension and www end to end)"
 	@echo "make soak   fault-injection soak through the real extension (SOAK_N=1000, SOAK_DIALECT=seed|live)"
 	@echo "make bench  benchmark in headless Chromium with budgets"
@@ -45,6 +46,16 @@ deps-rust:
 	@if [ "$$(wasm-bindgen --version 2>/dev/null | awk '{print $$2}')" != "$(WB_VERSION)" ]; then \
 	  echo "installing wasm-bindgen-cli $(WB_VERSION)"; cargo install wasm-bindgen-cli --version $(WB_VERSION); fi
 
+# Firefox for the Firefox journeys and `make run BROWSER=firefox`: Debian's
+# firefox-esr and geckodriver from crates.io at a pinned version (WebDriver
+# client: selenium-webdriver from npm, in package.json).
+GECKODRIVER_VERSION := 0.37.1
+deps-firefox:
+	@command -v firefox-esr >/dev/null || { echo "installing Debian package: firefox-esr"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq firefox-esr; }
+	@if [ "$$(geckodriver --version 2>/dev/null | awk 'NR==1{print $$2}')" != "$(GECKODRIVER_VERSION)" ]; then \
+	  echo "installing geckodriver $(GECKODRIVER_VERSION)"; cargo install geckodriver --version $(GECKODRIVER_VERSION); fi
+
 deps-node: node_modules/.deps-stamp
 node_modules/.deps-stamp: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -69,12 +80,25 @@ sandbox:
 
 build: deps wasm sandbox
 
+# Release packages for the Chrome Web Store and addons.mozilla.org, from the
+# one source in extension/ (scripts/build-dist.mjs: no key, no test hook, no
+# source maps; fixed file order, time stamps and modes, so the same tree gives
+# the same bytes).
+dist: wasm
+	node scripts/build-dist.mjs
+
+# Mozilla's linter on the Firefox package; any error fails.
+lint-firefox: dist
+	addons-linter --output text dist/tyme-tab-$$(node -p "require('./extension/manifest.json').version")-firefox.zip
+
 ## ---- run ----
-run: build
-	node scripts/run.mjs
+# BROWSER=chrome (default) or firefox.
+BROWSER ?= chrome
+run: build $(if $(filter firefox,$(BROWSER)),deps-firefox)
+	node scripts/$(if $(filter firefox,$(BROWSER)),run-firefox,run).mjs
 
 ## ---- tests ----
-test: build check-core test-types test-rust test-wasm test-e2e test-www test-soak
+test: build check-core test-types test-rust test-wasm test-e2e test-firefox test-www test-soak
 	@echo "make test: all suites passed"
 
 check-core:
@@ -103,6 +127,15 @@ test-e2e:
 	@for d in $(DIALECTS); do echo "== extension journeys, sandbox dialect $$d"; \
 	  TYME_DIALECT=$$d $(NODE_TEST) tests/e2e/ || exit 1; done
 
+# The Firefox build in headless firefox-esr (tests/firefox/): the packages
+# (contents, store check, reproducibility, the Firefox package installed as
+# it is) and the journeys on the package's files unpacked (out/firefox-test),
+# once per sandbox dialect; the lint first.
+test-firefox: deps-firefox sandbox lint-firefox
+	node scripts/build-dist.mjs --unpacked firefox --out out/firefox-test
+	@for d in $(DIALECTS); do echo "== Firefox, sandbox dialect $$d"; \
+	  TYME_DIALECT=$$d $(NODE_TEST) tests/firefox/ || exit 1; done
+
 test-www:
 	@for d in $(DIALECTS); do echo "== web console, sandbox dialect $$d"; \
 	  TYME_DIALECT=$$d $(NODE_TEST) tests/www/ || exit 1; done
@@ -129,4 +162,4 @@ fuzz:
 
 clean:
 	cargo clean
-	rm -rf $(PKG) www/pkg node_modules out
+	rm -rf $(PKG) www/pkg node_modules out dist

@@ -1,5 +1,6 @@
 // Options: settings, sign-in and sign-out through the service worker.
 import { send, DEFAULT_BASE_URL } from '../common.js';
+import { requestApiHost, hostRefusedMessage } from '../browser.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -23,17 +24,6 @@ async function load() {
     : s.auth && s.auth.status === 'reauth' ? 'signed out — sign in again' : 'signed out';
 }
 
-// Ask for the optional host permission of a non-default API base. Sign-in does
-// not wait for the answer: servers that send CORS headers work without it, and
-// a prompt may never be answered.
-function requestHostPermission(baseUrl) {
-  try {
-    const u = new URL(baseUrl);
-    if (u.host === 'api.tyme-app.com') return;
-    chrome.permissions.request({ origins: [`${u.protocol}//${u.hostname}/*`] }).catch(() => {});
-  } catch { /* invalid URL: saveSettings reports it */ }
-}
-
 // removeSecret: send an empty secret, which removes the stored one (an
 // absent secret keeps it).
 async function save({ removeSecret = false } = {}) {
@@ -51,15 +41,19 @@ async function save({ removeSecret = false } = {}) {
   return true;
 }
 
+// Host access is asked for from the click, before anything is awaited (see
+// browser.js); Save does not wait for the answer, sign-in does where it matters.
 $('save').addEventListener('click', async () => {
-  requestHostPermission($('base-url').value || DEFAULT_BASE_URL);
+  requestApiHost($('base-url').value || DEFAULT_BASE_URL).catch(() => {});
   if (await save()) { await load(); say('Saved.'); }
 });
 $('remove-secret').addEventListener('click', async () => {
   if (await save({ removeSecret: true })) { await load(); say('Client secret removed.'); }
 });
 $('sign-in').addEventListener('click', async () => {
-  requestHostPermission($('base-url').value || DEFAULT_BASE_URL);
+  const baseUrl = $('base-url').value || DEFAULT_BASE_URL;
+  const access = requestApiHost(baseUrl);
+  if ((await access) === false) { say(hostRefusedMessage(baseUrl), true); return; }
   if (!(await save())) return;
   say('Signing in…');
   const res = await send('signIn', { interactive: true });

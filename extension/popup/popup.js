@@ -1,7 +1,8 @@
 // Popup: renders state and sends requests to the service worker. Plain DOM,
 // every piece of data goes through textContent.
-import { send, hms, el, liveTotals } from '../common.js';
+import { send, hms, el, liveTotals, DEFAULT_BASE_URL } from '../common.js';
 import { buildIndex, filterProjects, filterTasks, MAX_ROWS } from '../picker.js';
+import { requestApiHost, hostRefusedMessage } from '../browser.js';
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -280,6 +281,10 @@ $('discard').addEventListener('click', async () => {
   await reloadState();
 });
 $('sign-in').addEventListener('click', async () => {
+  // From the click, before anything is awaited (see browser.js).
+  const baseUrl = (state && state.settings && state.settings.baseUrl) || DEFAULT_BASE_URL;
+  const access = requestApiHost(baseUrl);
+  if ((await access) === false) { setError({ code: 'permission_refused', message: hostRefusedMessage(baseUrl) }); return; }
   $('sign-in').disabled = true;
   $('sign-in').textContent = 'Signing in…';
   await act('signIn', { interactive: true });
@@ -309,7 +314,7 @@ chrome.storage.onChanged.addListener((changes, area) => {
   render({
     signedIn, auth: got.auth, timer: got.timer || null, lastTask: got.lastTask, recent: got.recent || [],
     outboxSize: got.outboxSize || 0, outboxError: got.outboxError, notice: got.notice, totals: got.totals,
-    pendingPage: got.pendingPage, settings: { clientId: got.settings && got.settings.clientId },
+    pendingPage: got.pendingPage, settings: { clientId: got.settings && got.settings.clientId, baseUrl: got.settings && got.settings.baseUrl },
   });
   const res = await send('refresh');
   if (res.ok) {
