@@ -117,8 +117,8 @@ export function webhookRequests(sb, op, { learned }) {
   return [[op === 'subscribe' ? 'POST' : 'DELETE', path, 405], ...ok];
 }
 
-/** The webhook requests of a log, as [method, path, status]. */
-export function webhookLog(log) { return log.filter((l) => l.path.startsWith('/webhooks/')).map(entry); }
+/** The webhook requests of a log (CORS preflights left out), as [method, path, status]. */
+export function webhookLog(log) { return log.filter((l) => l.method !== 'OPTIONS' && l.path.startsWith('/webhooks/')).map(entry); }
 
 // ---------------------------------------------------------------- direct API
 
