@@ -19,6 +19,8 @@ const CLIENT = 'tyme-tab-dialects';
 const PROJECT = 'Support Retainer';
 const TASK = 'Hotline';
 const TASK_ID = '4002';
+const SUBTASK = 'Escalations';
+const SUBTASK_ID = '4003';
 
 // Signed in against a fresh --demo sandbox, the sign-in's warm-up (catalog,
 // and the past days of the week) finished, the request log then cleared.
@@ -122,9 +124,22 @@ test('live: a running entry started in Tyme is taken over by the popup and can b
   assert.equal(done.time_start, added.time_start);
   assert.equal(done.task_id, TASK_ID);
   assert.equal((await entries(env.sandbox)).length, 1);
+
+  // One on a sub-task (its parent on the live wire is the sub-task alone).
+  const onSub = await env.sandbox.addTime({ task_id: TASK_ID, subtask_id: SUBTASK_ID, time_start: fmt(Date.now() - 60_000), user_id: '1001' });
+  // (An open within a minute of the last fetch sends nothing: the totals are made stale, as a minute later.)
+  await env.ext.setStorage({ totals: null });
+  const popup2 = await env.ext.openPopup();
+  await popup2.waitForSelector('#running:not([hidden])');
+  assert.equal((await popupView(popup2)).task, `${PROJECT} › ${TASK} › ${SUBTASK}`);
+  await popup2.click('#stop');
+  await popup2.waitForSelector('#idle:not([hidden])');
+  const doneSub = await waitFor(async () => (await entries(env.sandbox)).find((e) => e.id === onSub.id && e.time_end), { what: 'the sub-task entry stopped' });
+  assert.deepEqual([doneSub.task_id, doneSub.subtask_id, doneSub.time_start], [TASK_ID, SUBTASK_ID, onSub.time_start]);
+  assert.equal((await entries(env.sandbox)).length, 2);
 });
 
-test('live: Discard deletes the entry on the server, queued while offline and sent once when back online', onlyIn('live'), async (t) => {
+test('live: Discard deletes the entry on the server, queued while offline (and a worker stop) and sent once when back online', onlyIn('live'), async (t) => {
   const env = await signedIn(t);
   const popup = await env.ext.openPopup();
   const timer = await startInPopup(env, popup);
@@ -149,7 +164,23 @@ test('live: Discard deletes the entry on the server, queued while offline and se
   // (Chromium's offline emulation lets a CORS preflight through, not the request.)
   assert.deepEqual((await env.sandbox.log()).filter((l) => l.method !== 'OPTIONS'), [], 'nothing reached the server while offline');
 
+  // The worker stops while offline; a new one, woken by a page while still
+  // offline, holds the discard (from storage). (Woken only after going online,
+  // a restarted worker keeps the offline emulation of the one stopped: its
+  // fetches fail with navigator.onLine true, a Chromium/CDP artefact.)
+  await popup.close();
+  await (await env.ext.worker()).evaluate(() => { globalThis.beforeStop = true; });
+  await env.ext.stopWorker();
+  const held = await ok(await env.ext.send('getState'));
+  const w2 = await env.ext.worker();
+  assert.equal(await w2.evaluate(() => globalThis.beforeStop === true), false, 'a new worker instance');
+  assert.equal(await w2.evaluate(() => navigator.onLine), false);
+  assert.equal(held.outboxSize, 1, 'the discard kept across the worker stop');
+  assert.equal(held.timer, null);
+  assert.ok((await entries(env.sandbox)).some((e) => e.id === timer.entity.id), 'still on the server');
+
   await env.ext.context.setOffline(false);
+  assert.equal(await w2.evaluate(() => navigator.onLine), true, 'the worker is online again');
   await ok(await env.ext.send('getState')); // a page's message wakes the worker, which finds itself online
   await waitFor(async () => !(await entries(env.sandbox)).some((e) => e.id === timer.entity.id)
     && (await env.ext.storage('outboxSize')).outboxSize === 0, { what: 'the entry deleted on the server' });

@@ -263,6 +263,8 @@ test('sign-out clears the cached catalog, totals and the running check of the ac
   for (const k of KEYS.filter((x) => x !== 'reconcile' || !traits(env.sandbox).times)) assert.ok(before[k], `${k} cached before sign-out`);
   await ok(await env.ext.send('signOut'));
   assert.deepEqual(await env.ext.storage(KEYS), {}, 'nothing of the account left');
+  // what was learned of the server is not the account's: kept for the next sign-in
+  assert.equal((await env.ext.storage('dialect')).dialect.server, JSON.stringify([env.sandbox.url, CLIENT]));
   // the popup's picker, opened signed out, lists nothing of the account
   const popup = await env.ext.openPopup();
   assert.equal((await popupView(popup)).signedOut, true);
@@ -273,6 +275,7 @@ test('sign-out clears the cached catalog, totals and the running check of the ac
   assert.ok((await env.ext.storage('catalog')).catalog);
   await ok(await env.ext.send('saveSettings', { baseUrl: env.sandbox.url, clientId: 'another-client' }));
   assert.deepEqual(await env.ext.storage(KEYS), {});
+  assert.deepEqual(await env.ext.storage('dialect'), {}, 'another server (client id) is learned afresh');
 }));
 
 test('expired tokens mid-session: the next action succeeds with exactly one refresh', signedInJourney(async (env) => {
