@@ -15,7 +15,7 @@ async function cleanup() { while (cleanups.length) await cleanups.pop()().catch(
 async function main() {
   const sandbox = await startSandbox({ args: ['--demo'], clients: [{ client_id: DEMO_CLIENT, redirect_uris: [REDIRECT_URI] }] });
   cleanups.push(() => sandbox.stop());
-  console.log(`sandbox:      ${sandbox.url}  (demo data, client id "${DEMO_CLIENT}")`);
+  console.log(`sandbox:      ${sandbox.url}  (demo data, client id "${DEMO_CLIENT}", ${sandbox.dialect} dialect; TYME_DIALECT=seed|live)`);
   console.log(`extension id: ${EXTENSION_ID}  redirect URI: ${REDIRECT_URI}`);
 
   let wwwUrl = null;
@@ -104,7 +104,7 @@ async function main() {
   const summaryPopup = await ext.openPopup(`?tab=${tab.id}`);
   await summaryPopup.waitForSelector('#totals:not([hidden])', { timeout: 10000 });
   const v = await popupView(summaryPopup);
-  console.log(`  summary: ${v.totals}`);
+  console.log(`  totals: ${v.totals}`);
   await shot(summaryPopup, '4-summary.png');
   console.log(`popup screenshots written to ${shots}`);
 

@@ -27,6 +27,7 @@ if (typeof WebSocket === 'undefined') {
 }
 
 const { startSandbox } = await import('../support/sandbox.mjs');
+const { tokenRequests, refreshRequests, signInDirect, api } = await import('../support/dialect.mjs');
 const { ROOT, EXT_DIR, REDIRECT_URI, CHROMIUM, launchExtension, configure, signIn, waitFor } = await import('../e2e/support.mjs');
 
 const QUICK = !!process.env.BENCH_QUICK;
@@ -107,7 +108,8 @@ function sizes() {
   const sumGz = (fs_) => fs_.reduce((s, f) => s + gzip9(f), 0);
 
   add('size', '.wasm raw', round(fs.statSync(wasm).size / KB, 1), 'KB');
-  add('size', '.wasm gzip -9', round(gzip9(wasm) / KB, 1), 'KB', { op: '<=', limit: 90 });
+  // 120 KiB = 122,880 bytes, as the product card (and the Makefile's wasm target) set it.
+  add('size', '.wasm gzip -9', round(gzip9(wasm) / KB, 1), 'KB', { op: '<=', limit: 120 }, `${gzip9(wasm)} bytes; budget 122,880 bytes`);
   add('size', 'JS glue (pkg/tyme_tab.js) raw / gzip', `${round(fs.statSync(glue).size / KB, 1)} / ${round(gzip9(glue) / KB, 1)}`, 'KB');
   add('size', 'popup code (popup.js/html/css + common.js + picker.js) raw / gzip', `${round(sum(popupFiles) / KB, 1)} / ${round(sumGz(popupFiles) / KB, 1)}`, 'KB');
 
@@ -185,8 +187,8 @@ function countRequests(entries) {
   const by = {};
   for (const e of real) { const k = `${e.method} ${e.path}`; by[k] = (by[k] || 0) + 1; }
   const detail = Object.entries(by).map(([k, n]) => `${k}${n > 1 ? ` ×${n}` : ''}`).join(', ');
-  const refreshPosts = real.filter((e) => e.method === 'POST' && e.path.startsWith('/v1/refresh_token')).length;
-  return { requests: real.length, preflights, detail, refreshPosts, statuses: real.map((e) => e.status) };
+  const tokenPosts = tokenRequests(real);
+  return { requests: real.length, preflights, detail, tokenPosts, statuses: real.map((e) => e.status) };
 }
 
 async function ok(resPromise, what) {
@@ -220,7 +222,13 @@ async function requestsPerAction(ext, sandbox) {
   await ok(ext.send('start', { task: ref, page: { url: 'https://example.com/warm-up', title: 'Warm-up' } }), 'start');
   await ok(ext.send('stop'), 'stop');
 
+  // The first totals on a server find out where they come from (the live
+  // /data/times, or the seed's summary after a 404, remembered): reported,
+  // then the budgets are for every open after it, the totals again not yet fetched.
   let popup;
+  await measure(ext, sandbox, 'first popup open on this server (finds /data/times or summary)', async () => { popup = await ext.openPopup(); });
+  await popup.close();
+  await ext.setStorage({ totals: null });
   await measure(ext, sandbox, 'popup open (idle)', async () => { popup = await ext.openPopup(); }, { op: '<=', limit: 1 });
   await popup.waitForSelector('#start:not([disabled])');
   await measure(ext, sandbox, 'start (popup button)', async () => {
@@ -252,8 +260,11 @@ async function requestsPerAction(ext, sandbox) {
     if (failed.length) throw new Error(`${failed.length} of 50 calls failed: ${JSON.stringify(failed[0])}`);
   });
   const refreshes = (await sandbox.state()).stats.refreshes - before;
-  const refreshPosts = c.refreshPosts;
-  add('requests', '50 concurrent calls, expired token → refreshes', refreshes, refreshes === 1 ? 'refresh' : 'refreshes', { op: '==', limit: 1 }, `${refreshPosts} POST /v1/refresh_token in the log`);
+  const want = refreshRequests(sandbox, { learned: false });
+  add('requests', '50 concurrent calls, expired token → refreshes', refreshes, refreshes === 1 ? 'refresh' : 'refreshes', { op: '==', limit: 1 },
+    `token requests: ${c.tokenPosts.map((x) => x.join(' ')).join(', ') || 'none'} (the first refresh on this ${sandbox.dialect} server: ${want.length} expected)`);
+  add('requests', '50 concurrent calls, expired token → token requests', c.tokenPosts.length, c.tokenPosts.length === 1 ? 'request' : 'requests', { op: '==', limit: want.length },
+    'the first refresh on a seed server is refused once at the live path (unsupported_grant_type)');
   return ref;
 }
 
@@ -383,19 +394,17 @@ async function workerMemory(ext, sandbox, ref) {
 async function seedToken(sandbox) {
   const redirect = 'http://127.0.0.1/bench-callback';
   await sandbox.addClient({ client_id: 'bench-seed', redirect_uris: [redirect] });
-  const r = await fetch(`${sandbox.url}/v1/authorize?response_type=code&client_id=bench-seed&state=s&redirect_uri=${encodeURIComponent(redirect)}`, { redirect: 'manual' });
-  const code = new URL(r.headers.get('location')).searchParams.get('code');
-  const t = await fetch(`${sandbox.url}/v1/access_token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ grant_type: 'authorization_code', code, redirect_uri: redirect, client_id: 'bench-seed' }) });
-  return (await t.json()).access_token;
+  return (await signInDirect(sandbox, { clientId: 'bench-seed', redirectUri: redirect })).accessToken;
 }
 
 async function seed(sandbox, token, entities) {
+  const server = api(sandbox, token);
   let next = 0;
   const worker = async () => {
     while (next < entities.length) {
       const e = entities[next++];
-      const r = await fetch(`${sandbox.url}/data/update_entity/`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(e) });
-      if (!r.ok) throw new Error(`seeding ${e.type} ${e.id}: HTTP ${r.status} ${await r.text()}`);
+      const r = await server.update(e);
+      if (r.status !== 200) throw new Error(`seeding ${e.type} ${e.id}: HTTP ${r.status} ${JSON.stringify(r.answer)}`);
     }
   };
   await Promise.all(Array.from({ length: 8 }, worker));
@@ -502,7 +511,7 @@ function table(m) {
   const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const line = (cells) => `| ${cells.map((c, i) => c.padEnd(w[i])).join(' | ')} |`;
   const text = [line(head), `|${w.map((x) => '-'.repeat(x + 2)).join('|')}|`, ...body.map(line)].join('\n');
-  const machineLine = `Machine: ${m.nproc} CPUs (nproc), ${m.cpu}, ${m.memGiB} GiB RAM, ${m.chromium} headless, Node ${m.node}, ${m.os}`;
+  const machineLine = `Machine: ${m.nproc} CPUs (nproc), ${m.cpu}, ${m.memGiB} GiB RAM, ${m.chromium} headless, Node ${m.node}, ${m.os}${m.dialect ? `; sandbox dialect ${m.dialect}` : ''}`;
   return { text, machineLine };
 }
 
@@ -525,6 +534,8 @@ async function main() {
   sizes();
 
   const sandbox = await startSandbox({ clients: [{ client_id: CLIENT, redirect_uris: [REDIRECT_URI] }] });
+  m.dialect = sandbox.dialect;
+  log(`sandbox dialect: ${sandbox.dialect} (TYME_DIALECT)`);
   let ext = null;
   let failure = null;
   try {

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startSandbox } from '../support/sandbox.mjs';
+import { traits, onlyIn, refreshPath, refreshRequests, tokenRequests, refreshDirect, api } from '../support/dialect.mjs';
 import {
   ROOT, EXT_DIR, EXTENSION_ID, REDIRECT_URI, launchExtension, configure, signIn, waitFor, servePages, popupView,
 } from './support.mjs';
@@ -257,9 +258,13 @@ test('sign-out clears the cached catalog, totals and the running check of the ac
   const KEYS = ['catalog', 'catalogAt', 'totals', 'pastWeek', 'reconcile'];
   const before = await env.ext.storage(KEYS);
   assert.ok(before.catalog.projects.some((p) => p.name === 'Secret project'), 'catalog cached');
-  for (const k of KEYS) assert.ok(before[k], `${k} cached before sign-out`);
+  // The running entry's check keeps an observation (`reconcile`) only where it
+  // works from summary growth; with /data/times it reads the entry itself.
+  for (const k of KEYS.filter((x) => x !== 'reconcile' || !traits(env.sandbox).times)) assert.ok(before[k], `${k} cached before sign-out`);
   await ok(await env.ext.send('signOut'));
   assert.deepEqual(await env.ext.storage(KEYS), {}, 'nothing of the account left');
+  // what was learned of the server is not the account's: kept for the next sign-in
+  assert.equal((await env.ext.storage('dialect')).dialect.server, JSON.stringify([env.sandbox.url, CLIENT]));
   // the popup's picker, opened signed out, lists nothing of the account
   const popup = await env.ext.openPopup();
   assert.equal((await popupView(popup)).signedOut, true);
@@ -270,6 +275,7 @@ test('sign-out clears the cached catalog, totals and the running check of the ac
   assert.ok((await env.ext.storage('catalog')).catalog);
   await ok(await env.ext.send('saveSettings', { baseUrl: env.sandbox.url, clientId: 'another-client' }));
   assert.deepEqual(await env.ext.storage(KEYS), {});
+  assert.deepEqual(await env.ext.storage('dialect'), {}, 'another server (client id) is learned afresh');
 }));
 
 test('expired tokens mid-session: the next action succeeds with exactly one refresh', signedInJourney(async (env) => {
@@ -288,7 +294,8 @@ test('expired tokens mid-session: the next action succeeds with exactly one refr
   await ok(a); await ok(b); await ok(c);
   await waitFor(async () => (await entries(env.sandbox))[0].time_end, { what: 'time_end after refresh' });
   const log = await env.sandbox.log();
-  assert.equal(log.filter((l) => l.method === 'POST' && l.path.startsWith('/v1/refresh_token')).length, 1, JSON.stringify(log));
+  // one refresh, the first on this server (so on the seed, the live path's refusal first)
+  assert.deepEqual(tokenRequests(log), refreshRequests(env.sandbox, { learned: false }), JSON.stringify(log));
   const after = (await env.ext.storage('tokens')).tokens;
   assert.notEqual(after.refreshToken, before.refreshToken, 'rotated pair stored');
   assert.equal((await env.sandbox.state()).stats.refreshes, 1);
@@ -298,12 +305,25 @@ test('expired tokens mid-session: the next action succeeds with exactly one refr
   assert.equal(v.error, '');
 }));
 
+// A request found the access token expired (a 401 on a data path) and its
+// refresh is under way: every token request of the refresh but the slow last
+// one (on the seed, the first refresh is first refused at the live path) is in
+// the log, which was cleared before the tokens expired.
+async function refreshUnderWay(env, { learned }) {
+  const first = refreshRequests(env.sandbox, { learned }).slice(0, -1);
+  await waitFor(async () => {
+    const log = await env.sandbox.log();
+    return log.some((l) => l.path.startsWith('/data/') && l.status === 401) && JSON.stringify(tokenRequests(log)) === JSON.stringify(first);
+  }, { what: 'the refresh under way' });
+}
+
 test('sign-out while a token refresh is in flight: the old client cannot sign back in', signedInJourney(async (env) => {
+  await env.sandbox.clearLog();
   await env.sandbox.expireTokens();
-  await env.sandbox.faults({ latency_ms: 1500, path_prefix: '/v1/refresh_token' });
+  await env.sandbox.faults({ latency_ms: 1500, path_prefix: refreshPath(env.sandbox) });
   // A request finds the token expired; its refresh is slow to answer.
   const inFlight = env.ext.send('search', { type: 'Project', name: '' });
-  await new Promise((r) => setTimeout(r, 400));
+  await refreshUnderWay(env, { learned: false });
   await ok(await env.ext.send('signOut'));
   const res = await inFlight;
   assert.ok(res, 'the request answered');
@@ -317,10 +337,11 @@ test('sign-out while a token refresh is in flight: the old client cannot sign ba
   // changing the server drops the client the same way
   await env.sandbox.clearFaults();
   await signIn(env.ext);
+  await env.sandbox.clearLog();
   await env.sandbox.expireTokens();
-  await env.sandbox.faults({ latency_ms: 1500, path_prefix: '/v1/refresh_token' });
+  await env.sandbox.faults({ latency_ms: 1500, path_prefix: refreshPath(env.sandbox) });
   const inFlight2 = env.ext.send('search', { type: 'Project', name: '' });
-  await new Promise((r) => setTimeout(r, 400));
+  await refreshUnderWay(env, { learned: true });
   await ok(await env.ext.send('saveSettings', { baseUrl: env.sandbox.url, clientId: 'another-client' }));
   await inFlight2;
   await waitFor(async () => (await env.sandbox.state()).stats.refreshes === 2, { what: 'the second refresh', timeout: 5000 });
@@ -334,7 +355,7 @@ test('a rejected refresh token signs out but keeps the outbox, which drains afte
   const ref = await projectAndTask(env);
   // spend the stored refresh token behind the extension's back
   const { tokens } = await env.ext.storage('tokens');
-  const r = await fetch(`${env.sandbox.url}/v1/refresh_token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ grant_type: 'refresh_token', refresh_token: tokens.refreshToken, client_id: CLIENT }) });
+  const r = await refreshDirect(env.sandbox, { refreshToken: tokens.refreshToken, clientId: CLIENT });
   assert.equal(r.status, 200);
   await env.sandbox.expireTokens();
   await startOn(env, ref, 'https://example.com/kept', 'Kept');
@@ -361,6 +382,8 @@ test('the sandbox failing requests: clear message, changes waiting, nothing lost
   await popup.click('#start');
   await popup.waitForSelector('#running:not([hidden])');
   await popup.waitForSelector('#pending:not([hidden])', { timeout: 10000 });
+  // the count shows as soon as the start is queued, the error once its send failed
+  await popup.waitForFunction(() => /server error/.test(document.getElementById('pending').textContent), null, { timeout: 10000 });
   const v = await popupView(popup);
   assert.match(v.pending, /1 change waiting/);
   assert.match(v.pending, /server error \(HTTP 503\)/);
@@ -406,7 +429,10 @@ test('a page title with markup renders as text', signedInJourney(async (env) => 
   await env.ext.screenshot(popup, path.join(SHOTS, 'markup-title-as-text.png'));
 }));
 
-test('a timer stopped elsewhere is stopped here too, and the user is told; a skewed clock stops nothing', signedInJourney(async (env) => {
+// A server without /data/times (the seed): the stop is seen in summary growth.
+// With /data/times (live) the entry itself is read: tests/e2e/dialects.test.mjs.
+test('seed: a timer stopped elsewhere is stopped here too, and the user is told; a skewed clock stops nothing', onlyIn('seed'), signedInJourney(async (env) => {
+  assert.equal(traits(env.sandbox).times, false, 'a server without /data/times');
   const ref = await projectAndTask(env);
   const started = await startOn(env, ref, 'https://example.com/r', 'R');
   await waitFor(async () => (await entries(env.sandbox)).length === 1 && (await env.ext.storage('outboxSize')).outboxSize === 0, { what: 'synced' });
@@ -428,18 +454,15 @@ test('a timer stopped elsewhere is stopped here too, and the user is told; a ske
   // Now the entry is stopped in the Tyme app.
   const fmt = (ms) => new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
   const { tokens } = await env.ext.storage('tokens');
-  const auth = { authorization: `Bearer ${tokens.accessToken}` };
+  const server = api(env.sandbox, tokens.accessToken);
   const startMs = Date.now() - 600_000;
-  const r = await fetch(`${env.sandbox.url}/data/update_entity/`, {
-    method: 'POST', headers: { 'content-type': 'application/json', ...auth },
-    body: JSON.stringify({ ...started.entity, time_start: fmt(startMs), time_end: fmt(startMs + 60_000) }),
-  });
+  const r = await server.update({ ...started.entity, time_start: fmt(startMs), time_end: fmt(startMs + 60_000) });
   assert.equal(r.status, 200);
   // Two checks a minute apart are needed: the earlier one (made two minutes
   // ago, when the entry had been seen growing) is put in storage rather than
   // waited for; the server's figure has not grown since.
   const day = new Date(); day.setHours(0, 0, 0, 0);
-  const rows = await (await fetch(`${env.sandbox.url}/data/summary/?from=${encodeURIComponent(fmt(day.getTime()))}&to=${encodeURIComponent(fmt(Date.now()))}`, { headers: auth })).json();
+  const rows = await server.summary(day.getTime(), Date.now());
   const tracked = rows.filter((x) => x.task_id === ref.taskId && !x.subtask_id).reduce((s, x) => s + x.duration, 0);
   await env.ext.setStorage({ totals: null, reconcile: { ...obs, from: day.getTime(), tracked, at: Date.now() - 120_000, grew: true } });
   const popup = await env.ext.openPopup();

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startSandbox } from '../support/sandbox.mjs';
+import { api, refreshPath } from '../support/dialect.mjs';
 import { EXT_DIR, REDIRECT_URI, launchExtension, configure, signIn, waitFor, popupView } from './support.mjs';
 
 const CLIENT = 'tyme-tab-security';
@@ -205,7 +206,7 @@ test('tokens and the client secret never appear in console output or shown error
       { fail_next: 2, status: 503, retry_after: 1, path_prefix: '/data' },
       { fail_next: 2, status: 429, retry_after: 1, path_prefix: '/data' },
       { fail_next: 2, drop: true, path_prefix: '/data' },
-      { fail_next: 1, status: 500, path_prefix: '/v1/refresh_token' },
+      { fail_next: 1, status: 500, path_prefix: refreshPath(sandbox) },
     ];
     for (const f of faults) {
       await sandbox.faults(f);
@@ -260,15 +261,14 @@ test('untrusted page titles and server-side names are shown as text in the popup
     const { tokens } = await ext.storage('tokens');
     const hostileProject = '<img src=x onerror=alert(2)><b>Proj</b>';
     const hostileTask = '<script>alert(3)</script><img src=x onerror=alert(4)>Task';
-    const api = async (body) => {
-      const r = await fetch(`${sandbox.url}/data/update_entity/`, {
-        method: 'POST', headers: { authorization: `Bearer ${tokens.accessToken}`, 'content-type': 'application/json' }, body: JSON.stringify(body),
-      });
-      assert.equal(r.status, 200);
-      return r.json();
+    const server = api(sandbox, tokens.accessToken);
+    const create = async (body) => {
+      const r = await server.update(body);
+      assert.equal(r.status, 200, JSON.stringify(r.answer));
+      return r.entity;
     };
-    const p = await api({ type: 'Project', id: 'evil-p', name: hostileProject });
-    const t = await api({ type: 'TimedTask', id: 'evil-t', name: hostileTask, project_id: p.id });
+    const p = await create({ type: 'Project', id: 'evil-p', name: hostileProject });
+    const t = await create({ type: 'TimedTask', id: 'evil-t', name: hostileTask, project_id: p.id });
 
     // Server-side names in the picker. The picker lists the catalog the
     // extension cached at sign-in; names created on the server since reach it

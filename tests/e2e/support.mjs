@@ -207,6 +207,7 @@ export async function popupView(page) {
       error: vis('error') ? txt('error') : '', notice: vis('notice') ? txt('notice') : '',
       pending: vis('pending') ? txt('pending') : '', task: txt('run-task'), note: txt('run-note'),
       elapsed: txt('run-elapsed'), signedOutText: txt('signed-out-text'), totals: vis('totals') ? txt('totals') : '',
+      discard: vis('discard'),
     };
   });
 }

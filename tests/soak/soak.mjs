@@ -10,6 +10,7 @@
 //
 //   SOAK_N=1000 node tests/soak/soak.mjs        (make soak)
 //   SOAK_N=40 node tests/soak/soak.mjs          (make test)
+//   TYME_DIALECT=live ...                        (the sandbox's dialect; make soak SOAK_DIALECT=live)
 //
 // Env: SOAK_N (operations, default 40), SOAK_SEED (PRNG seed, default random,
 // printed), SOAK_KILL_EVERY (stop the worker every k ops, default 5),
@@ -24,6 +25,7 @@
 // as well when fewer than 30% of the requests failed, since then the soak
 // did not test what it claims).
 import { startSandbox } from '../support/sandbox.mjs';
+import { refreshPath, traits } from '../support/dialect.mjs';
 import { prng } from '../support/random.mjs'; // seeded, so a failing run can be replayed with SOAK_SEED
 import { launchExtension, configure, REDIRECT_URI } from '../e2e/support.mjs';
 import { fileURLToPath } from 'node:url';
@@ -31,8 +33,10 @@ import { fileURLToPath } from 'node:url';
 const CLIENT = 'tyme-tab-soak';
 
 // Fault phases, rotated every PHASE_OPS operations. Latency is on in all.
+// The refresh phases are keyed on the sandbox dialect's refresh path (on
+// live, /v1/access_token: the code exchange of a sign-in fails there too).
 const LAT = { latency_ms: 5, latency_jitter_ms: 80 };
-export const PHASES = [
+export const phases = (sb) => [
   { name: 'data 500', faults: { ...LAT, fail_percent: 55, status: 500, path_prefix: '/data' } },
   { name: 'data 503 Retry-After', faults: { ...LAT, fail_percent: 55, status: 503, retry_after: 1, path_prefix: '/data' } },
   { name: 'data 429 Retry-After', faults: { ...LAT, fail_percent: 55, status: 429, retry_after: 1, path_prefix: '/data' } },
@@ -40,8 +44,8 @@ export const PHASES = [
   { name: 'writes applied, answer 500', faults: { ...LAT, fail_percent: 55, status: 500, apply: true, path_prefix: '/data/update_entity' } },
   { name: 'writes applied, connection dropped', faults: { ...LAT, fail_percent: 50, drop: true, apply: true, path_prefix: '/data/update_entity' } },
   { name: 'everything 503 (refresh too)', faults: { ...LAT, fail_percent: 50, status: 503, retry_after: 1 } },
-  { name: 'refresh 500', faults: { ...LAT, fail_percent: 60, status: 500, path_prefix: '/v1/refresh_token' } },
-  { name: 'refresh dropped', faults: { ...LAT, fail_percent: 50, drop: true, path_prefix: '/v1/refresh_token' } },
+  { name: 'refresh 500', faults: { ...LAT, fail_percent: 60, status: 500, path_prefix: refreshPath(sb) } },
+  { name: 'refresh dropped', faults: { ...LAT, fail_percent: 50, drop: true, path_prefix: refreshPath(sb) } },
 ];
 const PHASE_OPS = 6;
 
@@ -69,8 +73,12 @@ export function classifyRefusals(refusals) {
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const isFault = (l) => l.status >= 500 || l.status === 429 || l.status === 0;
 
-/** Compare the sandbox state with the intended entities. Pure: exported for the test. */
-export function compare(state, intended, demoIds = new Set()) {
+/**
+ * Compare the sandbox state with the intended entities. Pure: exported for
+ * the test. `userId` (when given): the user_id every time entry must carry
+ * (the member's id where the server has members, else null).
+ */
+export function compare(state, intended, demoIds = new Set(), { userId } = {}) {
   const lists = {
     ProjectCategory: state.categories || [], Project: state.projects || [], TimedTask: state.tasks || [],
     TimedSubTask: state.subtasks || [], TimedTaskRecord: state.time_entries || [],
@@ -102,9 +110,10 @@ export function compare(state, intended, demoIds = new Set()) {
       }
     }
     const wrong = FIELDS[want.type].filter((f) => (got[f] ?? null) !== (want[f] ?? null));
+    if (want.type === 'TimedTaskRecord' && userId !== undefined && (got.user_id ?? null) !== userId) wrong.push('user_id');
     if (wrong.length) {
       lost++;
-      details.push(`${key}: wrong ${wrong.map((f) => `${f}=${JSON.stringify(got[f])} (meant ${JSON.stringify(want[f])})`).join(', ')}`);
+      details.push(`${key}: wrong ${wrong.map((f) => `${f}=${JSON.stringify(got[f])} (meant ${JSON.stringify(f === 'user_id' ? userId : want[f])})`).join(', ')}`);
     }
   }
   return { lost, duplicated, outOfOrder, details };
@@ -118,6 +127,7 @@ export async function runSoak({
   const rand = prng(seed);
   const pick = (arr) => arr[Math.floor(rand() * arr.length)];
   const sandbox = await startSandbox({ args: ['--demo'], clients: [{ client_id: CLIENT, redirect_uris: [REDIRECT_URI] }] });
+  const PHASES = phases(sandbox);
   let ext = null;
   const stats = { kills: 0, expiries: 0, signIns: 0, refused: 0, refusals: [], requests: 0, faults: 0, popupOpens: 0, anomalies: [] };
   const intended = new Map(); // "Type:id" -> final entity body the user caused
@@ -270,7 +280,7 @@ export async function runSoak({
     const drainS = (Date.now() - tDrain) / 1000;
     await harvestLog();
     const state = await sandbox.state();
-    const cmp = compare(state, intended, demoIds);
+    const cmp = compare(state, intended, demoIds, { userId: traits(sandbox).memberId });
     const ref = classifyRefusals(stats.refusals);
     const lost = cmp.lost + ref.lost;
     for (const r of stats.refusals) {
@@ -284,7 +294,7 @@ export async function runSoak({
       intended: intended.size,
     };
     out(`soak: ops=${n} faults=${stats.faults} lost=${lost} duplicated=${cmp.duplicated} out_of_order=${cmp.outOfOrder}`);
-    out(`soak: seed=${seed} elapsed=${elapsedS.toFixed(1)}s drain=${drainS.toFixed(1)}s requests=${stats.requests} fault_rate=${(rate * 100).toFixed(1)}% `
+    out(`soak: dialect=${sandbox.dialect} seed=${seed} elapsed=${elapsedS.toFixed(1)}s drain=${drainS.toFixed(1)}s requests=${stats.requests} fault_rate=${(rate * 100).toFixed(1)}% `
       + `worker_kills=${stats.kills} token_expiries=${stats.expiries} sign_ins=${stats.signIns} popup_opens=${stats.popupOpens} `
       + `refused=${stats.refused}${stats.refused ? ` (${Object.entries(ref.byCode).map(([c, k]) => `${c}:${k}`).join(' ')})` : ''} `
       + `refused_lost=${ref.lost} (expected by design: ${EXPECTED_REFUSALS.join(', ')}) entities_checked=${intended.size} outbox_left=${size}`);

@@ -34,6 +34,16 @@ test('compare: an extra record and a record stored twice are duplicates; demo en
   assert.deepEqual([r.lost, r.duplicated, r.outOfOrder], [0, 2, 0]);
 });
 
+test('compare: a time entry without the member\'s user_id (where one is expected) is wrong', () => {
+  const withUser = (u) => [entry('e1', '2025-01-01 10:00:00', '2025-01-01 10:05:00', { user_id: u }), entry('e2', '2025-01-01 10:05:00', null, { user_id: '1001' })];
+  assert.deepEqual(compare(state(withUser('1001')), intended(), new Set(), { userId: '1001' }).lost, 0);
+  const r = compare(state(withUser(null)), intended(), new Set(), { userId: '1001' });
+  assert.equal(r.lost, 1);
+  assert.match(r.details[0], /e1: wrong user_id=null \(meant "1001"\)/);
+  assert.equal(compare(state(withUser(null)), intended()).lost, 0, 'not checked unless asked');
+  assert.equal(compare(state(withUser('1001')), intended(), new Set(), { userId: null }).lost, 2, 'none expected (no members), none sent');
+});
+
 test('compare: a stop overtaken by its start, and an end before the start, are out of order', () => {
   const r = compare(state([entry('e1', '2025-01-01 10:00:00', null), entry('e2', '2025-01-01 10:05:00', '2025-01-01 10:00:00')]), intended());
   assert.deepEqual([r.lost, r.duplicated, r.outOfOrder], [0, 0, 2]);
@@ -64,6 +74,7 @@ test(`soak through the real extension (SOAK_N=${process.env.SOAK_N || 40})`, { t
   assert.ok(r.intended > 0, 'entities were checked');
   assert.deepEqual(r.stats.anomalies, []);
   assert.match(lines[1], / refused=\d+/, 'refusals printed in the details line');
+  assert.match(lines[1], new RegExp(`^soak: dialect=${process.env.TYME_DIALECT || 'seed'} `), 'the dialect soaked');
   assert.equal(r.lostRefused, r.stats.refusals.filter((x) => !EXPECTED_REFUSALS.includes(x.code)).length);
   assert.deepEqual({ lost: r.lost, duplicated: r.duplicated, out_of_order: r.out_of_order }, { lost: 0, duplicated: 0, out_of_order: 0 }, r.details.join('\n'));
 });

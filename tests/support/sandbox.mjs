@@ -2,8 +2,9 @@
 //
 //   import { startSandbox } from '../support/sandbox.mjs';
 //   const sb = await startSandbox({ clients: [{ client_id: 'ext', redirect_uris: ['https://x.chromiumapp.org/'] }] });
-//   ... fetch(sb.url + '/data/search_entity/?type=Project&name=') ...
+//   ... fetch(sb.url + '/data/search_entity?type=Project') ...
 //   await sb.stop();
+// (A request signed for either dialect: tests/support/dialect.mjs.)
 //
 // The binary runs with --port 0 --control --auto-approve (add flags via `args`,
 // e.g. ['--demo'] or ['--token-lifetime', '5']), plus `--dialect $TYME_DIALECT`
@@ -133,5 +134,8 @@ export async function startSandbox({ args = [], clients = [] } = {}) {
     addClient: ({ client_id, client_secret, redirect_uris }) =>
       control('POST', 'clients', { client_id, client_secret, redirect_uris }),
     setInteractive: (interactive) => control('POST', 'mode', { interactive: !!interactive }),
+    // What the Tyme app does to time entries (the webhook fires): add one, stop a running one.
+    addTime: (entry) => control('POST', 'add_time', entry),
+    stopTime: ({ id, time_end }) => control('POST', 'stop_time', { id, ...(time_end ? { time_end } : {}) }),
   };
 }

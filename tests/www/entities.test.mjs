@@ -60,8 +60,10 @@ test('create a category, a project and a task with all fields, a sub-task, then 
   // Children are found through search_entity with parent_id.
   await selectItem(page, '#project-list', 'Website relaunch');
   await page.waitForSelector('#task-list button.item >> text=Internal sync');
-  const searches = (await sb.log()).filter((r) => r.path.startsWith('/data/search_entity'));
+  const log = await sb.log();
+  const searches = log.filter((r) => r.path === '/data/search_entity');
   assert.ok(searches.length > 0);
+  assert.deepEqual(log.filter((r) => r.path.endsWith('/')), [], 'no path with a trailing slash');
   assert.deepEqual(pageErrors, []);
 });
 

@@ -3,11 +3,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setup, signIn, openConsole } from './support.mjs';
+import { traits, refreshPath, refreshRequests, tokenRequests } from '../support/dialect.mjs';
 
 test('sign-in redirects to the sandbox, exchanges the code with PKCE, keeps tokens for the session only', async (t) => {
-  const { sb, www, page, pageErrors } = await setup(t);
+  const { sb, www, page, pageErrors, discoveries } = await setup(t);
   const authorize = [];
-  page.on('request', (r) => { if (r.url().includes('/v1/authorize')) authorize.push(new URL(r.url())); });
+  const exchanges = [];
+  page.on('request', (r) => {
+    if (r.url().includes('/v1/authorize')) authorize.push(new URL(r.url()));
+    if (r.method() === 'POST' && new URL(r.url()).pathname === '/v1/access_token') exchanges.push({ type: r.headers()['content-type'], body: new URLSearchParams(r.postData() || '') });
+  });
   await signIn(page, www);
 
   assert.equal(authorize.length, 1);
@@ -32,6 +37,15 @@ test('sign-in redirects to the sandbox, exchanges the code with PKCE, keeps toke
   assert.equal(st.stats.tokens_issued, 1);
   const log = await sb.log();
   assert.ok(log.some((r) => r.path.startsWith('/v1/access_token') && r.status === 200));
+  // The code exchange is form-encoded (both dialects take it, live nothing else), with the PKCE verifier.
+  assert.equal(exchanges.length, 1);
+  assert.match(exchanges[0].type, /^application\/x-www-form-urlencoded/);
+  assert.deepEqual([exchanges[0].body.get('grant_type'), exchanges[0].body.get('client_id'), exchanges[0].body.get('redirect_uri')],
+    ['authorization_code', 'tyme-www-test', `${www.url}/`]);
+  assert.ok((exchanges[0].body.get('code_verifier') || '').length >= 43);
+  // The member is asked once at sign-in (the seed has no members: 404, remembered).
+  assert.deepEqual(log.filter((r) => r.path === '/data/members/me' && r.method !== 'OPTIONS').map((r) => [r.method, r.status]), [['GET', traits(sb).members ? 200 : 404]]);
+  assert.deepEqual(discoveries, traits(sb).members ? [] : ['/data/members/me 404']);
 
   // A reload keeps the session (same tab), and the browser lists load.
   await openConsole(page, www);
@@ -79,7 +93,7 @@ test('sign-out stops the old client: a refresh already running does not store to
   const before = JSON.parse(await page.evaluate(() => sessionStorage.getItem('tyme.www.tokens')));
   // The next data call gets a 401 and refreshes; the refresh answers slowly.
   await sb.expireTokens();
-  await sb.faults({ latency_ms: 1500, path_prefix: '/v1/refresh_token' });
+  await sb.faults({ latency_ms: 1500, path_prefix: refreshPath(sb) });
   await sb.clearLog();
   await page.fill('.col[data-kind="category"] .filter', 'x');
   const logged = async (pred) => {
@@ -90,9 +104,16 @@ test('sign-out stops the old client: a refresh already running does not store to
     throw new Error('request not seen in the sandbox log');
   };
   await logged((r) => r.path.startsWith('/data/search_entity') && r.status === 401);
+  // The refresh under way: every token request of it but the slow last one
+  // (on the seed, the first refresh is refused at the live path first).
+  const first = JSON.stringify(refreshRequests(sb, { learned: false }).slice(0, -1));
+  for (let i = 0; JSON.stringify(tokenRequests(await sb.log())) !== first; i++) {
+    if (i > 100) throw new Error('the refresh was not seen under way');
+    await new Promise((r) => setTimeout(r, 50));
+  }
   await page.click('#sign-out'); // while the refresh is in flight
   assert.equal(await page.getAttribute('#auth-status', 'data-state'), 'signed-out');
-  await logged((r) => r.path.startsWith('/v1/refresh_token') && r.status === 200);
+  await logged((r) => r.path === refreshPath(sb) && r.method === 'POST' && r.status === 200);
   await page.waitForTimeout(500); // time for the old client to hand the new pair over
 
   // (compared in the page, so a failure does not print the tokens)

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { startSandbox } from '../support/sandbox.mjs';
+import { discoveryMisses } from '../support/dialect.mjs';
 import { CHROMIUM, CHROMIUM_ARGS } from '../support/chromium.mjs';
 import { startWwwServer } from '../../scripts/www-server.mjs';
 
@@ -36,15 +37,33 @@ export async function setup(t, { timezoneId = 'UTC', sandboxArgs = [] } = {}) {
   });
   const page = context.pages()[0] || await context.newPage();
   const pageErrors = [];
+  const discoveries = [];
   page.on('pageerror', (e) => pageErrors.push(e));
-  page.on('console', (m) => { if (m.type() === 'error') pageErrors.push(new Error(m.text())); });
+  page.on('console', (m) => {
+    if (m.type() !== 'error') return;
+    const miss = discoveryMiss(sb, m);
+    // The browser logs every refused fetch; a discovery miss of the dialect
+    // (the client learning the server's way) is expected, once per server.
+    if (miss && !discoveries.includes(miss)) discoveries.push(miss);
+    else pageErrors.push(new Error(miss ? `discovery asked again: ${miss}: ${m.text()}` : m.text()));
+  });
   t.after(async () => {
     await context.close().catch(() => {});
     await www.stop().catch(() => {});
     await sb.stop().catch(() => {});
     await rm(profile, { recursive: true, force: true });
   });
-  return { sb, www, context, page, pageErrors };
+  return { sb, www, context, page, pageErrors, discoveries };
+}
+
+/** "path status" of a console error that is a refused fetch listed as a discovery miss of the sandbox's dialect, else null. */
+function discoveryMiss(sb, m) {
+  const status = /status of (\d{3})/.exec(m.text());
+  let url = null;
+  try { url = new URL(m.location().url); } catch { return null; }
+  if (!status || url.origin !== new URL(sb.url).origin) return null;
+  const key = `${url.pathname} ${status[1]}`;
+  return discoveryMisses(sb).some(([, p, st]) => `${p} ${st}` === key) ? key : null;
 }
 
 export async function openConsole(page, www, hash = '') {

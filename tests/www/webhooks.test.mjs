@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setup, signIn, selectItem, createProject, createTask, waitOutboxEmpty, openConsole } from './support.mjs';
+import { webhookRequests, webhookLog } from '../support/dialect.mjs';
 
 test('a webhook subscription receives real deliveries that show in the page', async (t) => {
   const { sb, www, page, pageErrors } = await setup(t);
@@ -12,8 +13,15 @@ test('a webhook subscription receives real deliveries that show in the page', as
   assert.equal(await page.inputValue('#hook-form input[name=hookUrl]'), hookUrl);
   await page.waitForSelector('#hook-stream[data-state=open]');
   await page.check('#hook-form input[value=task]');
+  await sb.clearLog();
   await page.click('#hook-subscribe');
   await page.waitForFunction(() => /^Subscribed/.test(document.querySelector('#hook-form .form-status').textContent));
+  // Three triggers, three subscribes: the first finds the server's verbs (the
+  // live POST first; the seed refuses it, 405, and is asked by GET), the others use them.
+  assert.deepEqual(webhookLog(await sb.log()), [
+    ...webhookRequests(sb, 'subscribe', { learned: false }),
+    ...webhookRequests(sb, 'subscribe', { learned: true }), ...webhookRequests(sb, 'subscribe', { learned: true }),
+  ]);
   const listed = await page.$$eval('#hook-table tbody tr', (trs) => trs.map((tr) => [tr.children[0].textContent, tr.children[1].textContent]));
   assert.deepEqual(listed.sort(), [[hookUrl, 'stopped_time'], [hookUrl, 'task'], [hookUrl, 'time']]);
   let st = await sb.state();
@@ -50,8 +58,11 @@ test('a webhook subscription receives real deliveries that show in the page', as
 
   // The list survives a reload (localStorage); unsubscribe one trigger from it.
   await openConsole(page, www, '#webhooks');
+  await sb.clearLog();
   await page.locator('#hook-table tbody tr[data-trigger="task"] button.unsub').click();
   await page.waitForFunction(() => /^Unsubscribed from task/.test(document.querySelector('#hook-form .form-status').textContent));
+  // The verbs learned at subscribe (kept across the reload) unsubscribe at once.
+  assert.deepEqual(webhookLog(await sb.log()), webhookRequests(sb, 'unsubscribe', { learned: true }));
   assert.equal(await page.locator('#hook-table tbody tr[data-trigger]').count(), 2);
   st = await sb.state();
   assert.deepEqual(st.webhooks.map((w) => w.trigger_type).sort(), ['stopped_time', 'time']);
