@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { startSandbox } from '../support/sandbox.mjs';
 import {
-  traits, onlyIn, refreshRequests, tokenRequests, missesIn, discoveryMisses, api,
+  traits, onlyIn, refreshRequests, refreshCount, tokenRequests, missesIn, discoveryMisses, api,
 } from '../support/dialect.mjs';
 import { ROOT, REDIRECT_URI, launchExtension, configure, signIn, waitFor, popupView } from './support.mjs';
 
@@ -251,14 +251,17 @@ test('both dialects: after the first discovery no request is wasted (refreshes, 
   assert.ok(open1.some((l) => l.path === (tr.times ? '/data/times' : '/data/summary') && l.status === 200), JSON.stringify(open1));
 
   // The first refresh finds the refresh path (seed: after the live path's refusal) ...
+  assert.equal(await refreshCount(env.sandbox), 0);
   await env.sandbox.expireTokens();
   await ok(await env.ext.send('search', { type: 'Project', name: '' }));
   assert.deepEqual(tokenRequests(await take()), refreshRequests(env.sandbox, { learned: false }));
+  assert.equal(await refreshCount(env.sandbox), 1);
   // ... and the second goes straight there: one token request.
   await env.sandbox.expireTokens();
   await ok(await env.ext.send('search', { type: 'Project', name: '' }));
   assert.deepEqual(tokenRequests(await take()), refreshRequests(env.sandbox, { learned: true }));
   assert.equal(refreshRequests(env.sandbox, { learned: true }).length, 1);
+  assert.equal(await refreshCount(env.sandbox), 2);
 
   // A new worker reads what was learned from storage: nothing asked again.
   await (await env.ext.worker()).evaluate(() => { globalThis.beforeRestart = true; });
@@ -271,6 +274,7 @@ test('both dialects: after the first discovery no request is wasted (refreshes, 
   const afterRestart = await take();
   assert.deepEqual(tokenRequests(afterRestart), refreshRequests(env.sandbox, { learned: true }), JSON.stringify(afterRestart));
   assert.deepEqual(missesIn(env.sandbox, afterRestart), []);
+  assert.equal(await refreshCount(env.sandbox), 3);
   assert.deepEqual(requests(afterRestart, 'GET', '/data/members/me'), []);
   assert.ok(afterRestart.some((l) => l.path === (tr.times ? '/data/times' : '/data/summary') && l.status === 200), JSON.stringify(afterRestart));
 
