@@ -162,7 +162,7 @@ pub(crate) async fn handle(app: Arc<App>, req: Request<Incoming>, kill: Arc<Noti
                 std::future::pending::<()>().await;
                 unreachable!()
             }
-            fault_response(&f)
+            fault_response(&f, &req)
         }
     };
     let status = resp.status().as_u16();
