@@ -43,10 +43,16 @@ async function getSettings() {
   };
 }
 
-// Serialises read-modify-write of the outbox and timer keys inside this worker.
+// Serialises read-modify-write of the outbox and timer keys inside this
+// worker, and every read of the settings with the tokens (getClient): a
+// change of account holds it from the removal of the old tokens to the write
+// of the new settings, so nothing pairs one server with another's tokens.
 let mutex = Promise.resolve();
+let lockWaiting = 0; // callers waiting for the lock (a test hook reads it)
 function locked(fn) {
-  const run = mutex.then(fn, fn);
+  lockWaiting++;
+  const go = () => { lockWaiting--; return fn(); };
+  const run = mutex.then(go, go);
   mutex = run.catch(() => {});
   return run;
 }
@@ -85,17 +91,113 @@ function onTokensOf(owner) {
   });
 }
 
+// ---------------------------------------------------------------- accounts
+// Tokens, the client secret (in `settings`), the outbox, the running timer,
+// recents, the last task and the caches belong to one account: the base URL
+// and client id of `settings`, recorded with them in `account` ({baseUrl,
+// clientId, userId?}; the member id once a sign-in learned it). A change of
+// either (saveSettings), or a sign-in as another member, parks the old
+// account's outbox, recents and last task in `parked` (by accountKey), its
+// running timer stopped into that outbox; nothing of it is ever sent to
+// another server. Returning to that account brings them back.
+const serverKeyOf = (s) => JSON.stringify([s.baseUrl, s.clientId]);
+const accountKeyOf = (a) => JSON.stringify(a.userId ? [a.baseUrl, a.clientId, a.userId] : [a.baseUrl, a.clientId]);
+const accountOf = (s, userId = null) => ({ baseUrl: s.baseUrl, clientId: s.clientId, ...(userId ? { userId } : {}) });
+// Data of the signed-in account that another account must not see.
+const ACCOUNT_CACHES = ['catalog', 'catalogAt', 'totals', 'pastWeek', 'reconcile'];
+// What the core learned of a server: kept across sign-ins to it, dropped with a change of server.
+const SERVER_CACHES = ['dialect'];
+
+/**
+ * Under the lock: `from`'s data (outbox with the timer's stop, recents, last
+ * task) goes to `parked`, `to`'s parked data (if any) comes back, and the
+ * new `account` is written with it, in one storage write. The caller has
+ * removed the tokens and caches before; `extra` is written along (settings).
+ */
+async function switchAccountLocked(from, to, extra = {}) {
+  await ready;
+  const now = Date.now();
+  const got = await store.get(['outbox', 'timer', 'recent', 'lastTask', 'parked']);
+  const parked = { ...(got.parked || {}) };
+  let outbox = got.outbox || outboxNew();
+  if (got.timer) outbox = outboxEnqueue(outbox, { ...got.timer.entity, time_end: formatDateTime(now) }, now);
+  outbox = outboxRequeueInFlight(outbox, now);
+  const recent = got.recent || [];
+  if (from && (outboxSize(outbox) || recent.length || got.lastTask)) {
+    parked[accountKeyOf(from)] = { ...from, outbox, recent, lastTask: got.lastTask || null, at: now, kept: false };
+  }
+  // A member not known yet: the data of the member last parked on that
+  // server comes back (a sign-in as another member parks it again).
+  if (!to.userId && !parked[accountKeyOf(to)]) {
+    const last = Object.values(parked).filter((p) => p.userId && serverKeyOf(p) === serverKeyOf(to)).sort((x, y) => y.at - x.at)[0];
+    if (last) to = { ...to, userId: last.userId };
+  }
+  const key = accountKeyOf(to);
+  const back = parked[key];
+  delete parked[key];
+  // What comes back is due now: the user is back on its server.
+  let restored = back && back.outbox ? outboxRequeueInFlight(back.outbox, now) : outboxNew();
+  for (const op of outboxPending(restored)) restored = outboxRetry(restored, op.opId, now);
+  accountEpoch++;
+  await store.set({
+    ...extra,
+    account: to, parked,
+    outbox: restored, outboxSize: outboxSize(restored), outboxError: null,
+    timer: null, endedAt: now, recent: back ? back.recent || [] : [], lastTask: back ? back.lastTask || null : null,
+  });
+}
+
+async function afterSwitch() {
+  await chrome.alarms.clear(ALARM_SYNC);
+  await chrome.alarms.clear(ALARM_TICK);
+  await updateBadge();
+  await scheduleOutboxAlarms();
+}
+
+// Is `client` still the client in use? Checked under the lock before
+// anything it fetched is written back (a sign-out drops it too).
+function current(client) { return !!cached && cached.client === client; }
+// Was `client` made for the account whose data is stored now? A sign-out or
+// a rejected refresh drops the client but keeps the account (and its
+// outbox); a change of account (switchAccountLocked) moves to the next epoch.
+let accountEpoch = 0;
+const clientEpoch = new WeakMap();
+function sameAccount(client) { return clientEpoch.get(client) === accountEpoch; }
+
 async function getClient({ needTokens = true } = {}) {
   await ready;
-  const settings = await getSettings();
-  if (!settings.clientId) throw new UserError('not_configured', 'Set the client id in the options first.');
+  let switched = false;
+  const client = await locked(async () => {
+    const got = await store.get(['settings', 'tokens', 'account', 'dialect']);
+    const settings = { baseUrl: DEFAULT_BASE_URL, ...(got.settings || {}) };
+    if (!settings.clientId) throw new UserError('not_configured', 'Set the client id in the options first.');
+    const serverKey = serverKeyOf(settings);
+    if (!got.account) {
+      // Data written before accounts were recorded is this server's.
+      await store.set({ account: accountOf(settings) });
+    } else if (serverKeyOf(got.account) !== serverKey) {
+      // Settings written around saveSettings: the data stays with its account.
+      dropClient();
+      await store.remove(['tokens', ...ACCOUNT_CACHES, ...SERVER_CACHES]);
+      await switchAccountLocked(got.account, accountOf(settings), { auth: { status: 'signed_out' } });
+      switched = true;
+      throw new UserError('signed_out', 'You are signed out. Sign in to Tyme.');
+    }
+    return clientFor(settings, got, needTokens);
+  }).finally(() => { if (switched) afterSwitch().catch(() => {}); });
+  return client;
+}
+
+// The client of `settings` (one per base URL, client id and secret), with
+// the stored tokens when they are needed. Under the lock.
+function clientFor(settings, got, needTokens) {
   const key = JSON.stringify([settings.baseUrl, settings.clientId, settings.clientSecret || '']);
   if (!cached || cached.key !== key) {
     dropClient();
     const owner = { client: null };
     // What this server speaks (learned by the core, see src/dialect.rs), kept per server.
-    const serverKey = JSON.stringify([settings.baseUrl, settings.clientId]);
-    const { dialect } = await store.get('dialect');
+    const serverKey = serverKeyOf(settings);
+    const { dialect } = got;
     owner.client = new TymeClient({
       baseUrl: settings.baseUrl.replace(/\/+$/, ''),
       clientId: settings.clientId,
@@ -108,11 +210,11 @@ async function getClient({ needTokens = true } = {}) {
       },
     });
     cached = { key, client: owner.client };
+    clientEpoch.set(owner.client, accountEpoch);
   }
   if (needTokens) {
-    const { tokens } = await store.get('tokens');
-    if (!tokens) { dropClient(); throw new UserError('signed_out', 'You are signed out. Sign in to Tyme.'); }
-    if (!cached.client.getTokens()) cached.client.setTokens(tokens);
+    if (!got.tokens) { dropClient(); throw new UserError('signed_out', 'You are signed out. Sign in to Tyme.'); }
+    if (!cached.client.getTokens()) cached.client.setTokens(got.tokens);
   }
   return cached.client;
 }
@@ -134,9 +236,11 @@ function errorInfo(e) {
 }
 
 // ---------------------------------------------------------------- outbox
-async function mutateOutbox(fn) {
+async function mutateOutbox(fn, client = null) {
   return locked(async () => {
     await ready;
+    // The outbox of another account now: what this client did is not its business.
+    if (client && !sameAccount(client)) return null;
     const { outbox } = await store.get('outbox');
     const next = fn(outbox || outboxNew());
     await store.set({ outbox: next, outboxSize: outboxSize(next) });
@@ -171,31 +275,36 @@ async function doFlush() {
   await started;
   let client;
   try { client = await getClient(); } catch (e) { await scheduleOutboxAlarms(); return; }
+  // Every read and change of the outbox checks, under the lock, that it is
+  // still this client's account's: ops of an account are sent with its client only.
   for (let round = 0; round < 50; round++) {
-    const { outbox } = await store.get('outbox');
-    if (!outbox) break;
-    const due = outboxDue(outbox, Date.now());
+    const due = await locked(async () => {
+      if (!sameAccount(client)) return [];
+      const { outbox } = await store.get('outbox');
+      return outbox ? outboxDue(outbox, Date.now()) : [];
+    });
     if (!due.length) break;
     let failed = false;
     for (const op of due) {
       try {
-        await mutateOutbox((s) => outboxMarkSending(s, op.opId, Date.now()));
+        if (!(await mutateOutbox((s) => outboxMarkSending(s, op.opId, Date.now()), client))) return;
         await client.sendWrite(op.entity);
         await mutateOutbox((s) => {
           const now = outboxPending(s).find((p) => p.opId === op.opId);
           // A newer write that replaced this op while it was in flight must still be sent.
           if (now && !sameEntity(now.entity, op.entity)) return s;
           return outboxAck(s, op.opId);
-        });
+        }, client);
         await store.set({ outboxError: null });
         await markSynced(op.entity).catch(() => {});
       } catch (e) {
         const info = errorInfo(e);
-        await mutateOutbox((s) => outboxFail(s, op.opId, {
+        const failedHere = await mutateOutbox((s) => outboxFail(s, op.opId, {
           code: info.code, message: info.message,
           ...(e && e.status ? { status: e.status } : {}),
           ...(e && e.retryAfter ? { retryAfter: e.retryAfter } : {}),
-        }, Date.now()));
+        }, Date.now()), client);
+        if (!failedHere) return;
         await store.set({ outboxError: { ...info, at: Date.now() } });
         // Failed while the browser itself is offline: the next wake-up that
         // finds it online again retries at once (see onlineAgain).
@@ -281,10 +390,12 @@ async function startTimer(refIn, page) {
   if (page && page.incognito && !settings.allowIncognito) {
     throw new UserError('incognito', 'Incognito tabs are not tracked. Allow it in the options if you want to.');
   }
-  await getClient(); // signed in and configured, or a clear error before anything is queued
+  const client = await getClient(); // signed in and configured, or a clear error before anything is queued
   const note = await noteFor(page);
   const now = Date.now();
   const timer = await locked(async () => {
+    // The account changed since: the task and page were picked for another one.
+    if (!sameAccount(client)) throw new UserError('signed_out', 'You are signed out. Sign in to Tyme.');
     const got = await store.get(['timer', 'recent', 'outbox', 'totals']);
     let outbox = got.outbox || outboxNew();
     const extra = {};
@@ -438,9 +549,10 @@ async function pastWeekFor(now) {
   if (pastRun && pastRun.day === day) return pastRun.promise;
   const promise = (async () => {
     const week = weekStart(now);
-    const seconds = week < day ? sumRows(await (await getClient()).summary(week, day)) : 0;
+    const client = await getClient();
+    const seconds = week < day ? sumRows(await client.summary(week, day)) : 0;
     const pw = { dayStart: day, weekStart: week, seconds, at: Date.now() };
-    await store.set({ pastWeek: pw });
+    await locked(async () => { if (current(client)) await store.set({ pastWeek: pw }); });
     return pw;
   })();
   pastRun = { day, promise };
@@ -470,12 +582,13 @@ async function refreshTotals({ force = false } = {}) {
   const client = await getClient();
   if (exact) {
     const entries = await client.times(Math.min(weekStart(now), confirmed ? confirmed.startMs - 60_000 : Infinity), now + 60_000);
-    if (entries) return applyEntries(entries, now, confirmed ? confirmed.entity.id : null);
+    if (entries) return applyEntries(entries, now, confirmed ? confirmed.entity.id : null, client);
   }
   const [rows, past] = await Promise.all([client.summary(day, now), pastWeekFor(now)]);
   const notice = timer ? await checkRunning(timer, rows, day) : null;
   const today = sumRows(rows);
   await locked(async () => {
+    if (!current(client)) return;
     const cur = await store.get('timer');
     // The server counted the entry as running up to now only if it still runs here.
     const runningId = !notice && confirmed && cur.timer && cur.timer.entity.id === confirmed.entity.id ? confirmed.entity.id : null;
@@ -508,7 +621,7 @@ function parseEntryTime(s) { try { return parseDateTime(s); } catch { return nul
 // `checked`: the id of the local timer confirmed by the server before the
 // list was asked for (only that timer can be judged by it); a stop or
 // discard made here after `now` makes the list too old to take a timer over.
-async function applyEntries(entries, now, checked) {
+async function applyEntries(entries, now, checked, client) {
   const day = dayStart(now);
   const week = weekStart(now);
   let today = 0;
@@ -519,6 +632,8 @@ async function applyEntries(entries, now, checked) {
   }
   const running = entries.filter((e) => !e.time_end);
   return locked(async () => {
+    // Entries of another account's server are not this account's timer.
+    if (!current(client)) return null;
     const cur = await store.get(['timer', 'outbox', 'catalog', 'endedAt']);
     let notice = null;
     const extra = {};
@@ -609,6 +724,7 @@ async function fetchCatalog() {
   const startedAt = Date.now();
   const lists = await Promise.all(Object.keys(CATALOG_LISTS).map((type) => client.searchEntity(type, '', null)));
   return locked(async () => {
+    if (!current(client)) throw new UserError('signed_out', 'You are signed out. Sign in to Tyme.');
     const { catalog, outbox } = await store.get(['catalog', 'outbox']);
     const next = { at: Date.now() };
     Object.entries(CATALOG_LISTS).forEach(([type, key], i) => {
@@ -654,7 +770,7 @@ async function create({ type, name, parentId }) {
   name = String(name || '').trim();
   if (!name) throw new UserError('invalid_input', 'A name is needed.');
   if (name.length > 200) throw new UserError('invalid_input', 'That name is too long.');
-  await getClient();
+  const client = await getClient();
   await ready;
   let entity;
   if (type === 'Project') {
@@ -669,6 +785,7 @@ async function create({ type, name, parentId }) {
     throw new UserError('invalid_input', 'Only projects, tasks and sub-tasks can be created here.');
   }
   await locked(async () => {
+    if (!sameAccount(client)) throw new UserError('signed_out', 'You are signed out. Sign in to Tyme.');
     const got = await store.get(['outbox', 'catalog']);
     const outbox = outboxEnqueue(got.outbox || outboxNew(), entity, Date.now());
     const catalog = got.catalog || emptyCatalog();
@@ -693,7 +810,33 @@ async function signIn({ interactive = true } = {}) {
   }
   const code = TymeClient.parseRedirect(redirect, state);
   await client.exchangeCode(code, verifier); // onTokens stores the pair
-  await store.set({ auth: { status: 'signed_in' }, outboxError: null });
+  const userId = (client.getDialect() || {}).userId || null;
+  let switched = false;
+  await locked(async () => {
+    // The settings changed while the sign-in page was open: its tokens were not kept.
+    if (!current(client)) throw new UserError('signed_out', 'The server or client id changed during the sign-in. Sign in again.');
+    const { account, settings } = await store.get(['account', 'settings']);
+    const here = accountOf({ baseUrl: DEFAULT_BASE_URL, ...(settings || {}) });
+    const was = account || here;
+    if (userId && was.userId && was.userId !== userId) {
+      // Another member of the same server: the previous member's data waits for them.
+      await store.remove([...ACCOUNT_CACHES]);
+      await switchAccountLocked(was, accountOf(here, userId));
+      switched = true;
+    } else if (userId && !was.userId) {
+      // The member is known now: data this member left here before comes back,
+      // when nothing of the account waits here yet.
+      const { parked, outbox } = await store.get(['parked', 'outbox']);
+      if (parked && parked[accountKeyOf(accountOf(here, userId))] && !(outbox && outboxSize(outbox))) {
+        await switchAccountLocked(null, accountOf(here, userId));
+        switched = true;
+      } else {
+        await store.set({ account: accountOf(here, userId) });
+      }
+    }
+    await store.set({ auth: { status: 'signed_in' }, outboxError: null });
+  });
+  if (switched) await afterSwitch();
   await mutateOutbox((s) => outboxResumeAll(s, Date.now()));
   flush().catch(() => {});
   warmCaches({ fresh: true });
@@ -722,11 +865,6 @@ async function backgroundSync() {
   await pastWeekFor(Date.now()).catch(() => {});
 }
 
-// Data of the signed-in account that another account must not see.
-const ACCOUNT_CACHES = ['catalog', 'catalogAt', 'totals', 'pastWeek', 'reconcile'];
-// What the core learned of a server: kept across sign-ins to it, dropped with a change of server.
-const SERVER_CACHES = ['dialect'];
-
 async function signOut() {
   await locked(async () => {
     dropClient();
@@ -738,7 +876,6 @@ async function signOut() {
 }
 
 async function saveSettings(p) {
-  const cur = await getSettings();
   const baseUrl = String(p.baseUrl || DEFAULT_BASE_URL).trim().replace(/\/+$/, '');
   let parsed;
   try { parsed = new URL(baseUrl); } catch { throw new UserError('invalid_input', 'The API base URL is not a valid URL.'); }
@@ -748,21 +885,28 @@ async function saveSettings(p) {
   }
   const scrub = p.scrubParams == null ? null
     : (Array.isArray(p.scrubParams) ? p.scrubParams : String(p.scrubParams).split(/[\s,]+/)).map((s) => String(s).trim()).filter(Boolean);
-  const settings = {
-    clientId: String(p.clientId ?? cur.clientId).trim(),
-    clientSecret: p.clientSecret === undefined ? cur.clientSecret : String(p.clientSecret || ''),
-    baseUrl, scrubParams: scrub, allowIncognito: !!(p.allowIncognito ?? cur.allowIncognito),
-  };
-  const changedServer = settings.baseUrl !== cur.baseUrl || settings.clientId !== cur.clientId;
-  await store.set({ settings });
-  if (changedServer) {
-    await locked(async () => {
-      dropClient();
-      await store.remove(['tokens', ...ACCOUNT_CACHES, ...SERVER_CACHES]);
-      await store.set({ auth: { status: 'signed_out' } });
-    });
-    await chrome.alarms.clear(ALARM_SYNC);
-  }
+  const clientId = String(p.clientId ?? cur.clientId).trim();
+  // A change of server or client id is a change of account: signed out
+  // first, under the lock getClient takes, the tokens removed before the new
+  // settings are written; the old account's data parked. The secret belongs
+  // to the old server: cleared unless a new one comes with the change.
+  let changed = false;
+  const settings = await locked(async () => {
+    const now = await getSettings();
+    changed = baseUrl !== now.baseUrl || clientId !== now.clientId;
+    const keep = changed ? '' : now.clientSecret;
+    const next = {
+      clientId, clientSecret: p.clientSecret === undefined ? keep : String(p.clientSecret || ''),
+      baseUrl, scrubParams: scrub, allowIncognito: !!(p.allowIncognito ?? now.allowIncognito),
+    };
+    if (!changed) { await store.set({ settings: next }); return next; }
+    dropClient();
+    await store.remove(['tokens', ...ACCOUNT_CACHES, ...SERVER_CACHES]);
+    const { account } = await store.get('account');
+    await switchAccountLocked(account || accountOf(now), accountOf(next), { settings: next, auth: { status: 'signed_out' } });
+    return next;
+  });
+  if (changed) await afterSwitch();
   return publicSettings(settings);
 }
 
@@ -770,8 +914,27 @@ function publicSettings(s) {
   return { clientId: s.clientId, hasClientSecret: !!s.clientSecret, baseUrl: s.baseUrl, scrubParams: s.scrubParams, allowIncognito: s.allowIncognito };
 }
 
+// The parked data of other accounts, as the popup shows it: those with changes not sent.
+function parkedList(parked) {
+  return Object.entries(parked || {}).map(([key, p]) => ({
+    key, baseUrl: p.baseUrl, clientId: p.clientId, userId: p.userId || null,
+    changes: p.outbox ? outboxSize(p.outbox) : 0, kept: !!p.kept, at: p.at,
+  })).filter((p) => p.changes > 0);
+}
+
+async function keepParked({ key }, keep) {
+  await locked(async () => {
+    const { parked } = await store.get('parked');
+    if (!parked || !parked[key]) return;
+    if (keep) parked[key] = { ...parked[key], kept: true };
+    else delete parked[key];
+    await store.set({ parked });
+  });
+  return getState();
+}
+
 async function getState() {
-  const got = await store.get(['settings', 'tokens', 'auth', 'timer', 'lastTask', 'recent', 'outbox', 'outboxError', 'notice', 'totals', 'pendingPage']);
+  const got = await store.get(['settings', 'tokens', 'auth', 'timer', 'lastTask', 'recent', 'outbox', 'outboxError', 'notice', 'totals', 'pendingPage', 'parked']);
   await ready;
   const size = got.outbox ? outboxSize(got.outbox) : 0;
   return {
@@ -786,6 +949,7 @@ async function getState() {
     notice: got.notice || null,
     totals: got.totals || null,
     pendingPage: got.pendingPage || null,
+    parked: parkedList(got.parked),
     redirectUri: redirectUri(),
     // Discard needs DELETE /data/entity, known with the live API's /data/times.
     canDiscard: await serverDialect().then((d) => d.delete === true || (d.times === true && d.delete !== false)),
@@ -846,6 +1010,8 @@ const handlers = {
   flush: async () => { await flush(); return getState(); },
   syncCatalog: (p) => syncCatalog({ fresh: !!(p && p.fresh) }),
   dismissNotice: async () => { await store.set({ notice: null, pendingPage: null }); return true; },
+  keepParked: (p) => keepParked(p, true),
+  discardParked: (p) => keepParked(p, false),
 };
 
 function senderAllowed(sender) {
@@ -927,4 +1093,4 @@ wakeUp();
 
 // For tests driving the worker directly (Playwright worker.evaluate).
 // Nothing here is reachable from a page: a page's only way in is a message.
-globalThis.tymeTab = { dispatch, handleMenuClick, senderAllowed };
+globalThis.tymeTab = { dispatch, handleMenuClick, senderAllowed, lockWaiting: () => lockWaiting };
