@@ -7,11 +7,11 @@
 const T0 = performance.now();
 // Named imports: a package without one of these fails to load, loudly.
 import init, {
-  TymeClient, newId, formatDateTime, parseDateTime, makeNote,
+  TymeClient, newId, formatDateTime, parseDateTime, makeNote, scrubUrl, defaultScrubParams,
   outboxNew, outboxEnqueue, outboxDue, outboxAck, outboxFail, outboxNextWake, outboxSize, outboxPending,
   outboxMarkSending, outboxRequeueInFlight, outboxResume as outboxResumeAll, outboxRetry,
 } from './pkg/tyme_tab.js';
-import { liveTotals, dayStart, weekStart, DEFAULT_BASE_URL } from './common.js';
+import { liveTotals, dayStart, weekStart, DEFAULT_BASE_URL, PENDING_PAGE_TTL_MS } from './common.js';
 import { trackedFor, decide as decideReconcile } from './reconcile.js';
 
 const ready = init({ module_or_path: chrome.runtime.getURL('pkg/tyme_tab_bg.wasm') });
@@ -23,6 +23,7 @@ const ALARM_OUTBOX = 'outbox';        // periodic retry while the outbox is not 
 const ALARM_WAKE = 'outbox-wake';     // one-shot at the outbox's next due time
 const ALARM_TICK = 'tick';            // badge + reconciliation while a timer runs
 const ALARM_SYNC = 'sync';            // while signed in: picker catalog and past days of the week
+const ALARM_PENDING = 'pending-page'; // one-shot: a page waiting for a task expires
 const SYNC_PERIOD_MIN = 5;
 const CATALOG_MAX_AGE_MS = 5 * 60_000; // the alarm refetches the catalog when older than this
 const TOTALS_FRESH_MS = 60_000;        // a popup opened within this of the last totals fetch sends nothing
@@ -366,13 +367,30 @@ function taskLabel(ref) {
   return [ref.projectName, ref.taskName, ref.subtaskName].filter(Boolean).join(' › ');
 }
 
-async function noteFor(page) {
-  if (!page || !page.url) return page && page.title ? String(page.title) : '';
+// The user's scrub entries, added by the core to its built-in list.
+async function noteOptions(extra = {}) {
   const settings = await getSettings();
-  const opts = {};
-  if (Array.isArray(settings.scrubParams)) opts.scrubParams = settings.scrubParams;
   await ready;
-  return makeNote(String(page.url), String(page.title || ''), opts);
+  return { ...(Array.isArray(settings.scrubParams) ? { scrubParams: settings.scrubParams } : {}), ...extra };
+}
+
+// The note of a page: its URL scrubbed, and its title when that is not the
+// URL; `page.link`: the title is that of the page a link is on (Track this
+// link), dropped when it is a URL. No URL, no note: a title alone is not
+// checked against anything.
+async function noteFor(page) {
+  if (!page || !page.url) return '';
+  return makeNote(String(page.url), String(page.title || ''), await noteOptions(page.link ? { dropUrlTitle: true } : {}));
+}
+
+// What a page waiting for a task keeps: its URL scrubbed and the title the
+// note would carry (both pass through makeNote unchanged later).
+async function scrubbedPage(page) {
+  const opts = await noteOptions(page.link ? { dropUrlTitle: true } : {});
+  const url = scrubUrl(String(page.url), opts.scrubParams);
+  const note = makeNote(String(page.url), String(page.title || ''), opts);
+  const tail = ` — ${url}`;
+  return { url, title: note.endsWith(tail) ? note.slice(0, -tail.length) : '', incognito: !!page.incognito };
 }
 
 function checkTaskRef(ref) {
@@ -411,7 +429,7 @@ async function startTimer(refIn, page) {
       time_start: formatDateTime(now), time_end: null, note,
     };
     outbox = outboxEnqueue(outbox, entity, now);
-    const t = { entity, startMs: now, ref, label: taskLabel(ref), note, url: page && page.url ? String(page.url) : '' };
+    const t = { entity, startMs: now, ref, label: taskLabel(ref), note };
     const recent = [ref, ...(got.recent || []).filter((r) => !(r.taskId === ref.taskId && (r.subtaskId || '') === ref.subtaskId))].slice(0, RECENT_MAX);
     await store.set({ outbox, outboxSize: outboxSize(outbox), timer: t, lastTask: ref, recent, notice: null, pendingPage: null, ...extra });
     return t;
@@ -933,7 +951,18 @@ async function keepParked({ key }, keep) {
   return getState();
 }
 
+// A page left waiting for a task longer than PENDING_PAGE_TTL_MS is dropped.
+async function expirePendingPage() {
+  const { pendingPage } = await store.get('pendingPage');
+  if (pendingPage && !(Date.now() - (pendingPage.at || 0) < PENDING_PAGE_TTL_MS)) {
+    await store.remove('pendingPage');
+    return null;
+  }
+  return pendingPage || null;
+}
+
 async function getState() {
+  await expirePendingPage();
   const got = await store.get(['settings', 'tokens', 'auth', 'timer', 'lastTask', 'recent', 'outbox', 'outboxError', 'notice', 'totals', 'pendingPage', 'parked']);
   await ready;
   const size = got.outbox ? outboxSize(got.outbox) : 0;
@@ -974,12 +1003,17 @@ async function handleMenuClick(info, tab) {
   if (incognito && !(await getSettings()).allowIncognito) {
     throw new UserError('incognito', 'Incognito tabs are not tracked. Allow it in the options if you want to.');
   }
-  const url = info.menuItemId === 'track-link' ? info.linkUrl : (info.pageUrl || (tab && tab.url));
+  const link = info.menuItemId === 'track-link';
+  const url = link ? info.linkUrl : (info.pageUrl || (tab && tab.url));
   if (!url) return { started: false };
-  const page = { url, title: (tab && tab.title) || '', incognito };
+  // The tab's title is the title of the page, also when a link on it is tracked.
+  const page = { url, title: (tab && tab.title) || '', incognito, ...(link ? { link: true } : {}) };
   const { lastTask } = await store.get('lastTask');
   if (!lastTask) {
-    await store.set({ pendingPage: { ...page, at: Date.now() } });
+    // Kept scrubbed (never the raw URL), for PENDING_PAGE_TTL_MS.
+    const at = Date.now();
+    await store.set({ pendingPage: { ...(await scrubbedPage(page)), at } });
+    await chrome.alarms.create(ALARM_PENDING, { when: at + PENDING_PAGE_TTL_MS });
     await openPopup();
     return { started: false, askedForTask: true };
   }
@@ -1012,6 +1046,13 @@ const handlers = {
   dismissNotice: async () => { await store.set({ notice: null, pendingPage: null }); return true; },
   keepParked: (p) => keepParked(p, true),
   discardParked: (p) => keepParked(p, false),
+  // The options: the built-in scrub rules, and a note as a list not yet saved would make it.
+  scrubRules: async () => { await ready; return defaultScrubParams(); },
+  previewNote: async (p) => {
+    await ready;
+    const list = (Array.isArray(p.scrubParams) ? p.scrubParams : String(p.scrubParams || '').split(/[\s,]+/)).map((x) => String(x).trim()).filter(Boolean);
+    try { return { note: makeNote(String(p.url || ''), String(p.title || ''), { scrubParams: list }) }; } catch (e) { return { error: errorInfo(e).message }; }
+  },
 };
 
 function senderAllowed(sender) {
@@ -1055,6 +1096,8 @@ chrome.alarms.onAlarm.addListener((alarm) => {
     flush().catch(() => {});
   } else if (alarm.name === ALARM_SYNC) {
     backgroundSync().catch(() => {});
+  } else if (alarm.name === ALARM_PENDING) {
+    expirePendingPage().catch(() => {});
   } else if (alarm.name === ALARM_TICK) {
     (async () => {
       await updateBadge();
@@ -1081,6 +1124,7 @@ self.addEventListener('online', () => { retryNetworkFailures().catch(() => {}); 
 async function wakeUp() {
   try {
     await started;
+    await expirePendingPage();
     const { timer, tokens } = await store.get(['timer', 'tokens']);
     if (timer) await ensureTickAlarm();
     if (tokens) await ensureSyncAlarm();

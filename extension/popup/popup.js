@@ -1,6 +1,6 @@
 // Popup: renders state and sends requests to the service worker. Plain DOM,
 // every piece of data goes through textContent.
-import { send, hms, el, liveTotals } from '../common.js';
+import { send, hms, el, liveTotals, PENDING_PAGE_TTL_MS } from '../common.js';
 import { buildIndex, filterProjects, filterTasks, MAX_ROWS } from '../picker.js';
 
 const $ = (id) => document.getElementById(id);
@@ -337,7 +337,8 @@ chrome.storage.onChanged.addListener((changes, area) => {
   render({
     signedIn, auth: got.auth, timer: got.timer || null, lastTask: got.lastTask, recent: got.recent || [],
     outboxSize: got.outboxSize || 0, outboxError: got.outboxError, notice: got.notice, totals: got.totals,
-    pendingPage: got.pendingPage, settings: { clientId: got.settings && got.settings.clientId },
+    pendingPage: got.pendingPage && Date.now() - got.pendingPage.at < PENDING_PAGE_TTL_MS ? got.pendingPage : null,
+    settings: { clientId: got.settings && got.settings.clientId },
   });
   const res = await send('refresh');
   if (res.ok) {
