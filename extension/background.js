@@ -915,7 +915,7 @@ async function saveSettings(p) {
     const keep = changed ? '' : now.clientSecret;
     const next = {
       clientId, clientSecret: p.clientSecret === undefined ? keep : String(p.clientSecret || ''),
-      baseUrl, scrubParams: scrub, allowIncognito: !!(p.allowIncognito ?? now.allowIncognito),
+      baseUrl, scrubParams: p.scrubParams === undefined ? now.scrubParams : scrub, allowIncognito: !!(p.allowIncognito ?? now.allowIncognito),
     };
     if (!changed) { await store.set({ settings: next }); return next; }
     dropClient();
