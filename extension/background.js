@@ -840,6 +840,7 @@ async function signIn({ interactive = true } = {}) {
       // Another member of the same server: the previous member's data waits for them.
       await store.remove([...ACCOUNT_CACHES]);
       await switchAccountLocked(was, accountOf(here, userId));
+      clientEpoch.set(client, accountEpoch); // the same server's client now serves this member
       switched = true;
     } else if (userId && !was.userId) {
       // The member is known now: data this member left here before comes back,
@@ -847,6 +848,7 @@ async function signIn({ interactive = true } = {}) {
       const { parked, outbox } = await store.get(['parked', 'outbox']);
       if (parked && parked[accountKeyOf(accountOf(here, userId))] && !(outbox && outboxSize(outbox))) {
         await switchAccountLocked(null, accountOf(here, userId));
+        clientEpoch.set(client, accountEpoch);
         switched = true;
       } else {
         await store.set({ account: accountOf(here, userId) });

@@ -223,6 +223,9 @@ test('a sign-in as another member of the same server parks the previous member\u
     assert.equal(st.outboxSize, 0, 'the other member\u2019s changes wait for them');
     assert.deepEqual(st.parked.map((p) => [p.baseUrl, p.userId, p.changes]), [[a.url, '9999', 3]]);
     await ok(await ext.send('flush'));
+    // This member's own changes go out as usual.
+    const mine = await ok(await ext.send('create', { type: 'Project', name: 'Member project' }));
+    await waitFor(async () => (await a.state()).projects.some((x) => x.id === mine.id), { what: 'the signed-in member\u2019s change on A' });
     const s = await a.state();
     for (const id of ids) assert.ok(![...s.projects, ...s.tasks, ...s.time_entries].some((x) => x.id === id), `${id} sent as another member`);
   } finally { await env.close(); }
