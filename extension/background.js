@@ -7,11 +7,11 @@
 const T0 = performance.now();
 // Named imports: a package without one of these fails to load, loudly.
 import init, {
-  TymeClient, newId, formatDateTime, parseDateTime, makeNote,
+  TymeClient, newId, formatDateTime, parseDateTime, makeNote, scrubUrl, defaultScrubParams,
   outboxNew, outboxEnqueue, outboxDue, outboxAck, outboxFail, outboxNextWake, outboxSize, outboxPending,
   outboxMarkSending, outboxRequeueInFlight, outboxResume as outboxResumeAll, outboxRetry,
 } from './pkg/tyme_tab.js';
-import { liveTotals, dayStart, weekStart, DEFAULT_BASE_URL } from './common.js';
+import { liveTotals, dayStart, weekStart, DEFAULT_BASE_URL, PENDING_PAGE_TTL_MS } from './common.js';
 import { trackedFor, decide as decideReconcile } from './reconcile.js';
 
 const ready = init({ module_or_path: chrome.runtime.getURL('pkg/tyme_tab_bg.wasm') });
@@ -23,6 +23,7 @@ const ALARM_OUTBOX = 'outbox';        // periodic retry while the outbox is not 
 const ALARM_WAKE = 'outbox-wake';     // one-shot at the outbox's next due time
 const ALARM_TICK = 'tick';            // badge + reconciliation while a timer runs
 const ALARM_SYNC = 'sync';            // while signed in: picker catalog and past days of the week
+const ALARM_PENDING = 'pending-page'; // one-shot: a page waiting for a task expires
 const SYNC_PERIOD_MIN = 5;
 const CATALOG_MAX_AGE_MS = 5 * 60_000; // the alarm refetches the catalog when older than this
 const TOTALS_FRESH_MS = 60_000;        // a popup opened within this of the last totals fetch sends nothing
@@ -43,10 +44,16 @@ async function getSettings() {
   };
 }
 
-// Serialises read-modify-write of the outbox and timer keys inside this worker.
+// Serialises read-modify-write of the outbox and timer keys inside this
+// worker, and every read of the settings with the tokens (getClient): a
+// change of account holds it from the removal of the old tokens to the write
+// of the new settings, so nothing pairs one server with another's tokens.
 let mutex = Promise.resolve();
+let lockWaiting = 0; // callers waiting for the lock (a test hook reads it)
 function locked(fn) {
-  const run = mutex.then(fn, fn);
+  lockWaiting++;
+  const go = () => { lockWaiting--; return fn(); };
+  const run = mutex.then(go, go);
   mutex = run.catch(() => {});
   return run;
 }
@@ -85,17 +92,113 @@ function onTokensOf(owner) {
   });
 }
 
+// ---------------------------------------------------------------- accounts
+// Tokens, the client secret (in `settings`), the outbox, the running timer,
+// recents, the last task and the caches belong to one account: the base URL
+// and client id of `settings`, recorded with them in `account` ({baseUrl,
+// clientId, userId?}; the member id once a sign-in learned it). A change of
+// either (saveSettings), or a sign-in as another member, parks the old
+// account's outbox, recents and last task in `parked` (by accountKey), its
+// running timer stopped into that outbox; nothing of it is ever sent to
+// another server. Returning to that account brings them back.
+const serverKeyOf = (s) => JSON.stringify([s.baseUrl, s.clientId]);
+const accountKeyOf = (a) => JSON.stringify(a.userId ? [a.baseUrl, a.clientId, a.userId] : [a.baseUrl, a.clientId]);
+const accountOf = (s, userId = null) => ({ baseUrl: s.baseUrl, clientId: s.clientId, ...(userId ? { userId } : {}) });
+// Data of the signed-in account that another account must not see.
+const ACCOUNT_CACHES = ['catalog', 'catalogAt', 'totals', 'pastWeek', 'reconcile'];
+// What the core learned of a server: kept across sign-ins to it, dropped with a change of server.
+const SERVER_CACHES = ['dialect'];
+
+/**
+ * Under the lock: `from`'s data (outbox with the timer's stop, recents, last
+ * task) goes to `parked`, `to`'s parked data (if any) comes back, and the
+ * new `account` is written with it, in one storage write. The caller has
+ * removed the tokens and caches before; `extra` is written along (settings).
+ */
+async function switchAccountLocked(from, to, extra = {}) {
+  await ready;
+  const now = Date.now();
+  const got = await store.get(['outbox', 'timer', 'recent', 'lastTask', 'parked']);
+  const parked = { ...(got.parked || {}) };
+  let outbox = got.outbox || outboxNew();
+  if (got.timer) outbox = outboxEnqueue(outbox, { ...got.timer.entity, time_end: formatDateTime(now) }, now);
+  outbox = outboxRequeueInFlight(outbox, now);
+  const recent = got.recent || [];
+  if (from && (outboxSize(outbox) || recent.length || got.lastTask)) {
+    parked[accountKeyOf(from)] = { ...from, outbox, recent, lastTask: got.lastTask || null, at: now, kept: false };
+  }
+  // A member not known yet: the data of the member last parked on that
+  // server comes back (a sign-in as another member parks it again).
+  if (!to.userId && !parked[accountKeyOf(to)]) {
+    const last = Object.values(parked).filter((p) => p.userId && serverKeyOf(p) === serverKeyOf(to)).sort((x, y) => y.at - x.at)[0];
+    if (last) to = { ...to, userId: last.userId };
+  }
+  const key = accountKeyOf(to);
+  const back = parked[key];
+  delete parked[key];
+  // What comes back is due now: the user is back on its server.
+  let restored = back && back.outbox ? outboxRequeueInFlight(back.outbox, now) : outboxNew();
+  for (const op of outboxPending(restored)) restored = outboxRetry(restored, op.opId, now);
+  accountEpoch++;
+  await store.set({
+    ...extra,
+    account: to, parked,
+    outbox: restored, outboxSize: outboxSize(restored), outboxError: null,
+    timer: null, endedAt: now, recent: back ? back.recent || [] : [], lastTask: back ? back.lastTask || null : null,
+  });
+}
+
+async function afterSwitch() {
+  await chrome.alarms.clear(ALARM_SYNC);
+  await chrome.alarms.clear(ALARM_TICK);
+  await updateBadge();
+  await scheduleOutboxAlarms();
+}
+
+// Is `client` still the client in use? Checked under the lock before
+// anything it fetched is written back (a sign-out drops it too).
+function current(client) { return !!cached && cached.client === client; }
+// Was `client` made for the account whose data is stored now? A sign-out or
+// a rejected refresh drops the client but keeps the account (and its
+// outbox); a change of account (switchAccountLocked) moves to the next epoch.
+let accountEpoch = 0;
+const clientEpoch = new WeakMap();
+function sameAccount(client) { return clientEpoch.get(client) === accountEpoch; }
+
 async function getClient({ needTokens = true } = {}) {
   await ready;
-  const settings = await getSettings();
-  if (!settings.clientId) throw new UserError('not_configured', 'Set the client id in the options first.');
+  let switched = false;
+  const client = await locked(async () => {
+    const got = await store.get(['settings', 'tokens', 'account', 'dialect']);
+    const settings = { baseUrl: DEFAULT_BASE_URL, ...(got.settings || {}) };
+    if (!settings.clientId) throw new UserError('not_configured', 'Set the client id in the options first.');
+    const serverKey = serverKeyOf(settings);
+    if (!got.account) {
+      // Data written before accounts were recorded is this server's.
+      await store.set({ account: accountOf(settings) });
+    } else if (serverKeyOf(got.account) !== serverKey) {
+      // Settings written around saveSettings: the data stays with its account.
+      dropClient();
+      await store.remove(['tokens', ...ACCOUNT_CACHES, ...SERVER_CACHES]);
+      await switchAccountLocked(got.account, accountOf(settings), { auth: { status: 'signed_out' } });
+      switched = true;
+      throw new UserError('signed_out', 'You are signed out. Sign in to Tyme.');
+    }
+    return clientFor(settings, got, needTokens);
+  }).finally(() => { if (switched) afterSwitch().catch(() => {}); });
+  return client;
+}
+
+// The client of `settings` (one per base URL, client id and secret), with
+// the stored tokens when they are needed. Under the lock.
+function clientFor(settings, got, needTokens) {
   const key = JSON.stringify([settings.baseUrl, settings.clientId, settings.clientSecret || '']);
   if (!cached || cached.key !== key) {
     dropClient();
     const owner = { client: null };
     // What this server speaks (learned by the core, see src/dialect.rs), kept per server.
-    const serverKey = JSON.stringify([settings.baseUrl, settings.clientId]);
-    const { dialect } = await store.get('dialect');
+    const serverKey = serverKeyOf(settings);
+    const { dialect } = got;
     owner.client = new TymeClient({
       baseUrl: settings.baseUrl.replace(/\/+$/, ''),
       clientId: settings.clientId,
@@ -108,11 +211,11 @@ async function getClient({ needTokens = true } = {}) {
       },
     });
     cached = { key, client: owner.client };
+    clientEpoch.set(owner.client, accountEpoch);
   }
   if (needTokens) {
-    const { tokens } = await store.get('tokens');
-    if (!tokens) { dropClient(); throw new UserError('signed_out', 'You are signed out. Sign in to Tyme.'); }
-    if (!cached.client.getTokens()) cached.client.setTokens(tokens);
+    if (!got.tokens) { dropClient(); throw new UserError('signed_out', 'You are signed out. Sign in to Tyme.'); }
+    if (!cached.client.getTokens()) cached.client.setTokens(got.tokens);
   }
   return cached.client;
 }
@@ -134,9 +237,11 @@ function errorInfo(e) {
 }
 
 // ---------------------------------------------------------------- outbox
-async function mutateOutbox(fn) {
+async function mutateOutbox(fn, client = null) {
   return locked(async () => {
     await ready;
+    // The outbox of another account now: what this client did is not its business.
+    if (client && !sameAccount(client)) return null;
     const { outbox } = await store.get('outbox');
     const next = fn(outbox || outboxNew());
     await store.set({ outbox: next, outboxSize: outboxSize(next) });
@@ -171,31 +276,36 @@ async function doFlush() {
   await started;
   let client;
   try { client = await getClient(); } catch (e) { await scheduleOutboxAlarms(); return; }
+  // Every read and change of the outbox checks, under the lock, that it is
+  // still this client's account's: ops of an account are sent with its client only.
   for (let round = 0; round < 50; round++) {
-    const { outbox } = await store.get('outbox');
-    if (!outbox) break;
-    const due = outboxDue(outbox, Date.now());
+    const due = await locked(async () => {
+      if (!sameAccount(client)) return [];
+      const { outbox } = await store.get('outbox');
+      return outbox ? outboxDue(outbox, Date.now()) : [];
+    });
     if (!due.length) break;
     let failed = false;
     for (const op of due) {
       try {
-        await mutateOutbox((s) => outboxMarkSending(s, op.opId, Date.now()));
+        if (!(await mutateOutbox((s) => outboxMarkSending(s, op.opId, Date.now()), client))) return;
         await client.sendWrite(op.entity);
         await mutateOutbox((s) => {
           const now = outboxPending(s).find((p) => p.opId === op.opId);
           // A newer write that replaced this op while it was in flight must still be sent.
           if (now && !sameEntity(now.entity, op.entity)) return s;
           return outboxAck(s, op.opId);
-        });
+        }, client);
         await store.set({ outboxError: null });
         await markSynced(op.entity).catch(() => {});
       } catch (e) {
         const info = errorInfo(e);
-        await mutateOutbox((s) => outboxFail(s, op.opId, {
+        const failedHere = await mutateOutbox((s) => outboxFail(s, op.opId, {
           code: info.code, message: info.message,
           ...(e && e.status ? { status: e.status } : {}),
           ...(e && e.retryAfter ? { retryAfter: e.retryAfter } : {}),
-        }, Date.now()));
+        }, Date.now()), client);
+        if (!failedHere) return;
         await store.set({ outboxError: { ...info, at: Date.now() } });
         // Failed while the browser itself is offline: the next wake-up that
         // finds it online again retries at once (see onlineAgain).
@@ -257,13 +367,30 @@ function taskLabel(ref) {
   return [ref.projectName, ref.taskName, ref.subtaskName].filter(Boolean).join(' › ');
 }
 
-async function noteFor(page) {
-  if (!page || !page.url) return page && page.title ? String(page.title) : '';
+// The user's scrub entries, added by the core to its built-in list.
+async function noteOptions(extra = {}) {
   const settings = await getSettings();
-  const opts = {};
-  if (Array.isArray(settings.scrubParams)) opts.scrubParams = settings.scrubParams;
   await ready;
-  return makeNote(String(page.url), String(page.title || ''), opts);
+  return { ...(Array.isArray(settings.scrubParams) ? { scrubParams: settings.scrubParams } : {}), ...extra };
+}
+
+// The note of a page: its URL scrubbed, and its title when that is not the
+// URL; `page.link`: the title is that of the page a link is on (Track this
+// link), dropped when it is a URL. No URL, no note: a title alone is not
+// checked against anything.
+async function noteFor(page) {
+  if (!page || !page.url) return '';
+  return makeNote(String(page.url), String(page.title || ''), await noteOptions(page.link ? { dropUrlTitle: true } : {}));
+}
+
+// What a page waiting for a task keeps: its URL scrubbed and the title the
+// note would carry (both pass through makeNote unchanged later).
+async function scrubbedPage(page) {
+  const opts = await noteOptions(page.link ? { dropUrlTitle: true } : {});
+  const url = scrubUrl(String(page.url), opts.scrubParams);
+  const note = makeNote(String(page.url), String(page.title || ''), opts);
+  const tail = ` — ${url}`;
+  return { url, title: note.endsWith(tail) ? note.slice(0, -tail.length) : '', incognito: !!page.incognito };
 }
 
 function checkTaskRef(ref) {
@@ -281,10 +408,12 @@ async function startTimer(refIn, page) {
   if (page && page.incognito && !settings.allowIncognito) {
     throw new UserError('incognito', 'Incognito tabs are not tracked. Allow it in the options if you want to.');
   }
-  await getClient(); // signed in and configured, or a clear error before anything is queued
+  const client = await getClient(); // signed in and configured, or a clear error before anything is queued
   const note = await noteFor(page);
   const now = Date.now();
   const timer = await locked(async () => {
+    // The account changed since: the task and page were picked for another one.
+    if (!sameAccount(client)) throw new UserError('signed_out', 'You are signed out. Sign in to Tyme.');
     const got = await store.get(['timer', 'recent', 'outbox', 'totals']);
     let outbox = got.outbox || outboxNew();
     const extra = {};
@@ -300,7 +429,7 @@ async function startTimer(refIn, page) {
       time_start: formatDateTime(now), time_end: null, note,
     };
     outbox = outboxEnqueue(outbox, entity, now);
-    const t = { entity, startMs: now, ref, label: taskLabel(ref), note, url: page && page.url ? String(page.url) : '' };
+    const t = { entity, startMs: now, ref, label: taskLabel(ref), note };
     const recent = [ref, ...(got.recent || []).filter((r) => !(r.taskId === ref.taskId && (r.subtaskId || '') === ref.subtaskId))].slice(0, RECENT_MAX);
     await store.set({ outbox, outboxSize: outboxSize(outbox), timer: t, lastTask: ref, recent, notice: null, pendingPage: null, ...extra });
     return t;
@@ -438,9 +567,10 @@ async function pastWeekFor(now) {
   if (pastRun && pastRun.day === day) return pastRun.promise;
   const promise = (async () => {
     const week = weekStart(now);
-    const seconds = week < day ? sumRows(await (await getClient()).summary(week, day)) : 0;
+    const client = await getClient();
+    const seconds = week < day ? sumRows(await client.summary(week, day)) : 0;
     const pw = { dayStart: day, weekStart: week, seconds, at: Date.now() };
-    await store.set({ pastWeek: pw });
+    await locked(async () => { if (current(client)) await store.set({ pastWeek: pw }); });
     return pw;
   })();
   pastRun = { day, promise };
@@ -470,12 +600,13 @@ async function refreshTotals({ force = false } = {}) {
   const client = await getClient();
   if (exact) {
     const entries = await client.times(Math.min(weekStart(now), confirmed ? confirmed.startMs - 60_000 : Infinity), now + 60_000);
-    if (entries) return applyEntries(entries, now, confirmed ? confirmed.entity.id : null);
+    if (entries) return applyEntries(entries, now, confirmed ? confirmed.entity.id : null, client);
   }
   const [rows, past] = await Promise.all([client.summary(day, now), pastWeekFor(now)]);
   const notice = timer ? await checkRunning(timer, rows, day) : null;
   const today = sumRows(rows);
   await locked(async () => {
+    if (!current(client)) return;
     const cur = await store.get('timer');
     // The server counted the entry as running up to now only if it still runs here.
     const runningId = !notice && confirmed && cur.timer && cur.timer.entity.id === confirmed.entity.id ? confirmed.entity.id : null;
@@ -508,7 +639,7 @@ function parseEntryTime(s) { try { return parseDateTime(s); } catch { return nul
 // `checked`: the id of the local timer confirmed by the server before the
 // list was asked for (only that timer can be judged by it); a stop or
 // discard made here after `now` makes the list too old to take a timer over.
-async function applyEntries(entries, now, checked) {
+async function applyEntries(entries, now, checked, client) {
   const day = dayStart(now);
   const week = weekStart(now);
   let today = 0;
@@ -519,6 +650,8 @@ async function applyEntries(entries, now, checked) {
   }
   const running = entries.filter((e) => !e.time_end);
   return locked(async () => {
+    // Entries of another account's server are not this account's timer.
+    if (!current(client)) return null;
     const cur = await store.get(['timer', 'outbox', 'catalog', 'endedAt']);
     let notice = null;
     const extra = {};
@@ -609,6 +742,7 @@ async function fetchCatalog() {
   const startedAt = Date.now();
   const lists = await Promise.all(Object.keys(CATALOG_LISTS).map((type) => client.searchEntity(type, '', null)));
   return locked(async () => {
+    if (!current(client)) throw new UserError('signed_out', 'You are signed out. Sign in to Tyme.');
     const { catalog, outbox } = await store.get(['catalog', 'outbox']);
     const next = { at: Date.now() };
     Object.entries(CATALOG_LISTS).forEach(([type, key], i) => {
@@ -654,7 +788,7 @@ async function create({ type, name, parentId }) {
   name = String(name || '').trim();
   if (!name) throw new UserError('invalid_input', 'A name is needed.');
   if (name.length > 200) throw new UserError('invalid_input', 'That name is too long.');
-  await getClient();
+  const client = await getClient();
   await ready;
   let entity;
   if (type === 'Project') {
@@ -669,6 +803,7 @@ async function create({ type, name, parentId }) {
     throw new UserError('invalid_input', 'Only projects, tasks and sub-tasks can be created here.');
   }
   await locked(async () => {
+    if (!sameAccount(client)) throw new UserError('signed_out', 'You are signed out. Sign in to Tyme.');
     const got = await store.get(['outbox', 'catalog']);
     const outbox = outboxEnqueue(got.outbox || outboxNew(), entity, Date.now());
     const catalog = got.catalog || emptyCatalog();
@@ -693,7 +828,35 @@ async function signIn({ interactive = true } = {}) {
   }
   const code = TymeClient.parseRedirect(redirect, state);
   await client.exchangeCode(code, verifier); // onTokens stores the pair
-  await store.set({ auth: { status: 'signed_in' }, outboxError: null });
+  const userId = (client.getDialect() || {}).userId || null;
+  let switched = false;
+  await locked(async () => {
+    // The settings changed while the sign-in page was open: its tokens were not kept.
+    if (!current(client)) throw new UserError('signed_out', 'The server or client id changed during the sign-in. Sign in again.');
+    const { account, settings } = await store.get(['account', 'settings']);
+    const here = accountOf({ baseUrl: DEFAULT_BASE_URL, ...(settings || {}) });
+    const was = account || here;
+    if (userId && was.userId && was.userId !== userId) {
+      // Another member of the same server: the previous member's data waits for them.
+      await store.remove([...ACCOUNT_CACHES]);
+      await switchAccountLocked(was, accountOf(here, userId));
+      clientEpoch.set(client, accountEpoch); // the same server's client now serves this member
+      switched = true;
+    } else if (userId && !was.userId) {
+      // The member is known now: data this member left here before comes back,
+      // when nothing of the account waits here yet.
+      const { parked, outbox } = await store.get(['parked', 'outbox']);
+      if (parked && parked[accountKeyOf(accountOf(here, userId))] && !(outbox && outboxSize(outbox))) {
+        await switchAccountLocked(null, accountOf(here, userId));
+        clientEpoch.set(client, accountEpoch);
+        switched = true;
+      } else {
+        await store.set({ account: accountOf(here, userId) });
+      }
+    }
+    await store.set({ auth: { status: 'signed_in' }, outboxError: null });
+  });
+  if (switched) await afterSwitch();
   await mutateOutbox((s) => outboxResumeAll(s, Date.now()));
   flush().catch(() => {});
   warmCaches({ fresh: true });
@@ -723,11 +886,6 @@ async function backgroundSync() {
   if ((await serverDialect()).times !== true) await pastWeekFor(Date.now()).catch(() => {});
 }
 
-// Data of the signed-in account that another account must not see.
-const ACCOUNT_CACHES = ['catalog', 'catalogAt', 'totals', 'pastWeek', 'reconcile'];
-// What the core learned of a server: kept across sign-ins to it, dropped with a change of server.
-const SERVER_CACHES = ['dialect'];
-
 async function signOut() {
   await locked(async () => {
     dropClient();
@@ -739,7 +897,6 @@ async function signOut() {
 }
 
 async function saveSettings(p) {
-  const cur = await getSettings();
   const baseUrl = String(p.baseUrl || DEFAULT_BASE_URL).trim().replace(/\/+$/, '');
   let parsed;
   try { parsed = new URL(baseUrl); } catch { throw new UserError('invalid_input', 'The API base URL is not a valid URL.'); }
@@ -749,21 +906,28 @@ async function saveSettings(p) {
   }
   const scrub = p.scrubParams == null ? null
     : (Array.isArray(p.scrubParams) ? p.scrubParams : String(p.scrubParams).split(/[\s,]+/)).map((s) => String(s).trim()).filter(Boolean);
-  const settings = {
-    clientId: String(p.clientId ?? cur.clientId).trim(),
-    clientSecret: p.clientSecret === undefined ? cur.clientSecret : String(p.clientSecret || ''),
-    baseUrl, scrubParams: scrub, allowIncognito: !!(p.allowIncognito ?? cur.allowIncognito),
-  };
-  const changedServer = settings.baseUrl !== cur.baseUrl || settings.clientId !== cur.clientId;
-  await store.set({ settings });
-  if (changedServer) {
-    await locked(async () => {
-      dropClient();
-      await store.remove(['tokens', ...ACCOUNT_CACHES, ...SERVER_CACHES]);
-      await store.set({ auth: { status: 'signed_out' } });
-    });
-    await chrome.alarms.clear(ALARM_SYNC);
-  }
+  const clientId = String(p.clientId ?? cur.clientId).trim();
+  // A change of server or client id is a change of account: signed out
+  // first, under the lock getClient takes, the tokens removed before the new
+  // settings are written; the old account's data parked. The secret belongs
+  // to the old server: cleared unless a new one comes with the change.
+  let changed = false;
+  const settings = await locked(async () => {
+    const now = await getSettings();
+    changed = baseUrl !== now.baseUrl || clientId !== now.clientId;
+    const keep = changed ? '' : now.clientSecret;
+    const next = {
+      clientId, clientSecret: p.clientSecret === undefined ? keep : String(p.clientSecret || ''),
+      baseUrl, scrubParams: p.scrubParams === undefined ? now.scrubParams : scrub, allowIncognito: !!(p.allowIncognito ?? now.allowIncognito),
+    };
+    if (!changed) { await store.set({ settings: next }); return next; }
+    dropClient();
+    await store.remove(['tokens', ...ACCOUNT_CACHES, ...SERVER_CACHES]);
+    const { account } = await store.get('account');
+    await switchAccountLocked(account || accountOf(now), accountOf(next), { settings: next, auth: { status: 'signed_out' } });
+    return next;
+  });
+  if (changed) await afterSwitch();
   return publicSettings(settings);
 }
 
@@ -771,8 +935,38 @@ function publicSettings(s) {
   return { clientId: s.clientId, hasClientSecret: !!s.clientSecret, baseUrl: s.baseUrl, scrubParams: s.scrubParams, allowIncognito: s.allowIncognito };
 }
 
+// The parked data of other accounts, as the popup shows it: those with changes not sent.
+function parkedList(parked) {
+  return Object.entries(parked || {}).map(([key, p]) => ({
+    key, baseUrl: p.baseUrl, clientId: p.clientId, userId: p.userId || null,
+    changes: p.outbox ? outboxSize(p.outbox) : 0, kept: !!p.kept, at: p.at,
+  })).filter((p) => p.changes > 0);
+}
+
+async function keepParked({ key }, keep) {
+  await locked(async () => {
+    const { parked } = await store.get('parked');
+    if (!parked || !parked[key]) return;
+    if (keep) parked[key] = { ...parked[key], kept: true };
+    else delete parked[key];
+    await store.set({ parked });
+  });
+  return getState();
+}
+
+// A page left waiting for a task longer than PENDING_PAGE_TTL_MS is dropped.
+async function expirePendingPage() {
+  const { pendingPage } = await store.get('pendingPage');
+  if (pendingPage && !(Date.now() - (pendingPage.at || 0) < PENDING_PAGE_TTL_MS)) {
+    await store.remove('pendingPage');
+    return null;
+  }
+  return pendingPage || null;
+}
+
 async function getState() {
-  const got = await store.get(['settings', 'tokens', 'auth', 'timer', 'lastTask', 'recent', 'outbox', 'outboxError', 'notice', 'totals', 'pendingPage']);
+  await expirePendingPage();
+  const got = await store.get(['settings', 'tokens', 'auth', 'timer', 'lastTask', 'recent', 'outbox', 'outboxError', 'notice', 'totals', 'pendingPage', 'parked']);
   await ready;
   const size = got.outbox ? outboxSize(got.outbox) : 0;
   return {
@@ -787,6 +981,7 @@ async function getState() {
     notice: got.notice || null,
     totals: got.totals || null,
     pendingPage: got.pendingPage || null,
+    parked: parkedList(got.parked),
     redirectUri: redirectUri(),
     // Discard needs DELETE /data/entity, known with the live API's /data/times.
     canDiscard: await serverDialect().then((d) => d.delete === true || (d.times === true && d.delete !== false)),
@@ -811,12 +1006,17 @@ async function handleMenuClick(info, tab) {
   if (incognito && !(await getSettings()).allowIncognito) {
     throw new UserError('incognito', 'Incognito tabs are not tracked. Allow it in the options if you want to.');
   }
-  const url = info.menuItemId === 'track-link' ? info.linkUrl : (info.pageUrl || (tab && tab.url));
+  const link = info.menuItemId === 'track-link';
+  const url = link ? info.linkUrl : (info.pageUrl || (tab && tab.url));
   if (!url) return { started: false };
-  const page = { url, title: (tab && tab.title) || '', incognito };
+  // The tab's title is the title of the page, also when a link on it is tracked.
+  const page = { url, title: (tab && tab.title) || '', incognito, ...(link ? { link: true } : {}) };
   const { lastTask } = await store.get('lastTask');
   if (!lastTask) {
-    await store.set({ pendingPage: { ...page, at: Date.now() } });
+    // Kept scrubbed (never the raw URL), for PENDING_PAGE_TTL_MS.
+    const at = Date.now();
+    await store.set({ pendingPage: { ...(await scrubbedPage(page)), at } });
+    await chrome.alarms.create(ALARM_PENDING, { when: at + PENDING_PAGE_TTL_MS });
     await openPopup();
     return { started: false, askedForTask: true };
   }
@@ -847,6 +1047,15 @@ const handlers = {
   flush: async () => { await flush(); return getState(); },
   syncCatalog: (p) => syncCatalog({ fresh: !!(p && p.fresh) }),
   dismissNotice: async () => { await store.set({ notice: null, pendingPage: null }); return true; },
+  keepParked: (p) => keepParked(p, true),
+  discardParked: (p) => keepParked(p, false),
+  // The options: the built-in scrub rules, and a note as a list not yet saved would make it.
+  scrubRules: async () => { await ready; return defaultScrubParams(); },
+  previewNote: async (p) => {
+    await ready;
+    const list = (Array.isArray(p.scrubParams) ? p.scrubParams : String(p.scrubParams || '').split(/[\s,]+/)).map((x) => String(x).trim()).filter(Boolean);
+    try { return { note: makeNote(String(p.url || ''), String(p.title || ''), { scrubParams: list }) }; } catch (e) { return { error: errorInfo(e).message }; }
+  },
 };
 
 function senderAllowed(sender) {
@@ -890,6 +1099,8 @@ chrome.alarms.onAlarm.addListener((alarm) => {
     flush().catch(() => {});
   } else if (alarm.name === ALARM_SYNC) {
     backgroundSync().catch(() => {});
+  } else if (alarm.name === ALARM_PENDING) {
+    expirePendingPage().catch(() => {});
   } else if (alarm.name === ALARM_TICK) {
     (async () => {
       await updateBadge();
@@ -916,6 +1127,7 @@ self.addEventListener('online', () => { retryNetworkFailures().catch(() => {}); 
 async function wakeUp() {
   try {
     await started;
+    await expirePendingPage();
     const { timer, tokens } = await store.get(['timer', 'tokens']);
     if (timer) await ensureTickAlarm();
     if (tokens) await ensureSyncAlarm();
@@ -928,4 +1140,4 @@ wakeUp();
 
 // For tests driving the worker directly (Playwright worker.evaluate).
 // Nothing here is reachable from a page: a page's only way in is a message.
-globalThis.tymeTab = { dispatch, handleMenuClick, senderAllowed };
+globalThis.tymeTab = { dispatch, handleMenuClick, senderAllowed, lockWaiting: () => lockWaiting };

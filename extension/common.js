@@ -2,6 +2,8 @@
 // ({type, payload} → {ok, data} | {ok:false, error:{code, message}}) and formatting.
 // The Tyme API used unless the options name another base URL.
 export const DEFAULT_BASE_URL = 'https://api.tyme-app.com';
+// How long a page waits for a task to be picked (context menu without a task) before it is dropped.
+export const PENDING_PAGE_TTL_MS = 10 * 60_000;
 
 export async function send(type, payload = {}) {
   let res;

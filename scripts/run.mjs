@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { startSandbox } from '../tests/support/sandbox.mjs';
 import { ROOT, REDIRECT_URI, EXTENSION_ID, launchExtension, servePages, popupView, waitFor } from '../tests/e2e/support.mjs';
+import { runChromiumArgs } from './run-chromium.mjs';
 
 const DEMO_CLIENT = 'tyme-tab-demo';
 const headless = !process.env.DISPLAY;
@@ -40,15 +41,13 @@ async function main() {
 
   const profileDir = path.join(ROOT, 'out', 'profile');
   if (headless) fs.rmSync(profileDir, { recursive: true, force: true });
-  const ext = await launchExtension({
-    profileDir, headless,
-    args: [`--host-resolver-rules=MAP api.tyme-app.com 127.0.0.1:${pages.port}`, '--ignore-certificate-errors'],
-  });
+  // Trusts the demo page's certificate by its key alone (not every certificate).
+  const ext = await launchExtension({ profileDir, headless, args: runChromiumArgs(pages) });
   cleanups.push(() => ext.close());
-  const { settings } = await ext.storage('settings');
-  await ext.setStorage({
-    settings: { clientSecret: '', scrubParams: null, allowIncognito: false, ...(settings || {}), baseUrl: sandbox.url, clientId: DEMO_CLIENT },
-  });
+  // Through the worker, like the options page: a kept profile's data of an
+  // earlier run's sandbox (another port: another server) is parked, not sent here.
+  const saved = await ext.send('saveSettings', { baseUrl: sandbox.url, clientId: DEMO_CLIENT });
+  if (!saved.ok) throw new Error(`saveSettings: ${saved.error.message}`);
   console.log(`extension configured: base URL ${sandbox.url}, client id ${DEMO_CLIENT}`);
 
   if (!headless) {

@@ -8,7 +8,10 @@
 //
 // Routes:
 //   GET  /config.json    {apiBaseUrl, clientId, hooksUrl}: the page's defaults
-//   POST /hooks/receive  records one webhook delivery (JSON body, at most 64 KB)
+//   POST /hooks/receive/<secret>  records one webhook delivery (JSON body, at
+//                        most 64 KB); <secret> is random per run (128 bits), so
+//                        only who was given hooksUrl (the page, the sandbox it
+//                        subscribes) can deliver; any other path is 404
 //   GET  /hooks/events   the deliveries as Server-Sent Events (backlog first, then live)
 //   GET  /hooks/list     the deliveries as a JSON array; DELETE clears them
 //   GET  anything else   a file under www/ (no directory traversal, no dotfiles)
@@ -19,6 +22,7 @@
 // an Origin other than this server's own get 403 (the sandbox's deliveries send
 // none; a form or no-cors fetch from another page does).
 import http from 'node:http';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -155,6 +159,7 @@ export async function startWwwServer({ port = 0, sandboxUrl, host = '127.0.0.1',
   const streams = new Set();
   let nextId = 1;
   let url = '';
+  const hookPath = `/hooks/receive/${randomBytes(16).toString('hex')}`;
   const pageHeaders = { 'Content-Security-Policy': csp(sandboxUrl), 'Referrer-Policy': 'no-referrer' };
 
   function sseWrite(res, d) {
@@ -208,9 +213,9 @@ export async function startWwwServer({ port = 0, sandboxUrl, host = '127.0.0.1',
     }
     try {
       if (pathname === '/config.json' && (req.method === 'GET' || req.method === 'HEAD')) {
-        return sendJson(res, 200, { apiBaseUrl: sandboxUrl || 'https://api.tyme-app.com', clientId, hooksUrl: `${url}/hooks/receive` });
+        return sendJson(res, 200, { apiBaseUrl: sandboxUrl || 'https://api.tyme-app.com', clientId, hooksUrl: `${url}${hookPath}` });
       }
-      if (pathname === '/hooks/receive') {
+      if (pathname === hookPath) {
         if (req.method !== 'POST') return sendJson(res, 405, { error: 'method_not_allowed' });
         return await receive(req, res);
       }
@@ -246,7 +251,7 @@ export async function startWwwServer({ port = 0, sandboxUrl, host = '127.0.0.1',
       server.closeAllConnections?.();
     });
   }
-  return { url, port: addr.port, stop, deliveries: () => deliveries.slice() };
+  return { url, port: addr.port, hooksUrl: `${url}${hookPath}`, stop, deliveries: () => deliveries.slice() };
 }
 
 function parseArgs(argv) {

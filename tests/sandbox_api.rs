@@ -22,6 +22,8 @@ use tyme_tab::ErrorKind;
 
 const CLIENT: &str = "tyme-tab-test";
 const REDIRECT: &str = "https://tyme-tab.test/cb";
+/// The sandbox's control API token (given in its environment).
+const CONTROL_TOKEN: &str = "sandbox-api-control-token-8c7d6e";
 
 fn dialect_name() -> String {
     std::env::var("TYME_DIALECT").ok().filter(|d| !d.is_empty()).unwrap_or_else(|| "seed".into())
@@ -60,6 +62,7 @@ fn sandbox_with(dialect: &str, extra: &[&str]) -> Sandbox {
     let mut child = Command::new(&bin)
         .args(["--port", "0", "--control", "--auto-approve", "--dialect", dialect, "--client", &format!("{CLIENT}={REDIRECT}")])
         .args(extra)
+        .env("TYME_SANDBOX_CONTROL_TOKEN", CONTROL_TOKEN)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -96,7 +99,11 @@ fn send(req: &HttpRequest) -> Reply {
 }
 
 fn control(sb: &Sandbox, method: &str, path: &str, body: Option<Value>) -> Value {
-    let b = ureq::http::Request::builder().method(method).uri(format!("{}{path}", sb.url)).header("Content-Type", "application/json");
+    let b = ureq::http::Request::builder()
+        .method(method)
+        .uri(format!("{}{path}", sb.url))
+        .header("Content-Type", "application/json")
+        .header("X-Sandbox-Token", CONTROL_TOKEN);
     let mut resp = match body {
         Some(v) => agent().run(b.body(v.to_string().into_bytes()).unwrap()),
         None if method == "POST" => agent().run(b.body(b"{}".to_vec()).unwrap()),

@@ -55,7 +55,8 @@ const app = {
   flushing: false,
   wakeTimer: null,
 };
-window.tymeConsole = app; // for debugging from the devtools console
+// No global: the client (and its tokens) stays in this module, out of reach
+// of any other script on the page and of a look at `window`.
 
 function say(text, kind = 'info') {
   const el = $('#message');
@@ -130,7 +131,7 @@ function makeClient() {
 
 function beginSignIn() {
   const { url, state, verifier } = app.client.beginSignIn();
-  save(sessionStorage, K.pending, { state, verifier, apiBaseUrl: app.settings.apiBaseUrl });
+  save(sessionStorage, K.pending, { state, verifier, apiBaseUrl: app.settings.apiBaseUrl, clientId: app.settings.clientId });
   location.assign(url);
 }
 
@@ -152,6 +153,12 @@ async function completeSignIn() {
   for (const p of ['code', 'state', 'error', 'error_description', 'error_uri']) clean.searchParams.delete(p);
   history.replaceState(null, '', clean.pathname + clean.search + clean.hash);
   if (!pending) { say('Sign-in answer without a sign-in started from this tab: ignored.', 'error'); return; }
+  // The code (and the verifier with it) goes only to the server the sign-in
+  // began with: settings changed since (in another tab) would send them elsewhere.
+  if (pending.apiBaseUrl !== app.settings.apiBaseUrl || (pending.clientId !== undefined && pending.clientId !== app.settings.clientId)) {
+    say('Sign-in failed: the answer is for another server or client id than the one now set, so it was ignored. Sign in again.', 'error');
+    return;
+  }
   try {
     const code = app.core.TymeClient.parseRedirect(here.href, pending.state);
     await app.client.exchangeCode(code, pending.verifier);

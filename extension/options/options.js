@@ -18,10 +18,31 @@ async function load() {
   $('remove-secret').hidden = !s.settings.hasClientSecret;
   $('base-url').value = s.settings.baseUrl || DEFAULT_BASE_URL;
   $('scrub').value = (s.settings.scrubParams || []).join(' ');
+  savedScrub = $('scrub').value;
+  preview();
   $('allow-incognito').checked = !!s.settings.allowIncognito;
   $('redirect-uri').textContent = s.redirectUri;
   $('auth-status').textContent = s.signedIn ? 'signed in'
     : s.auth && s.auth.status === 'reauth' ? 'signed out — sign in again' : 'signed out';
+}
+
+// The scrub list as typed: what a page's note would be with it, shown as it
+// is typed, before anything is saved.
+let savedScrub = '';
+let previewRun = 0;
+async function preview() {
+  const run = ++previewRun;
+  const url = $('preview-url').value.trim();
+  const typed = $('scrub').value;
+  const res = url ? await send('previewNote', { url, title: '', scrubParams: typed }) : null;
+  if (run !== previewRun) return; // a later keystroke answers
+  $('preview').textContent = !res ? '' : res.ok ? (res.data.note || res.data.error || '') : res.error.message;
+  $('scrub-effect').textContent = typed.trim() !== savedScrub.trim() ? '(with the list as typed, not saved yet)' : '';
+}
+
+async function loadRules() {
+  const res = await send('scrubRules');
+  if (res.ok) $('builtin-rules').textContent = res.data.join(' ');
 }
 
 // removeSecret: send an empty secret, which removes the stored one (an
@@ -45,8 +66,17 @@ async function save({ removeSecret = false } = {}) {
 // browser.js); Save does not wait for the answer, sign-in does where it matters.
 $('save').addEventListener('click', async () => {
   requestApiHost($('base-url').value || DEFAULT_BASE_URL).catch(() => {});
-  if (await save()) { await load(); say('Saved.'); }
+  const before = await send('getState');
+  if (await save()) {
+    await load();
+    const after = await send('getState');
+    // Another server or client id: signed out, and a secret is for the old one.
+    const lostSecret = before.ok && after.ok && before.data.settings.hasClientSecret && !after.data.settings.hasClientSecret;
+    say(lostSecret ? 'Saved. The client secret was for the other server: enter it again if Tyme gave you one for this one.' : 'Saved.');
+  }
 });
+$('scrub').addEventListener('input', preview);
+$('preview-url').addEventListener('input', preview);
 $('remove-secret').addEventListener('click', async () => {
   if (await save({ removeSecret: true })) { await load(); say('Client secret removed.'); }
 });
@@ -67,3 +97,4 @@ $('sign-out').addEventListener('click', async () => {
   say(res.ok ? 'Signed out.' : res.error.message, !res.ok);
 });
 load();
+loadRules();

@@ -1,6 +1,6 @@
 // Popup: renders state and sends requests to the service worker. Plain DOM,
 // every piece of data goes through textContent.
-import { send, hms, el, liveTotals, DEFAULT_BASE_URL } from '../common.js';
+import { send, hms, el, liveTotals, DEFAULT_BASE_URL, PENDING_PAGE_TTL_MS } from '../common.js';
 import { buildIndex, filterProjects, filterTasks, MAX_ROWS } from '../picker.js';
 import { requestApiHost, hostRefusedMessage } from '../browser.js';
 
@@ -36,9 +36,31 @@ async function activePage() {
   return { url: tab.url, title: tab.title || '', incognito: !!tab.incognito };
 }
 
+// Changes of another account (another server or client id, or another
+// member) that were not sent: kept for it, or discarded, never sent here.
+function renderParked(list) {
+  const box = $('parked');
+  const open = (list || []).filter((p) => !p.kept);
+  box.replaceChildren(...open.map((p) => {
+    // The server names the account, unless it is this one's or another's too.
+    const clash = (state.settings && state.settings.baseUrl === p.baseUrl) || open.some((o) => o !== p && o.baseUrl === p.baseUrl);
+    const detail = clash ? [`client id ${p.clientId}`, ...(p.userId ? [`member ${p.userId}`] : [])] : [];
+    const who = detail.length ? `${p.baseUrl} (${detail.join(', ')})` : p.baseUrl;
+    const row = el('div', null, { class: 'parked-row' });
+    row.append(
+      el('p', `${p.changes} ${p.changes === 1 ? 'change' : 'changes'} for ${who} not sent`, { class: 'parked-text' }),
+      el('button', 'Keep', { type: 'button', 'data-action': 'keep', 'data-key': p.key, title: 'Keep them: they are sent when you use that server again' }),
+      el('button', 'Discard', { type: 'button', 'data-action': 'discard', 'data-key': p.key, title: 'Delete them: they are never sent' }),
+    );
+    return row;
+  }));
+  show('parked', open.length > 0);
+}
+
 function render(s) {
   state = s;
   const signedIn = !!s.signedIn;
+  if (s.parked) renderParked(s.parked);
   $('status').textContent = signedIn ? 'signed in' : 'signed out';
   if (s.notice && s.notice.message) { $('notice').textContent = s.notice.message; show('notice', true); } else show('notice', false);
 
@@ -294,11 +316,17 @@ $('sign-in').addEventListener('click', async () => {
   if (res.ok) render(res.data);
 });
 for (const id of ['open-options', 'options-link']) $(id).addEventListener('click', () => chrome.runtime.openOptionsPage());
+$('parked').addEventListener('click', async (e) => {
+  const b = e.target.closest('button[data-action]');
+  if (!b) return;
+  const data = await act(b.dataset.action === 'keep' ? 'keepParked' : 'discardParked', { key: b.dataset.key });
+  if (data) render(data);
+});
 
 chrome.storage.onChanged.addListener((changes, area) => {
   if (area !== 'local') return;
   if ('catalog' in changes && pickerLoaded) setCatalog(changes.catalog.newValue);
-  if (['timer', 'outboxSize', 'outboxError', 'notice', 'totals', 'auth', 'tokens', 'pendingPage'].some((k) => k in changes)) reloadState();
+  if (['timer', 'outboxSize', 'outboxError', 'notice', 'totals', 'auth', 'tokens', 'pendingPage', 'parked'].some((k) => k in changes)) reloadState();
 });
 
 // First paint from storage (no worker round trip), then refresh through the
@@ -314,7 +342,8 @@ chrome.storage.onChanged.addListener((changes, area) => {
   render({
     signedIn, auth: got.auth, timer: got.timer || null, lastTask: got.lastTask, recent: got.recent || [],
     outboxSize: got.outboxSize || 0, outboxError: got.outboxError, notice: got.notice, totals: got.totals,
-    pendingPage: got.pendingPage, settings: { clientId: got.settings && got.settings.clientId, baseUrl: got.settings && got.settings.baseUrl },
+    pendingPage: got.pendingPage && Date.now() - got.pendingPage.at < PENDING_PAGE_TTL_MS ? got.pendingPage : null,
+    settings: { clientId: got.settings && got.settings.clientId, baseUrl: got.settings && got.settings.baseUrl },
   });
   const res = await send('refresh');
   if (res.ok) {

@@ -73,7 +73,10 @@ fn origin(url: &str) -> &str {
     &url[..end]
 }
 
-/// `new Request(url, {method, headers, body, signal})`; throws for a bad URL or header.
+/// `new Request(url, {method, headers, body, signal, redirect: "error"})`;
+/// throws for a bad URL or header. A redirect is never followed: a 307/308
+/// would resend the body (an authorization code, a PKCE verifier, a client
+/// secret, a refresh token) and the bearer token to wherever it points.
 fn build(req: &HttpRequest, signal: &JsValue) -> std::result::Result<FetchRequest, JsValue> {
     let headers = FetchHeaders::new();
     for (k, v) in &req.headers {
@@ -86,6 +89,7 @@ fn build(req: &HttpRequest, signal: &JsValue) -> std::result::Result<FetchReques
         Reflect::set(&init, &"body".into(), &Uint8Array::from(&body[..]))?;
     }
     Reflect::set(&init, &"signal".into(), signal)?;
+    Reflect::set(&init, &"redirect".into(), &"error".into())?;
     FetchRequest::new(&req.url, &init)
 }
 
@@ -119,7 +123,7 @@ pub(crate) async fn send(req: HttpRequest, timeout_ms: u32) -> Result<Reply> {
         if signal.as_ref().is_some_and(Signal::aborted) {
             Error::network(format!("{} did not answer within {timeout_ms} ms (timed out)", origin(&req.url)))
         } else {
-            Error::network(format!("{what} {} (offline, or the connection dropped)", origin(&req.url)))
+            Error::network(format!("{what} {} (offline, the connection dropped, or it answered with a redirect, which is never followed)", origin(&req.url)))
         }
     };
     let request = build(&req, &js_signal).map_err(|_| Error::invalid_input(format!("cannot build a request to {}", origin(&req.url))))?;

@@ -48,8 +48,10 @@ export interface SummaryRow { task_id: string; task_name: string; subtask_id: st
   billable: boolean; rounding_method: RoundingMethod; rounding_minutes: number; hourly_rate: number;
   /** seconds, unrounded */ duration: number; entries: number;
   /** seconds, rounded with the project's rounding */ rounded_duration: number; }
-/** `makeNote` options; missing fields (or no options at all) take the defaults (`defaultScrubParams()`, 1000). */
-export interface NoteOptions { scrubParams?: string[]; maxLength?: number; }
+/** `makeNote` options; missing fields (or no options at all) take the defaults (1000).
+ *  `scrubParams` is added to the built-in list (`defaultScrubParams()`), never put in its place;
+ *  `dropUrlTitle`: the title is that of the page a link is on ("Track this link"), dropped when it is a URL. */
+export interface NoteOptions { scrubParams?: string[]; maxLength?: number; dropUrlTitle?: boolean; }
 /** An entity queued in the outbox: like EntityInput, but it must carry its (client-generated) id. */
 export type OutboxEntity = { type: EntityType; id: string; [field: string]: unknown } | DiscardEntity;
 export type OpState = "queued" | "sending" | "stuck" | "waitingForSignIn";

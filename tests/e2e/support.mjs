@@ -9,8 +9,9 @@ import path from 'node:path';
 import http from 'node:http';
 import https from 'node:https';
 import { execFileSync } from 'node:child_process';
+import { X509Certificate, createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { CHROMIUM, CHROMIUM_ARGS } from '../support/chromium.mjs';
+import { CHROMIUM, CHROMIUM_ARGS, CHROMIUM_SANDBOX } from '../support/chromium.mjs';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 // TYME_TAB_EXTENSION points at another copy of the extension (e.g. an unpacked dist build).
@@ -43,6 +44,7 @@ export async function launchExtension({ profileDir, headless = true, args = [], 
   fs.mkdirSync(dir, { recursive: true });
   const context = await chromium.launchPersistentContext(dir, {
     executablePath: CHROMIUM, headless, args: chromiumArgs(EXT_DIR, args), viewport: { width: 380, height: 600 },
+    chromiumSandbox: CHROMIUM_SANDBOX,
   });
   let sw = context.serviceWorkers().find((w) => w.url().startsWith(`chrome-extension://${EXTENSION_ID}/`));
   if (!sw) sw = await context.waitForEvent('serviceworker', { predicate: (w) => w.url().startsWith('chrome-extension://'), timeout: 15000 });
@@ -162,7 +164,9 @@ export async function waitFor(fn, { timeout = 10000, interval = 100, what = 'con
 
 /**
  * Serve a few HTML pages on 127.0.0.1. pages: {'/path': {title, body?}}.
- * With tls: true, serves https with a throw-away self-signed certificate.
+ * With tls: true, serves https with a throw-away self-signed certificate;
+ * `spki` is then the base64 SHA-256 of its public key (SPKI), what
+ * Chromium's --ignore-certificate-errors-spki-list takes to trust it alone.
  */
 export async function servePages(pages, { tls = false } = {}) {
   const handler = (req, res) => {
@@ -175,12 +179,15 @@ export async function servePages(pages, { tls = false } = {}) {
   };
   let server;
   let tmp = null;
+  let spki = null;
   if (tls) {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tyme-tab-tls-'));
     const key = path.join(tmp, 'key.pem');
     const cert = path.join(tmp, 'cert.pem');
     execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost'], { stdio: 'ignore' });
     server = https.createServer({ key: fs.readFileSync(key), cert: fs.readFileSync(cert) }, handler);
+    const der = new X509Certificate(fs.readFileSync(cert)).publicKey.export({ type: 'spki', format: 'der' });
+    spki = createHash('sha256').update(der).digest('base64');
   } else {
     server = http.createServer(handler);
   }
@@ -188,6 +195,7 @@ export async function servePages(pages, { tls = false } = {}) {
   const port = server.address().port;
   return {
     port,
+    spki,
     url: `${tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     async stop() {
       server.closeAllConnections?.();

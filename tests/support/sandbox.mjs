@@ -10,8 +10,12 @@
 // e.g. ['--demo'] or ['--token-lifetime', '5']), plus `--dialect $TYME_DIALECT`
 // when that variable is set (seed or live); the returned `dialect` is the one
 // the sandbox reports on `GET /`. Every control call returns the parsed JSON
-// answer of the control API (see tests/sandbox/README.md).
+// answer of the control API (see tests/sandbox/README.md). It listens on
+// 127.0.0.1 only, and its control API answers only this run's random token
+// (given to the binary in its environment, not on its command line, and sent
+// by these calls as `X-Sandbox-Token`; `controlToken` is it).
 import { spawn, execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,7 +58,8 @@ export async function startSandbox({ args = [], clients = [] } = {}) {
   const argv = ['--port', '0', '--control', '--auto-approve', ...args];
   if (process.env.TYME_DIALECT) argv.push('--dialect', process.env.TYME_DIALECT);
   for (const c of clients) argv.push('--client', clientFlag(c));
-  const child = spawn(BIN, argv, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const controlToken = randomBytes(24).toString('hex');
+  const child = spawn(BIN, argv, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TYME_SANDBOX_CONTROL_TOKEN: controlToken } });
   let stderr = '';
   child.stderr.on('data', (d) => {
     stderr += d;
@@ -83,7 +88,7 @@ export async function startSandbox({ args = [], clients = [] } = {}) {
   async function control(method, path, body) {
     const res = await fetch(`${url}/_sandbox/${path}`, {
       method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      headers: { 'x-sandbox-token': controlToken, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();
@@ -113,6 +118,7 @@ export async function startSandbox({ args = [], clients = [] } = {}) {
     url,
     port,
     dialect,
+    controlToken,
     process: child,
     stderr: () => stderr,
     async stop() {

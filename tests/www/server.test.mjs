@@ -44,7 +44,8 @@ test('serves www/ with the right MIME types and a CSP on the page', async (t) =>
   assert.match(csp, /script-src 'self' 'wasm-unsafe-eval'/);
   assert.match(csp, /connect-src 'self' http:\/\/127\.0\.0\.1:9 /);
   const cfg = await (await fetch(srv.url + '/config.json')).json();
-  assert.deepEqual(cfg, { apiBaseUrl: 'http://127.0.0.1:9', clientId: 'tyme-www', hooksUrl: `${srv.url}/hooks/receive` });
+  assert.deepEqual(cfg, { apiBaseUrl: 'http://127.0.0.1:9', clientId: 'tyme-www', hooksUrl: srv.hooksUrl });
+  assert.match(srv.hooksUrl, new RegExp(`^${srv.url}/hooks/receive/[0-9a-f]{32}$`), 'deliveries on a per-run secret path');
 });
 
 test('refuses directory traversal, hidden files and other methods', async (t) => {
@@ -66,7 +67,7 @@ test('webhook receiver records deliveries, lists them and streams them as SSE', 
   const srv = await startWwwServer({ sandboxUrl: 'http://127.0.0.1:9' });
   t.after(() => srv.stop());
   const first = { trigger_type: 'time', entity: { type: 'TimedTaskRecord', id: 'e1', note: '<b>x</b>' } };
-  assert.equal((await fetch(srv.url + '/hooks/receive', { method: 'POST', body: JSON.stringify(first) })).status, 200);
+  assert.equal((await fetch(srv.hooksUrl, { method: 'POST', body: JSON.stringify(first) })).status, 200);
 
   const ac = new AbortController();
   const res = await fetch(srv.url + '/hooks/events', { signal: ac.signal });
@@ -81,7 +82,7 @@ test('webhook receiver records deliveries, lists them and streams them as SSE', 
     }
   };
   await readUntil((s) => s.includes('"e1"')); // the backlog
-  await fetch(srv.url + '/hooks/receive', { method: 'POST', body: JSON.stringify({ trigger_type: 'stopped_time', entity: { id: 'e2' } }) });
+  await fetch(srv.hooksUrl, { method: 'POST', body: JSON.stringify({ trigger_type: 'stopped_time', entity: { id: 'e2' } }) });
   await readUntil((s) => s.includes('"e2"')); // live
   ac.abort();
   const events = text.split('\n\n').filter((b) => b.includes('event: delivery'))
@@ -91,9 +92,9 @@ test('webhook receiver records deliveries, lists them and streams them as SSE', 
   const list = await (await fetch(srv.url + '/hooks/list')).json();
   assert.equal(list.length, 2);
   assert.equal(list[0].entity.note, '<b>x</b>');
-  assert.equal((await fetch(srv.url + '/hooks/receive')).status, 405);
+  assert.equal((await fetch(srv.hooksUrl)).status, 405);
   const big = 'x'.repeat(70 * 1024);
-  const tooBig = await fetch(srv.url + '/hooks/receive', { method: 'POST', body: big }).catch(() => null);
+  const tooBig = await fetch(srv.hooksUrl, { method: 'POST', body: big }).catch(() => null);
   assert.ok(!tooBig || tooBig.status === 413);
   assert.equal((await (await fetch(srv.url + '/hooks/list')).json()).length, 2);
 });
@@ -126,7 +127,7 @@ test('requests for another Host are refused (DNS rebinding), and deliveries from
   // A rebound name (or another port, or no Host) is not: nothing is read or recorded.
   for (const host of [`evil.example:${port}`, 'evil.example', `127.0.0.1:${Number(port) + 1}`, `localhost.evil.example:${port}`, '']) {
     for (const [method, p, body] of [['GET', '/hooks/list'], ['GET', '/hooks/events'], ['GET', '/config.json'], ['GET', '/'],
-      ['POST', '/hooks/receive', delivery], ['DELETE', '/hooks/list']]) {
+      ['POST', new URL(srv.hooksUrl).pathname, delivery], ['DELETE', '/hooks/list']]) {
       const res = await raw(srv.url, p, { method, body, headers: { Host: host, ...json } });
       assert.equal(res.status, 421, `${method} ${p} with Host ${JSON.stringify(host)} → ${res.status}`);
       assert.ok(!res.body.includes('x1') && !res.body.includes('hooksUrl'), `${p} body leaked`);
@@ -136,7 +137,7 @@ test('requests for another Host are refused (DNS rebinding), and deliveries from
 
   // A web page elsewhere cannot post deliveries (a form or no-cors fetch sends its Origin).
   for (const origin of ['http://evil.example', `http://127.0.0.1:${Number(port) + 1}`, 'null']) {
-    const res = await raw(srv.url, '/hooks/receive', { method: 'POST', body: delivery, headers: { Origin: origin, ...json } });
+    const res = await raw(srv.url, new URL(srv.hooksUrl).pathname, { method: 'POST', body: delivery, headers: { Origin: origin, ...json } });
     assert.equal(res.status, 403, origin);
     const del = await raw(srv.url, '/hooks/list', { method: 'DELETE', headers: { Origin: origin } });
     assert.equal(del.status, 403, `DELETE from ${origin}`);
@@ -144,7 +145,7 @@ test('requests for another Host are refused (DNS rebinding), and deliveries from
   assert.deepEqual(srv.deliveries(), []);
 
   // The sandbox's deliveries carry no Origin; the page's own origin is fine too.
-  assert.equal((await raw(srv.url, '/hooks/receive', { method: 'POST', body: delivery, headers: json })).status, 200);
-  assert.equal((await raw(srv.url, '/hooks/receive', { method: 'POST', body: delivery, headers: { Origin: srv.url, ...json } })).status, 200);
+  assert.equal((await raw(srv.url, new URL(srv.hooksUrl).pathname, { method: 'POST', body: delivery, headers: json })).status, 200);
+  assert.equal((await raw(srv.url, new URL(srv.hooksUrl).pathname, { method: 'POST', body: delivery, headers: { Origin: srv.url, ...json } })).status, 200);
   assert.equal(srv.deliveries().length, 2);
 });

@@ -9,7 +9,7 @@ test('a webhook subscription receives real deliveries that show in the page', as
   const { sb, www, page, pageErrors } = await setup(t);
   await signIn(page, www);
   await page.click('nav a[data-tab=webhooks]');
-  const hookUrl = `${www.url}/hooks/receive`;
+  const hookUrl = www.hooksUrl;
   assert.equal(await page.inputValue('#hook-form input[name=hookUrl]'), hookUrl);
   await page.waitForSelector('#hook-stream[data-state=open]');
   await page.check('#hook-form input[value=task]');

@@ -70,9 +70,15 @@ pub(crate) fn control(app: &Arc<App>, req: &Req) -> Resp {
                 }
             };
             if let Some(s) = f.status {
-                if ![500, 502, 503, 429].contains(&s) {
-                    return json_resp(400, &json!({"error":"invalid_request","field":"status","message":"status must be 500, 502, 503 or 429"}));
+                if ![500, 502, 503, 429, 307, 308].contains(&s) {
+                    return json_resp(400, &json!({"error":"invalid_request","field":"status","message":"status must be 500, 502, 503, 429, 307 or 308"}));
                 }
+            }
+            let redirects = matches!(f.status, Some(307 | 308));
+            match &f.redirect_to {
+                Some(o) if redirects && (o.starts_with("http://") || o.starts_with("https://")) && !o.contains(['?', '#']) => {}
+                None if !redirects => {}
+                _ => return json_resp(400, &json!({"error":"invalid_request","field":"redirect_to","message":"status 307 or 308 needs redirect_to, an http(s) origin, and redirect_to needs one of them"})),
             }
             if !(0.0..=100.0).contains(&f.fail_percent) {
                 return json_resp(400, &json!({"error":"invalid_request","field":"fail_percent","message":"fail_percent must be 0..100"}));

@@ -1,5 +1,5 @@
-//! Injected faults: latency, failing statuses, dropped connections and
-//! malformed bodies (README "Faults").
+//! Injected faults: latency, failing statuses, redirects to another origin,
+//! dropped connections and malformed bodies (README "Faults").
 
 use std::time::Duration;
 
@@ -10,7 +10,7 @@ use hyper::Response;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use crate::http::{html_resp, json_resp, Resp};
+use crate::http::{html_resp, json_resp, Req, Resp};
 use crate::state::App;
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -36,12 +36,16 @@ pub(crate) struct Faults {
     /// Process the request (apply its changes) before the fault answers.
     #[serde(default)]
     pub(crate) apply: bool,
+    /// With `status` 307 or 308: the origin (`http://host:port`) the answer
+    /// redirects to, keeping the request's path and query.
+    #[serde(default)]
+    pub(crate) redirect_to: Option<String>,
     /// Set when fail_next or fail_percent was given: only those requests fail.
     #[serde(skip)]
     pub(crate) counted: bool,
 }
 
-pub(crate) fn fault_response(f: &Faults) -> Resp {
+pub(crate) fn fault_response(f: &Faults, req: &Req) -> Resp {
     match &f.malformed {
         Value::Bool(true) | Value::String(_) => {
             if f.malformed.as_str() == Some("html") {
@@ -54,6 +58,18 @@ pub(crate) fn fault_response(f: &Faults) -> Resp {
         _ => {}
     }
     let status = f.status.unwrap_or(503);
+    if let (307 | 308, Some(origin)) = (status, &f.redirect_to) {
+        let mut location = format!("{}{}", origin.trim_end_matches('/'), req.path);
+        if !req.query.is_empty() {
+            location.push('?');
+            location.push_str(&form_urlencoded::Serializer::new(String::new()).extend_pairs(&req.query).finish());
+        }
+        let mut r = json_resp(status, &json!({"error": "moved", "location": location}));
+        if let Ok(v) = HeaderValue::from_str(&location) {
+            r.headers_mut().insert("location", v);
+        }
+        return r;
+    }
     let error = match status {
         429 => "rate_limited",
         503 => "unavailable",

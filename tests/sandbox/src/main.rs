@@ -16,7 +16,7 @@ struct Args {
     #[arg(long, default_value_t = 8787)]
     port: u16,
 
-    /// Address to bind.
+    /// Address to bind: a loopback one only (127.0.0.1, ::1, localhost).
     #[arg(long, default_value = "127.0.0.1")]
     host: String,
 
@@ -30,8 +30,16 @@ struct Args {
     auto_approve: bool,
 
     /// Enable the control API under /_sandbox/ (reset, state, log, faults, ...).
+    /// Every control request must carry the header `X-Sandbox-Token: <token>`.
     #[arg(long)]
     control: bool,
+
+    /// The control API's token (at least 16 characters; best passed in the
+    /// environment, which other users cannot read). Without it, --control
+    /// makes a random one and prints it as the second line on stdout,
+    /// `control token: <token>`.
+    #[arg(long, env = "TYME_SANDBOX_CONTROL_TOKEN", hide_env_values = true, value_name = "TOKEN")]
+    control_token: Option<String>,
 
     /// Access token lifetime in seconds.
     #[arg(long, default_value_t = 3600, value_name = "SECONDS")]
@@ -110,6 +118,7 @@ async fn main() {
         verbose: args.verbose,
         dialect: args.dialect,
         times_page_size: args.times_page_size,
+        control_token: args.control_token.clone(),
     };
     let running = match start(cfg).await {
         Ok(r) => r,
@@ -121,6 +130,11 @@ async fn main() {
     {
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "listening on {}", running.url());
+        if args.control_token.is_none() {
+            if let Some(t) = running.control_token() {
+                let _ = writeln!(out, "control token: {t}");
+            }
+        }
         let _ = out.flush();
     }
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();

@@ -34,14 +34,47 @@ impl Running {
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
     }
+    /// The control API's token (None with the control API off).
+    pub fn control_token(&self) -> Option<&str> {
+        if self.app.cfg.control {
+            self.app.cfg.control_token.as_deref()
+        } else {
+            None
+        }
+    }
     /// Stop accepting connections (open connections finish on their own).
     pub fn stop(self) {
         self.task.abort();
     }
 }
 
-/// Bind and serve. Loads `state_file` when it exists.
-pub async fn start(cfg: Config) -> std::io::Result<Running> {
+/// Is `host` a loopback name or address (the only ones the sandbox binds)?
+pub fn is_loopback(host: &str) -> bool {
+    let h = host.trim_start_matches('[').trim_end_matches(']');
+    h.eq_ignore_ascii_case("localhost") || h.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+/// A random token of 128 bits (two v4 UUIDs' random bits), hex.
+fn random_token() -> String {
+    format!("{:032x}", uuid::Uuid::new_v4().as_u128() ^ uuid::Uuid::new_v4().as_u128().rotate_left(64))
+}
+
+/// Bind and serve. Loads `state_file` when it exists. Binds loopback
+/// addresses only; with the control API on, it answers only requests that
+/// carry `cfg.control_token` (a random one when none is given).
+pub async fn start(mut cfg: Config) -> std::io::Result<Running> {
+    if !is_loopback(&cfg.host) {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("--host {}: the sandbox listens on loopback only (127.0.0.1, ::1 or localhost)", cfg.host),
+        ));
+    }
+    if cfg.control_token.as_deref().is_some_and(|t| t.len() < 16) {
+        return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "the control token must have at least 16 characters"));
+    }
+    if cfg.control && cfg.control_token.is_none() {
+        cfg.control_token = Some(random_token());
+    }
     let mut persisted = Persisted { data: start_data(&cfg), ..Default::default() };
     if let Some(path) = &cfg.state_file {
         if path.exists() {
@@ -73,7 +106,7 @@ pub async fn start(cfg: Config) -> std::io::Result<Running> {
     let listener = TcpListener::bind((cfg.host.as_str(), cfg.port)).await?;
     let addr = listener.local_addr()?;
     let http = hyper_util::client::legacy::Client::builder(TokioExecutor::new()).build_http();
-    let app = Arc::new(App { cfg, st: Mutex::new(st), http });
+    let app = Arc::new(App { cfg, st: Mutex::new(st), http, port: addr.port() });
     app.save(&app.lock());
     let app2 = app.clone();
     let task = tokio::spawn(async move {
@@ -104,8 +137,48 @@ pub async fn start(cfg: Config) -> std::io::Result<Running> {
     Ok(Running { addr, app, task })
 }
 
+/// The Host header names this server: `127.0.0.1`, `localhost` or `[::1]`
+/// with its port (a page on a rebound DNS name gets 421).
+fn host_allowed(host: Option<&HeaderValue>, port: u16) -> bool {
+    let Some(h) = host.and_then(|h| h.to_str().ok()) else { return false };
+    let h = h.to_ascii_lowercase();
+    ["127.0.0.1", "localhost", "[::1]"].iter().any(|n| h == format!("{n}:{port}"))
+}
+
+/// A loopback page's origin (the wasm test runner's, the web console's):
+/// the only ones the control API answers with CORS headers (never `*`).
+fn loopback_origin(origin: Option<&HeaderValue>) -> Option<HeaderValue> {
+    let o = origin?.to_str().ok()?;
+    let host = o.strip_prefix("http://")?;
+    let name = match host.rsplit_once(':') {
+        Some((n, port)) if !port.is_empty() && port.bytes().all(|c| c.is_ascii_digit()) => n,
+        _ => host,
+    };
+    (is_loopback(name) && !name.is_empty()).then(|| HeaderValue::from_str(o).ok()).flatten()
+}
+
+fn control_cors(mut r: Resp, origin: Option<HeaderValue>) -> Resp {
+    let h = r.headers_mut();
+    h.insert("vary", HeaderValue::from_static("Origin"));
+    if let Some(o) = origin {
+        h.insert("access-control-allow-origin", o);
+        h.insert("access-control-allow-headers", HeaderValue::from_static("Content-Type, X-Sandbox-Token"));
+        h.insert("access-control-allow-methods", HeaderValue::from_static("GET, POST, DELETE"));
+    }
+    r
+}
+
+/// Constant-time comparison of the given token with the run's.
+fn token_ok(given: Option<&HeaderValue>, want: Option<&str>) -> bool {
+    let (Some(g), Some(w)) = (given.map(HeaderValue::as_bytes), want.map(str::as_bytes)) else { return false };
+    g.len() == w.len() && g.iter().zip(w).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+}
+
 pub(crate) async fn handle(app: Arc<App>, req: Request<Incoming>, kill: Arc<Notify>) -> Resp {
     let started = Instant::now();
+    if !host_allowed(req.headers().get("host"), app.port) {
+        return json_resp(421, &json!({"error":"misdirected_request","message":"unknown Host"}));
+    }
     let (parts, body) = req.into_parts();
     let path = parts.uri.path().to_string();
     let query: Vec<(String, String)> = parts
@@ -122,6 +195,28 @@ pub(crate) async fn handle(app: Arc<App>, req: Request<Incoming>, kill: Arc<Noti
     let wants_pna = parts.headers.contains_key("access-control-request-private-network");
     let req = Req { method: parts.method, path, query, headers: parts.headers, body };
 
+    let control_path = req.path == "/_sandbox" || req.path.starts_with("/_sandbox/");
+    if control_path {
+        // No wildcard CORS and no private-network opt-in here: a loopback
+        // page's origin at most, and the run's token on every call.
+        let origin = loopback_origin(req.headers.get("origin"));
+        if !app.cfg.control {
+            return control_cors(json_resp(404, &json!({"error":"not_found","message":"the control API is off (start with --control)"})), origin);
+        }
+        if req.method == Method::OPTIONS {
+            let mut r = Response::new(Full::new(Bytes::new()));
+            *r.status_mut() = StatusCode::NO_CONTENT;
+            return control_cors(r, origin);
+        }
+        if !token_ok(req.headers.get("x-sandbox-token"), app.cfg.control_token.as_deref()) {
+            return control_cors(
+                json_resp(401, &json!({"error":"unauthorized","message":"the control API needs this run's X-Sandbox-Token header"})),
+                origin,
+            );
+        }
+        return control_cors(control(&app, &req), origin);
+    }
+
     if req.method == Method::OPTIONS {
         let mut r = Response::new(Full::new(Bytes::new()));
         *r.status_mut() = StatusCode::NO_CONTENT;
@@ -129,17 +224,8 @@ pub(crate) async fn handle(app: Arc<App>, req: Request<Incoming>, kill: Arc<Noti
             r.headers_mut()
                 .insert("access-control-allow-private-network", HeaderValue::from_static("true"));
         }
-        if !req.path.starts_with("/_sandbox") {
-            app.log(&req, 204, started);
-        }
+        app.log(&req, 204, started);
         return with_cors(r);
-    }
-
-    if req.path == "/_sandbox" || req.path.starts_with("/_sandbox/") {
-        if !app.cfg.control {
-            return with_cors(json_resp(404, &json!({"error":"not_found","message":"the control API is off (start with --control)"})));
-        }
-        return with_cors(control(&app, &req));
     }
 
     // Fault injection.
@@ -162,7 +248,7 @@ pub(crate) async fn handle(app: Arc<App>, req: Request<Incoming>, kill: Arc<Noti
                 std::future::pending::<()>().await;
                 unreachable!()
             }
-            fault_response(&f)
+            fault_response(&f, &req)
         }
     };
     let status = resp.status().as_u16();

@@ -64,6 +64,10 @@ pub struct Config {
     pub dialect: Dialect,
     /// Most entries one `GET /data/times` answer holds (live dialect).
     pub times_page_size: usize,
+    /// The control API's per-run secret (header `X-Sandbox-Token`); with
+    /// `control` on and none given, `start` makes a random one
+    /// (`Running::control_token`).
+    pub control_token: Option<String>,
 }
 
 impl Default for Config {
@@ -83,6 +87,7 @@ impl Default for Config {
             verbose: false,
             dialect: Dialect::Seed,
             times_page_size: 100,
+            control_token: None,
         }
     }
 }
@@ -150,6 +155,8 @@ pub struct App {
     pub(crate) cfg: Config,
     pub(crate) st: Mutex<St>,
     pub(crate) http: hyper_util::client::legacy::Client<hyper_util::client::legacy::connect::HttpConnector, Body>,
+    /// The bound port (the Host header must name it).
+    pub(crate) port: u16,
 }
 
 pub(crate) fn unix_now() -> i64 {

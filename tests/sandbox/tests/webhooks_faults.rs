@@ -256,7 +256,8 @@ async fn send_update(api: &Api, body: &Value) -> tokio::net::TcpStream {
     let body = body.to_string();
     let mut c = tokio::net::TcpStream::connect(&api.addr).await.unwrap();
     let req = format!(
-        "POST /data/update_entity/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        "POST /data/update_entity/ HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        api.addr,
         api.token.as_ref().unwrap(),
         body.len()
     );

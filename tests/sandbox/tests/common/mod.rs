@@ -12,8 +12,13 @@ use tyme_sandbox::{start, Client, Config, Dialect, Running};
 
 pub const REDIRECT: &str = "http://127.0.0.1:9/callback";
 
+/// The control API's token of every test server (`raw` sends it on
+/// `/_sandbox` paths; `raw_plain` sends only what it is given).
+pub const CONTROL_TOKEN: &str = "test-control-token-5f4e3d2c1b0a";
+
 pub fn cfg() -> Config {
     Config {
+        control_token: Some(CONTROL_TOKEN.into()),
         clients: vec![
             Client { client_id: "app".into(), client_secret: None, redirect_uris: vec![REDIRECT.into()] },
             Client {
@@ -56,10 +61,24 @@ impl R {
 }
 
 /// One request on a fresh connection; Err when the server closed the
-/// connection without an answer.
+/// connection without an answer. A control call (`/_sandbox/...`) carries
+/// the test servers' token unless `headers` names one.
 pub async fn raw(addr: &str, method: &str, path: &str, headers: &[(&str, &str)], body: Option<&str>) -> std::io::Result<R> {
+    let mut h = headers.to_vec();
+    if path.starts_with("/_sandbox") && !h.iter().any(|(k, _)| k.eq_ignore_ascii_case("x-sandbox-token")) {
+        h.push(("X-Sandbox-Token", CONTROL_TOKEN));
+    }
+    raw_plain(addr, method, path, &h, body).await
+}
+
+/// `raw` without the control token: the request as given (Host: `addr`
+/// unless `headers` names one).
+pub async fn raw_plain(addr: &str, method: &str, path: &str, headers: &[(&str, &str)], body: Option<&str>) -> std::io::Result<R> {
     let mut s = TcpStream::connect(addr).await?;
-    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    let mut req = format!("{method} {path} HTTP/1.1\r\nConnection: close\r\n");
+    if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) {
+        req.push_str(&format!("Host: {addr}\r\n"));
+    }
     for (k, v) in headers {
         req.push_str(&format!("{k}: {v}\r\n"));
     }
