@@ -214,8 +214,11 @@ fn sandbox_url() -> Option<&'static str> {
 
 async fn fetch_json(method: &str, url: &str, body: Option<&str>) -> JsValue {
     let mut b = gloo_net::http::RequestBuilder::new(url).method(method.parse().unwrap()).header("Content-Type", "application/json");
-    // The control API answers only this run's token (scripts/with-sandbox.sh).
-    b = b.header("X-Sandbox-Token", option_env!("TYME_SANDBOX_CONTROL_TOKEN").unwrap_or(""));
+    // The control API answers only this run's token (scripts/with-sandbox.sh);
+    // other paths get no such header (their CORS does not list it).
+    if url.contains("/_sandbox/") {
+        b = b.header("X-Sandbox-Token", option_env!("TYME_SANDBOX_CONTROL_TOKEN").unwrap_or(""));
+    }
     b = b.header("Accept", "application/json");
     let req = match body {
         Some(s) => b.body(s).unwrap(),
