@@ -151,16 +151,7 @@ export async function signIn(ext) {
   return res.data;
 }
 
-/** Wait until fn() returns a truthy value. */
-export async function waitFor(fn, { timeout = 10000, interval = 100, what = 'condition' } = {}) {
-  const end = Date.now() + timeout;
-  let last;
-  while (Date.now() < end) {
-    try { last = await fn(); if (last) return last; } catch (e) { last = e; }
-    await new Promise((r) => setTimeout(r, interval));
-  }
-  throw new Error(`timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
-}
+export { waitFor } from '../support/wait.mjs';
 
 /**
  * Serve a few HTML pages on 127.0.0.1. pages: {'/path': {title, body?}}.

@@ -19,6 +19,7 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import firefox from 'selenium-webdriver/firefox.js';
 import { GECKO_ID } from '../../scripts/build-dist.mjs';
+import { waitFor } from '../support/wait.mjs';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const FIREFOX = process.env.FIREFOX || '/usr/bin/firefox-esr';
@@ -222,15 +223,8 @@ export async function launchFirefox({ addon = FF_EXT_DIR, prefs = {}, headless =
       return ff.waitFor(() => driver.executeScript('const e = document.querySelector(arguments[0]); return !!e && !e.closest("[hidden]");', css), { what: `${css} shown` });
     },
     /** Wait until fn() returns a truthy value (polls a condition; never a fixed sleep). */
-    async waitFor(fn, { timeout = 15000, interval = 100, what = 'condition' } = {}) {
-      const end = Date.now() + timeout;
-      let last;
-      while (Date.now() < end) {
-        try { last = await fn(); if (last) return last; } catch (e) { last = e; }
-        await new Promise((r) => setTimeout(r, interval));
-      }
-      throw new Error(`timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
-    },
+    waitFor: (fn, { timeout = 15000, ...opts } = {}) => waitFor(fn, { timeout, ...opts }),
+
     async close() {
       for (const c of closers.splice(0)) await c().catch(() => {});
       await driver.quit().catch(() => {});
