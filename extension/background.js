@@ -483,7 +483,7 @@ async function discardTimer() {
 async function serverDialect() {
   const settings = await getSettings();
   const { dialect } = await store.get('dialect');
-  return dialect && dialect.server === JSON.stringify([settings.baseUrl, settings.clientId]) ? dialect.known || {} : {};
+  return dialect && dialect.server === serverKeyOf(settings) ? dialect.known || {} : {};
 }
 
 function foldStopped(totals, timer, endMs) {
