@@ -301,6 +301,21 @@ fn expired_token_is_unauthorized_then_refresh_cures_it() {
 }
 
 #[test]
+fn revoked_tokens_are_refused_and_the_refresh_asks_for_a_new_sign_in() {
+    let sb = sandbox();
+    let t = sign_in(&sb);
+    find(&sb, &t, EntityType::Project, "", None).unwrap();
+    control(&sb, "POST", "/_sandbox/revoke_tokens", None);
+    let e = find(&sb, &t, EntityType::Project, "", None).unwrap_err();
+    assert_eq!((e.kind, e.status), (ErrorKind::Unauthorized, Some(401)));
+    let (r, _) = refresh(&sb, &mut Dialect::default(), &t.refresh_token);
+    assert_eq!(r.unwrap_err().kind, ErrorKind::ReauthRequired);
+    // A new sign-in works again.
+    let t2 = sign_in(&sb);
+    find(&sb, &t2, EntityType::Project, "", None).unwrap();
+}
+
+#[test]
 fn injected_faults_map_to_codes() {
     let sb = sandbox();
     let t = sign_in(&sb);

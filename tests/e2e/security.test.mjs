@@ -221,10 +221,12 @@ test('tokens and the client secret never appear in console output or shown error
       await collectTokens();
     }
     await sandbox.clearFaults();
-    // A refresh token the server refuses (invalid_grant): signed out, with a message.
-    const { tokens } = await ext.storage('tokens');
-    await ext.setStorage({ tokens: { ...tokens, refreshToken: 'rt-not-issued-0123456789abcdef', expiresAt: 0 } });
-    secrets.add('rt-not-issued-0123456789abcdef');
+    // The user withdraws the app's access on the server: the access token
+    // answers 401 and the refresh invalid_grant, whatever pair the worker
+    // holds at that moment (a retry still in flight may just have rotated
+    // it), so the worker must sign out, with a message.
+    await collectTokens();
+    await sandbox.revokeTokens();
     await ext.stopWorker();
     record(await ext.send('start', { task: ref, page: null }));
     record(await ext.send('flush'));

@@ -137,6 +137,7 @@ export async function startSandbox({ args = [], clients = [] } = {}) {
     faults: (obj) => control('POST', 'faults', obj || {}),
     clearFaults: () => control('DELETE', 'faults'),
     expireTokens: () => control('POST', 'expire_tokens', {}),
+    revokeTokens: () => control('POST', 'revoke_tokens', {}),
     addClient: ({ client_id, client_secret, redirect_uris }) =>
       control('POST', 'clients', { client_id, client_secret, redirect_uris }),
     setInteractive: (interactive) => control('POST', 'mode', { interactive: !!interactive }),

@@ -110,6 +110,16 @@ pub(crate) fn control(app: &Arc<App>, req: &Req) -> Resp {
             app.save(&st);
             json_resp(200, &json!({"status":"ok","expired":n}))
         }
+        ("POST", "/_sandbox/revoke_tokens") => {
+            // As a user revoking the app's access: every access and refresh
+            // token issued so far stops working (401, then invalid_grant).
+            let mut st = app.lock();
+            let n = st.tokens.len();
+            let gone: Vec<String> = st.tokens.drain(..).map(|t| t.refresh_token).collect();
+            st.spent.extend(gone);
+            app.save(&st);
+            json_resp(200, &json!({"status":"ok","revoked":n}))
+        }
         ("GET", "/_sandbox/clients") => {
             let st = app.lock();
             let list: Vec<Value> = st
