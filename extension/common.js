@@ -1,7 +1,10 @@
-// Shared by the popup and the options page: the one message protocol
-// ({type, payload} → {ok, data} | {ok:false, error:{code, message}}) and formatting.
-// The Tyme API used unless the options name another base URL.
-export const DEFAULT_BASE_URL = 'https://api.tyme-app.com';
+// Shared by the popup, the options page and the worker: the one message
+// protocol ({type, payload} → {ok, data} | {ok:false, error:{code, message}}),
+// and the rules the web console shares too (shared/, re-exported here).
+import { dayStart, weekStart } from './shared/format.js';
+
+export { DEFAULT_BASE_URL } from './shared/rules.js';
+export { hms, dayStart, weekStart } from './shared/format.js';
 // How long a page waits for a task to be picked (context menu without a task) before it is dropped.
 export const PENDING_PAGE_TTL_MS = 10 * 60_000;
 
@@ -15,30 +18,12 @@ export async function send(type, payload = {}) {
   return res || { ok: false, error: { code: 'internal', message: 'No answer from the extension.' } };
 }
 
-export function hms(seconds) {
-  const s = Math.max(0, Math.floor(seconds));
-  return `${Math.floor(s / 3600)}:${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
-}
-
-export function hm(seconds) {
-  const m = Math.max(0, Math.floor(seconds / 60));
-  return `${Math.floor(m / 60)}:${String(m % 60).padStart(2, '0')}`;
-}
-
 // Text only: never parse data as HTML.
 export function el(tag, text, attrs = {}) {
   const e = document.createElement(tag);
   if (text != null) e.textContent = String(text);
   for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
   return e;
-}
-
-// Local midnight of the day, and of the Monday of the week, holding `ms`.
-export function dayStart(ms) { const d = new Date(ms); d.setHours(0, 0, 0, 0); return d.getTime(); }
-export function weekStart(ms) {
-  const d = new Date(dayStart(ms));
-  d.setDate(d.getDate() - ((d.getDay() + 6) % 7));
-  return d.getTime();
 }
 
 /**

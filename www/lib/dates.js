@@ -1,10 +1,10 @@
 // Local-time ranges for the report, in milliseconds. Every range is
 // [from, to) on local day boundaries, so DST days are 23 or 25 hours long.
 
-export function startOfDay(ms) {
-  const d = new Date(ms);
-  return new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime();
-}
+import { dayStart } from '../shared/format.js';
+
+/** Local midnight of the day holding `ms` (the extension's day too). */
+export const startOfDay = dayStart;
 
 export function addDays(dayStartMs, n) {
   const d = new Date(dayStartMs);

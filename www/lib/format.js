@@ -1,13 +1,5 @@
-// Display formats for durations and money.
-
-/** seconds → 'H:MM:SS' */
-export function hms(seconds) {
-  const s = Math.max(0, Math.round(Number(seconds) || 0));
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const r = s % 60;
-  return `${h}:${String(m).padStart(2, '0')}:${String(r).padStart(2, '0')}`;
-}
+// Display formats for durations and money (H:MM:SS is the extension's too: shared/format.js).
+export { hms } from '../shared/format.js';
 
 export function hours(seconds, digits = 2) {
   return (Math.max(0, Number(seconds) || 0) / 3600).toFixed(digits);

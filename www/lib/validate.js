@@ -1,17 +1,19 @@
 // Form validation done before any request. Each validator takes the raw form
 // values (strings, booleans) and answers {value, errors}, where errors maps a
 // field name to the message shown beside that field; value is the entity to
-// send when errors is empty.
+// send when errors is empty. The rules the extension shares (names, notes,
+// rounding, the base URL) are those of shared/rules.js.
+import {
+  ROUNDING_METHODS, ROUNDING_MINUTES, MAX_NOTE, checkName, checkNote, checkBaseUrl,
+} from '../shared/rules.js';
 
-export const ROUNDING_METHODS = ['DOWN', 'NEAREST', 'UP'];
+export { ROUNDING_METHODS, MAX_NOTE };
 export const TRIGGERS = ['category', 'project', 'task', 'subtask', 'time', 'stopped_time'];
-const MAX_NAME = 255;
 
 function name(raw, errors, field = 'name') {
-  const v = String(raw ?? '').trim();
-  if (!v) errors[field] = 'Enter a name.';
-  else if (v.length > MAX_NAME) errors[field] = `At most ${MAX_NAME} characters.`;
-  return v;
+  const { value, error } = checkName(raw);
+  if (error) errors[field] = error;
+  return value;
 }
 
 /** A number ≥ 0 (with `integer`, a whole number). Empty counts as missing. */
@@ -53,7 +55,7 @@ export function validateProject(f) {
     name: name(f.name, errors),
     category_id: id(f.category_id) ?? null,
     rounding_method: method,
-    rounding_minutes: number(f.rounding_minutes, errors, 'rounding_minutes', { integer: true, min: 1, max: 1440, label: 'the rounding minutes' }),
+    rounding_minutes: number(f.rounding_minutes, errors, 'rounding_minutes', { integer: true, ...ROUNDING_MINUTES, label: 'the rounding minutes' }),
     hourly_rate: number(f.hourly_rate, errors, 'hourly_rate', { label: 'an hourly rate' }),
     planned_duration_hours: number(f.planned_duration_hours, errors, 'planned_duration_hours', { label: 'the planned hours' }),
     planned_budget: number(f.planned_budget, errors, 'planned_budget', { label: 'a planned budget' }),
@@ -94,12 +96,10 @@ export function validateSubTask(f) {
   return { value, errors };
 }
 
-export const MAX_NOTE = 2000;
-
 export function validateNote(raw, errors, field = 'note') {
-  const v = String(raw ?? '');
-  if (v.length > MAX_NOTE) errors[field] = `At most ${MAX_NOTE} characters.`;
-  return v;
+  const { value, error } = checkNote(raw);
+  if (error) errors[field] = error;
+  return value;
 }
 
 /** start/end are ms (NaN when the input was empty or malformed). */
@@ -129,13 +129,8 @@ export function validateHook({ hookUrl, triggers }) {
 
 export function validateSettings({ apiBaseUrl, clientId }) {
   const errors = {};
-  let base = String(apiBaseUrl ?? '').trim().replace(/\/+$/, '');
-  try {
-    const u = new URL(base);
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') errors.apiBaseUrl = 'Use an http or https URL.';
-  } catch {
-    errors.apiBaseUrl = 'Enter a full URL.';
-  }
+  const { value: base, error } = checkBaseUrl(apiBaseUrl);
+  if (error) errors.apiBaseUrl = error;
   const cid = String(clientId ?? '').trim();
   if (!cid) errors.clientId = 'Enter a client id.';
   return { value: { apiBaseUrl: base, clientId: cid }, errors };

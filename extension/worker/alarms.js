@@ -1,0 +1,53 @@
+// Alarms (they wake a stopped worker) and the toolbar badge.
+import { outboxSize, outboxNextWake } from '../pkg/tyme_tab.js';
+import { ready } from './wasm.js';
+import { store } from './storage.js';
+
+export const ALARM_OUTBOX = 'outbox';        // periodic retry while the outbox is not empty
+export const ALARM_WAKE = 'outbox-wake';     // one-shot at the outbox's next due time
+export const ALARM_TICK = 'tick';            // badge + reconciliation while a timer runs
+export const ALARM_SYNC = 'sync';            // while signed in: picker catalog and past days of the week
+export const ALARM_PENDING = 'pending-page'; // one-shot: a page waiting for a task expires
+const SYNC_PERIOD_MIN = 5;
+
+export async function ensureTickAlarm() {
+  if (!(await chrome.alarms.get(ALARM_TICK))) await chrome.alarms.create(ALARM_TICK, { periodInMinutes: 1 });
+}
+
+export async function ensureSyncAlarm() {
+  if (!(await chrome.alarms.get(ALARM_SYNC))) await chrome.alarms.create(ALARM_SYNC, { periodInMinutes: SYNC_PERIOD_MIN });
+}
+
+export async function scheduleOutboxAlarms() {
+  await ready;
+  const { outbox } = await store.get('outbox');
+  const size = outbox ? outboxSize(outbox) : 0;
+  if (!size) {
+    await chrome.alarms.clear(ALARM_OUTBOX);
+    await chrome.alarms.clear(ALARM_WAKE);
+    return;
+  }
+  if (!(await chrome.alarms.get(ALARM_OUTBOX))) {
+    await chrome.alarms.create(ALARM_OUTBOX, { periodInMinutes: 0.5 });
+  }
+  const wake = outboxNextWake(outbox);
+  if (wake != null) await chrome.alarms.create(ALARM_WAKE, { when: Math.max(wake, Date.now() + 1000) });
+}
+
+export async function updateBadge() {
+  const { timer } = await store.get('timer');
+  if (!timer) {
+    await chrome.action.setBadgeText({ text: '' });
+    return;
+  }
+  const min = Math.max(0, Math.floor((Date.now() - timer.startMs) / 60000));
+  const text = min < 60 ? `${min}m` : min < 600 ? `${Math.floor(min / 60)}h${String(min % 60).padStart(2, '0')}` : `${Math.floor(min / 60)}h`;
+  await chrome.action.setBadgeBackgroundColor({ color: '#2f6fde' });
+  await chrome.action.setBadgeText({ text });
+}
+
+/** A timer stopped or taken away: no tick, no badge. */
+export async function timerGone() {
+  await chrome.alarms.clear(ALARM_TICK);
+  await updateBadge();
+}

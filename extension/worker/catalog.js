@@ -1,0 +1,142 @@
+// The picker's data: search, and the catalog of every project, task and
+// sub-task, slimmed to what the picker shows, in chrome.storage.local
+// (`catalog`, with its fetch time in the small `catalogAt` key). Fetched
+// after sign-in, on first need, when the user asks (the popup's refresh
+// button), and by the sync alarm when older than CATALOG_MAX_AGE_MS; local
+// creates go in at once, marked pending until the outbox has sent them. The
+// popup filters it in memory (picker.js).
+import { outboxNew, outboxEnqueue, outboxPending } from '../pkg/tyme_tab.js';
+import { newChild, PARENT_KEY } from '../shared/entities.js';
+import { checkName } from '../shared/rules.js';
+import { ready } from './wasm.js';
+import { store, locked } from './storage.js';
+import { UserError, signedOutError, errorInfo } from './errors.js';
+import { getClient, current, sameAccount, serverDialect } from './auth.js';
+import { flush, isPending, outboxKeys } from './outbox.js';
+import { ALARM_SYNC, ensureSyncAlarm } from './alarms.js';
+import { pastWeekFor } from './totals.js';
+
+const CATALOG_MAX_AGE_MS = 5 * 60_000; // the alarm refetches the catalog when older than this
+const CATALOG_LISTS = { Project: 'projects', TimedTask: 'tasks', TimedSubTask: 'subtasks' };
+const SEARCHABLE = ['ProjectCategory', 'Project', 'TimedTask', 'TimedSubTask'];
+
+function slim(type, e) {
+  const o = { id: String(e.id), name: String(e.name == null ? '' : e.name) };
+  if (type === 'TimedTask') o.project_id = String(e.project_id || '');
+  if (type === 'TimedSubTask') o.task_id = String(e.task_id || '');
+  return o;
+}
+export const emptyCatalog = () => ({ at: 0, projects: [], tasks: [], subtasks: [] });
+
+export async function search({ type, name = '', parentId = null }) {
+  if (!SEARCHABLE.includes(type)) throw new UserError('invalid_input', 'Unknown entity type.');
+  const client = await getClient();
+  let list = [];
+  let error = null;
+  try {
+    list = await client.searchEntity(type, String(name), parentId || null);
+  } catch (e) {
+    error = errorInfo(e);
+  }
+  // Entities created here but not yet confirmed by the server are usable at once.
+  const { outbox } = await store.get('outbox');
+  if (outbox) {
+    const needle = String(name).toLowerCase();
+    for (const p of outboxPending(outbox)) {
+      const e = p.entity;
+      if (!e || e.type !== type || list.some((x) => x.id === e.id)) continue;
+      if (needle && !String(e.name || '').toLowerCase().includes(needle)) continue;
+      if (parentId && PARENT_KEY[type] && e[PARENT_KEY[type]] !== parentId) continue;
+      list.push({ ...e, pending: true });
+    }
+  }
+  if (error && !list.length) throw new UserError(error.code, error.message);
+  return list;
+}
+
+async function fetchCatalog() {
+  const client = await getClient();
+  const startedAt = Date.now();
+  const lists = await Promise.all(Object.keys(CATALOG_LISTS).map((type) => client.searchEntity(type, '', null)));
+  return locked(async () => {
+    if (!current(client)) throw signedOutError();
+    const { catalog, outbox } = await store.get(['catalog', 'outbox']);
+    const next = { at: Date.now() };
+    Object.entries(CATALOG_LISTS).forEach(([type, key], i) => {
+      next[key] = (lists[i] || []).filter((e) => e && e.id).map((e) => slim(type, e));
+      // Local creates the server did not list: still waiting in the outbox, or made during this fetch.
+      const have = new Set(next[key].map((x) => x.id));
+      for (const x of (catalog && catalog[key]) || []) {
+        if (x.local && !have.has(x.id) && (isPending(outbox, x.id) || (x.addedAt || 0) >= startedAt)) next[key].push(x);
+      }
+    });
+    await store.set({ catalog: next, catalogAt: next.at });
+    return { at: next.at, projects: next.projects.length, tasks: next.tasks.length, subtasks: next.subtasks.length };
+  });
+}
+
+// One fetch at a time; `fresh` (the user asked) waits for a fetch already
+// running and then fetches again, so it sees what changed since that one began.
+let catalogRun = null;
+let catalogAgain = null;
+export function syncCatalog({ fresh = false } = {}) {
+  if (!catalogRun) {
+    catalogRun = fetchCatalog().finally(() => { catalogRun = null; });
+    return catalogRun;
+  }
+  if (!fresh) return catalogRun;
+  if (!catalogAgain) catalogAgain = catalogRun.catch(() => {}).then(() => { catalogAgain = null; return syncCatalog(); });
+  return catalogAgain;
+}
+
+/** A local create the server confirmed: no longer marked pending. */
+export async function markSynced(entity) {
+  const key = entity && !entity.deleted && CATALOG_LISTS[entity.type];
+  if (!key) return;
+  await locked(async () => {
+    const { catalog } = await store.get('catalog');
+    const item = catalog && (catalog[key] || []).find((x) => x.id === entity.id);
+    if (!item || !item.pending) return;
+    item.pending = false;
+    await store.set({ catalog });
+  });
+}
+
+export async function create({ type, name, parentId }) {
+  const checked = checkName(name);
+  if (checked.error) throw new UserError('invalid_input', checked.error);
+  const client = await getClient();
+  await ready;
+  const { entity, error } = newChild(type, checked.value, parentId);
+  if (error) throw new UserError('invalid_input', error);
+  await locked(async () => {
+    if (!sameAccount(client)) throw signedOutError();
+    const got = await store.get(['outbox', 'catalog']);
+    const outbox = outboxEnqueue(got.outbox || outboxNew(), entity, Date.now());
+    const catalog = got.catalog || emptyCatalog();
+    const key = CATALOG_LISTS[type];
+    catalog[key] = [...(catalog[key] || []), { ...slim(type, entity), local: true, pending: true, addedAt: Date.now() }];
+    await store.set({ ...outboxKeys(outbox), catalog });
+  });
+  flush().catch(() => {});
+  return entity;
+}
+
+// After sign-in (not awaited: the sign-in answers at once): the picker's
+// catalog and the past days of the week, so opening the popup afterwards
+// needs one request at most; and the alarm that keeps them fresh.
+export function warmCaches({ fresh = false } = {}) {
+  syncCatalog({ fresh }).catch(() => {});
+  // Where the server lists entries (GET /data/times), one request gives the whole week.
+  serverDialect().then((d) => (d.times === true ? null : pastWeekFor(Date.now()))).catch(() => {});
+  ensureSyncAlarm().catch(() => {});
+}
+
+// The sync alarm: catalog when older than CATALOG_MAX_AGE_MS (30 s slack for
+// alarm jitter), past days of the week once a day; stops itself when signed out.
+export async function backgroundSync() {
+  const { tokens, catalogAt } = await store.get(['tokens', 'catalogAt']);
+  if (!tokens) { await chrome.alarms.clear(ALARM_SYNC); return; }
+  if (!catalogAt || Date.now() - catalogAt >= CATALOG_MAX_AGE_MS - 30_000) await syncCatalog().catch(() => {});
+  if ((await serverDialect()).times !== true) await pastWeekFor(Date.now()).catch(() => {});
+}

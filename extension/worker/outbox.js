@@ -1,0 +1,108 @@
+// The worker's side of the outbox: its state in chrome.storage (`outbox`),
+// changed under the storage lock, drained by the shared driver
+// (shared/outbox-driver.js) with the signed-in account's client.
+import {
+  outboxNew, outboxSize, outboxPending, outboxRequeueInFlight, outboxRetry,
+} from '../pkg/tyme_tab.js';
+import { drainOutbox } from '../shared/outbox-driver.js';
+import { ready } from './wasm.js';
+import { store, locked } from './storage.js';
+import { errorInfo } from './errors.js';
+import { getClient, sameAccount } from './auth.js';
+import { scheduleOutboxAlarms } from './alarms.js';
+import { markSynced } from './catalog.js';
+
+/** The keys to write with a new outbox state. */
+export function outboxKeys(outbox) { return { outbox, outboxSize: outboxSize(outbox) }; }
+
+/** Does a write of entity `id` wait in the outbox? */
+export function isPending(outbox, id) {
+  return !!outbox && outboxPending(outbox).some((p) => p.entity && p.entity.id === id);
+}
+
+/**
+ * fn(state) → next state, as one locked read-change-write. With `client`:
+ * nothing is changed (null) once the stored outbox is another account's.
+ */
+export async function mutateOutbox(fn, client = null) {
+  return locked(async () => {
+    await ready;
+    if (client && !sameAccount(client)) return null;
+    const { outbox } = await store.get('outbox');
+    const state = outbox || outboxNew();
+    const next = fn(state);
+    if (next !== state) await store.set(outboxKeys(next));
+    return next;
+  });
+}
+
+// A new worker has no request outstanding: ops marked in flight go back to
+// the queue, before this worker sends anything.
+export const started = ready.then(() => mutateOutbox((s) => outboxRequeueInFlight(s, Date.now()))).catch(() => {});
+
+// Single-flight flush. A write queued while a flush is already past its last
+// look at the outbox must not wait for the next alarm: every call asks for
+// one more pass, and the running flush keeps going until no pass is owed.
+let flushing = null;
+let flushOwed = false;
+export function flush() {
+  flushOwed = true;
+  if (!flushing) {
+    flushing = (async () => {
+      try {
+        while (flushOwed) { flushOwed = false; await doFlush(); }
+      } finally { flushing = null; }
+    })();
+  }
+  return flushing;
+}
+
+async function doFlush() {
+  await started;
+  let client;
+  try { client = await getClient(); } catch { await scheduleOutboxAlarms(); return; }
+  // Every read and change of the outbox checks, under the lock, that it is
+  // still this client's account's: ops of an account are sent with its client only.
+  await drainOutbox({
+    update: (fn) => mutateOutbox(fn, client),
+    send: (entity) => client.sendWrite(entity),
+    describe: errorInfo,
+    onSent: async (op) => {
+      await store.set({ outboxError: null });
+      await markSynced(op.entity).catch(() => {});
+    },
+    onFailed: async (op, e, failure) => {
+      await store.set({ outboxError: { code: failure.code, message: failure.message, at: Date.now() } });
+      // Failed while the browser itself is offline: the next wake-up that
+      // finds it online again retries at once (see onlineAgain).
+      if (failure.code === 'network' && self.navigator && navigator.onLine === false) await store.set({ offlineAt: Date.now() });
+    },
+  });
+  await scheduleOutboxAlarms();
+}
+
+// Back online: ops that failed for want of a network are due now instead of
+// at the end of their backoff (a server's Retry-After still holds the queue).
+export async function retryNetworkFailures() {
+  await started;
+  await store.remove('offlineAt');
+  await mutateOutbox((s) => {
+    let next = s;
+    for (const op of outboxPending(s)) {
+      if (op.state === 'queued' && op.lastError && op.lastError.code === 'network') next = outboxRetry(next, op.opId, Date.now());
+    }
+    return next;
+  });
+  await flush();
+}
+
+// Chromium fires no `online` event in an extension service worker (the
+// handler exists on windows only), and a worker asleep during the outage
+// could not hear one anyway. So every wake-up (a page's message, browser
+// start, worker start, an alarm) asks: did a send fail while the browser was
+// offline (`offlineAt`), and is it online now? Then it retries at once.
+export async function onlineAgain() {
+  if (self.navigator && navigator.onLine === false) return;
+  const { offlineAt } = await store.get('offlineAt');
+  if (offlineAt) await retryNetworkFailures();
+}

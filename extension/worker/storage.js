@@ -1,0 +1,50 @@
+// chrome.storage.local: the worker's only state. The worker may be stopped at
+// any moment, so whatever must survive is written here before it is used;
+// module-level variables elsewhere only de-duplicate work in flight.
+//
+// Key schema (all in chrome.storage.local):
+//   settings      {clientId, clientSecret, baseUrl, scrubParams: string[]|null, allowIncognito}
+//   tokens        the core's TokenSet of the signed-in account
+//   auth          {status: 'signed_in'|'signed_out'|'reauth', message?}
+//   account       {baseUrl, clientId, userId?}: whose data the keys below are (accounts.js)
+//   parked        {[accountKey]: {baseUrl, clientId, userId?, outbox, recent, lastTask, at, kept}}
+//   dialect       {server: serverKey, known: Dialect}: what the core learned of a server
+//   outbox        the core's OutboxState; outboxSize (its size, for the pages),
+//                 outboxError {code, message, at}|null, offlineAt (a send failed offline)
+//   timer         {entity, startMs, ref, label, note, adopted?}: the running entry; endedAt
+//                 (ms of the last stop or discard), lastTask, recent (task refs)
+//   totals        {dayStart, weekStart, at, today, week, runningId, checkedId, exact?}
+//   pastWeek      {dayStart, weekStart, seconds, at}; reconcile (reconcile.js's observation)
+//   catalog       {at, projects, tasks, subtasks} for the picker; catalogAt (its fetch time)
+//   notice        {message, at}; pendingPage {url, title, incognito, at} (scrubbed)
+import { DEFAULT_BASE_URL } from '../shared/rules.js';
+
+export const store = {
+  async get(keys) { return chrome.storage.local.get(keys); },
+  async set(obj) { return chrome.storage.local.set(obj); },
+  async remove(keys) { return chrome.storage.local.remove(keys); },
+};
+
+export async function getSettings() {
+  const { settings } = await store.get('settings');
+  return {
+    clientId: '', clientSecret: '', baseUrl: DEFAULT_BASE_URL, scrubParams: null, allowIncognito: false,
+    ...(settings || {}),
+  };
+}
+
+// Serialises read-modify-write of the outbox and timer keys inside this
+// worker, and every read of the settings with the tokens (getClient): a
+// change of account holds it from the removal of the old tokens to the write
+// of the new settings, so nothing pairs one server with another's tokens.
+let mutex = Promise.resolve();
+let waiting = 0;
+export function locked(fn) {
+  waiting++;
+  const go = () => { waiting--; return fn(); };
+  const run = mutex.then(go, go);
+  mutex = run.catch(() => {});
+  return run;
+}
+/** Callers waiting for the lock now. */
+export function lockWaiting() { return waiting; }

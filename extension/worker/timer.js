@@ -1,0 +1,98 @@
+// The running timer (`timer` in storage): start, stop, discard. Every change
+// is queued in the outbox in the same storage write as the timer itself.
+import { outboxNew, outboxEnqueue } from '../pkg/tyme_tab.js';
+import { startedEntry, stoppedEntry, discardedEntry } from '../shared/entities.js';
+import { taskLabel } from '../shared/format.js';
+import { liveTotals } from '../common.js';
+import { store, locked, getSettings } from './storage.js';
+import { UserError, signedOutError } from './errors.js';
+import { getClient, sameAccount } from './auth.js';
+import { flush, outboxKeys } from './outbox.js';
+import { ensureTickAlarm, updateBadge, timerGone } from './alarms.js';
+import { noteFor } from './notes.js';
+
+const RECENT_MAX = 6;
+
+function checkTaskRef(ref) {
+  if (!ref || typeof ref.taskId !== 'string' || !ref.taskId) throw new UserError('invalid_input', 'Pick a task first.');
+  return {
+    taskId: ref.taskId, subtaskId: ref.subtaskId || '',
+    taskName: String(ref.taskName || ''), subtaskName: String(ref.subtaskName || ''),
+    projectId: String(ref.projectId || ''), projectName: String(ref.projectName || ''),
+  };
+}
+
+/** The stored totals with a stopped timer's time folded in (no request needed). */
+export function foldStopped(totals, timer, endMs) {
+  return { ...totals, ...liveTotals(totals, timer, endMs), runningId: null };
+}
+
+export const incognitoRefused = () => new UserError('incognito', 'Incognito tabs are not tracked. Allow it in the options if you want to.');
+
+export async function startTimer(refIn, page) {
+  const ref = checkTaskRef(refIn);
+  const settings = await getSettings();
+  if (page && page.incognito && !settings.allowIncognito) throw incognitoRefused();
+  const client = await getClient(); // signed in and configured, or a clear error before anything is queued
+  const note = await noteFor(page);
+  const now = Date.now();
+  const timer = await locked(async () => {
+    // The account changed since: the task and page were picked for another one.
+    if (!sameAccount(client)) throw signedOutError();
+    const got = await store.get(['timer', 'recent', 'outbox', 'totals']);
+    let outbox = got.outbox || outboxNew();
+    const extra = {};
+    if (got.timer) {
+      extra.endedAt = now;
+      outbox = outboxEnqueue(outbox, stoppedEntry(got.timer.entity, now), now);
+      if (got.totals) extra.totals = foldStopped(got.totals, got.timer, now);
+    }
+    // The local timer keeps its task in `ref` for display.
+    const entity = startedEntry(ref, note, now);
+    outbox = outboxEnqueue(outbox, entity, now);
+    const t = { entity, startMs: now, ref, label: taskLabel(ref), note };
+    const recent = [ref, ...(got.recent || []).filter((r) => !(r.taskId === ref.taskId && (r.subtaskId || '') === ref.subtaskId))].slice(0, RECENT_MAX);
+    await store.set({ ...outboxKeys(outbox), timer: t, lastTask: ref, recent, notice: null, pendingPage: null, ...extra });
+    return t;
+  });
+  await ensureTickAlarm();
+  await updateBadge();
+  flush().catch(() => {});
+  return timer;
+}
+
+export async function stopTimer() {
+  const now = Date.now();
+  const stopped = await locked(async () => {
+    const got = await store.get(['timer', 'outbox', 'totals']);
+    if (!got.timer) return null;
+    const entity = stoppedEntry(got.timer.entity, now);
+    const outbox = outboxEnqueue(got.outbox || outboxNew(), entity, now);
+    // The stopped time goes into the stored totals here, so the idle view
+    // shows them without asking the server again.
+    const extra = got.totals ? { totals: foldStopped(got.totals, got.timer, now) } : {};
+    await store.set({ ...outboxKeys(outbox), timer: null, endedAt: now, ...extra });
+    return { ...got.timer, entity, endMs: now };
+  });
+  await timerGone();
+  flush().catch(() => {});
+  return stopped;
+}
+
+// A timer started by mistake: its entry is deleted on the server (through the
+// outbox, so it survives offline and a stopped worker; a create not yet sent
+// is replaced by the delete, which the server takes as a no-op). Only offered
+// where the server has DELETE /data/entity (see canDiscard in state.js).
+export async function discardTimer() {
+  const now = Date.now();
+  const discarded = await locked(async () => {
+    const got = await store.get(['timer', 'outbox']);
+    if (!got.timer) return null;
+    const outbox = outboxEnqueue(got.outbox || outboxNew(), discardedEntry(got.timer.entity.id), now);
+    await store.set({ ...outboxKeys(outbox), timer: null, reconcile: null, endedAt: now });
+    return got.timer;
+  });
+  await timerGone();
+  flush().catch(() => {});
+  return discarded;
+}
