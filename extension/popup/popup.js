@@ -57,6 +57,17 @@ function renderParked(list) {
   show('parked', open.length > 0);
 }
 
+// The timer starting or stopping is told to screen readers through the
+// polite status region (#announce); the first render only notes the state.
+let lastTimerKey;
+function announceTimer(timer) {
+  const key = timer ? `${timer.startMs}|${timer.label || ''}` : '';
+  if (lastTimerKey !== undefined && key !== lastTimerKey) {
+    $('announce').textContent = timer ? `Timer started: ${timer.label || 'Task'}` : 'Timer stopped';
+  }
+  lastTimerKey = key;
+}
+
 function render(s) {
   state = s;
   const signedIn = !!s.signedIn;
@@ -67,6 +78,7 @@ function render(s) {
   show('signed-out', !signedIn);
   show('running', signedIn && !!s.timer);
   show('idle', signedIn && !s.timer);
+  announceTimer(signedIn && s.timer);
 
   if (!signedIn) {
     const configured = s.settings && s.settings.clientId;
