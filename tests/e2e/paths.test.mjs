@@ -52,6 +52,8 @@ test('the toolbar button opens the popup over the tab it was clicked on, which r
     await ok(await env.ext.send('stop'));
     await env.ext.page(); // the helper page, before the popup (a page opened later would close it)
 
+    const other = await env.ext.context.newPage(); // a second page, in a tab not clicked on
+    await other.goto(`${pages.url}/article?id=8`);
     const url = `${pages.url}/article?id=7&utm_source=news&token=s3cr3t#part`;
     const tab = await env.ext.context.newPage();
     await tab.goto(url);
@@ -68,6 +70,8 @@ test('the toolbar button opens the popup over the tab it was clicked on, which r
     // The click granted activeTab on that tab, and on that tab only.
     const after = await w.evaluate((id) => chrome.tabs.get(id).then((t) => [t.url, t.title]), before.id);
     assert.deepEqual(after, [url, 'A page worth tracking']);
+    const others = await w.evaluate((id) => chrome.tabs.query({}).then((ts) => ts.filter((t) => t.id !== id && !(t.url || '').startsWith('chrome-extension:')).map((t) => t.url || null)), before.id);
+    assert.ok(others.length >= 1 && others.every((u) => u === null), `the other tabs stay unreadable: ${JSON.stringify(others)}`);
 
     await env.ext.inPopup((popup) => popup.document.getElementById('start').click());
     const { timer } = await waitFor(async () => { const s = await env.ext.storage('timer'); return s.timer && s.timer.entity.time_end === null && s.timer.note ? s : null; }, { what: 'the timer started from the popup' });
