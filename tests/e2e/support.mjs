@@ -22,10 +22,12 @@ export const EXTENSION_ID = 'lnbnkbecnbgfjimheicebbkfalphbcmg';
 export const REDIRECT_URI = `https://${EXTENSION_ID}.chromiumapp.org/`;
 export { CHROMIUM };
 
-export function chromiumArgs(extDir = EXT_DIR, extra = []) {
+/** Chromium's flags for the extension at extDir (plus any in alsoLoad, e.g. the bench's floor extension). */
+export function chromiumArgs(extDir = EXT_DIR, extra = [], alsoLoad = []) {
+  const dirs = [extDir, ...alsoLoad].join(',');
   return [
     ...CHROMIUM_ARGS,
-    `--disable-extensions-except=${extDir}`, `--load-extension=${extDir}`, ...extra,
+    `--disable-extensions-except=${dirs}`, `--load-extension=${dirs}`, ...extra,
   ];
 }
 
@@ -38,18 +40,18 @@ export function assertBuilt() {
  * Launch Chromium with the extension. Returns a handle:
  * { context, extensionId, profileDir, worker(), openPopup(query), clickAction(page), inPopup(fn, arg), call(type, payload),
  *   send(page, type, payload), storage(keys), setStorage(obj), stopWorker(), screenshot(page, file), close() }
- * `env`: variables added to the browser's environment (e.g. TZ).
+ * `env`: variables added to the browser's environment (e.g. TZ); `alsoLoad`: more extension folders loaded beside it (the bench's floor).
  */
-export async function launchExtension({ profileDir, headless = true, args = [], keepProfile = false, env = {} } = {}) {
+export async function launchExtension({ profileDir, headless = true, args = [], keepProfile = false, env = {}, alsoLoad = [] } = {}) {
   assertBuilt();
   const dir = profileDir || fs.mkdtempSync(path.join(os.tmpdir(), 'tyme-tab-profile-'));
   fs.mkdirSync(dir, { recursive: true });
   const context = await chromium.launchPersistentContext(dir, {
-    executablePath: CHROMIUM, headless, args: chromiumArgs(EXT_DIR, args), viewport: { width: 380, height: 600 },
+    executablePath: CHROMIUM, headless, args: chromiumArgs(EXT_DIR, args, alsoLoad), viewport: { width: 380, height: 600 },
     chromiumSandbox: CHROMIUM_SANDBOX, ...(Object.keys(env).length ? { env: { ...process.env, ...env } } : {}),
   });
   let sw = context.serviceWorkers().find((w) => w.url().startsWith(`chrome-extension://${EXTENSION_ID}/`));
-  if (!sw) sw = await context.waitForEvent('serviceworker', { predicate: (w) => w.url().startsWith('chrome-extension://'), timeout: 15000 });
+  if (!sw) sw = await context.waitForEvent('serviceworker', { predicate: (w) => w.url().startsWith('chrome-extension://') && (!alsoLoad.length || w.url().startsWith(`chrome-extension://${EXTENSION_ID}/`)), timeout: 15000 });
   const extensionId = new URL(sw.url()).host;
   if (extensionId !== EXTENSION_ID) throw new Error(`unexpected extension id ${extensionId} (manifest key changed?)`);
   const base = `chrome-extension://${extensionId}`;
