@@ -3,6 +3,7 @@
 import { send, hms, el, liveTotals, DEFAULT_BASE_URL, PENDING_PAGE_TTL_MS } from '../common.js';
 import { buildIndex, filterProjects, filterTasks, MAX_ROWS } from '../picker.js';
 import { requestApiHost, hostRefusedMessage } from '../browser.js';
+import { wirePickerKeys } from './keys.js';
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -141,7 +142,7 @@ function renderIdle(s) {
   }
   show('recent-box', (s.recent || []).length > 0);
   if (!chosenTask && s.lastTask) choose(s.lastTask, { quiet: true });
-  if (!pickerLoaded) { pickerLoaded = true; loadCatalog(); }
+  if (!pickerLoaded) { pickerLoaded = true; loadCatalog(); $('project-search').focus(); }
 }
 
 function choose(ref, { quiet = false } = {}) {
@@ -215,6 +216,7 @@ function chooseProject(p) {
   show('task-box', true);
   for (const b of $('project-list').querySelectorAll('button')) b.className = b.dataset.id === p.id ? 'chosen' : '';
   renderTasks();
+  $('task-search').focus();
 }
 
 function renderTasks() {
@@ -280,8 +282,11 @@ $('task-list').addEventListener('click', (e) => {
   const b = e.target.closest('button');
   if (!b) return;
   const ref = b.dataset.subtask ? taskRef(b.dataset.parent, b.dataset.subtask) : taskRef(b.dataset.task);
-  if (ref) choose(ref);
+  if (ref) { choose(ref); $('start').focus(); }
 });
+wirePickerKeys($('project-search'), $('project-list'));
+// Escape in the empty task search goes back to the projects.
+wirePickerKeys($('task-search'), $('task-list'), { onBack: () => { $('project-search').focus(); return true; } });
 
 $('create-project').addEventListener('click', async () => {
   const name = $('project-search').value.trim();
