@@ -1,5 +1,6 @@
 // Options beyond the connection: idle time, keyboard shortcuts, site rules.
 import { send, el } from '../common.js';
+import { t } from '../i18n.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -7,7 +8,7 @@ const $ = (id) => document.getElementById(id);
 export async function showShortcuts() {
   const list = $('shortcuts');
   const commands = chrome.commands && chrome.commands.getAll ? await chrome.commands.getAll() : [];
-  list.replaceChildren(...commands.map((c) => el('li', `${c.shortcut || 'not set'} — ${c.name === '_execute_action' ? 'Open Tyme Tab' : c.description}`)));
+  list.replaceChildren(...commands.map((c) => el('li', t('shortcut_line', c.shortcut || t('shortcut_unset'), c.name === '_execute_action' ? t('cmd_open') : t('cmd_toggle')))));
 }
 $('open-shortcuts').addEventListener('click', () => {
   // Chromium's page; Firefox has its own under Manage extensions.
@@ -22,9 +23,9 @@ function renderRules() {
   const body = $('rules-body');
   body.replaceChildren(...rules.map((r, i) => {
     const tr = el('tr');
-    const host = el('input', null, { type: 'text', value: r.host, 'aria-label': `Site of rule ${i + 1}`, 'data-i': String(i), 'data-field': 'host', spellcheck: 'false' });
-    const path = el('input', null, { type: 'text', value: r.path, 'aria-label': `Path prefix of rule ${i + 1}`, 'data-i': String(i), 'data-field': 'path', spellcheck: 'false' });
-    const del = el('button', 'Remove', { type: 'button', 'data-remove': String(i) });
+    const host = el('input', null, { type: 'text', value: r.host, 'aria-label': t('opt_rule_site_n', i + 1), 'data-i': String(i), 'data-field': 'host', spellcheck: 'false' });
+    const path = el('input', null, { type: 'text', value: r.path, 'aria-label': t('opt_rule_path_n', i + 1), 'data-i': String(i), 'data-field': 'path', spellcheck: 'false' });
+    const del = el('button', t('opt_rule_remove'), { type: 'button', 'data-remove': String(i) });
     const cells = [host, path, el('span', taskLabel(r.task)), del].map((c) => { const td = el('td'); td.append(c); return td; });
     tr.append(...cells);
     return tr;
@@ -51,7 +52,7 @@ $('rules-body').addEventListener('click', (e) => {
 });
 $('save-rules').addEventListener('click', async () => {
   const res = await send('setRules', { rules });
-  $('rules-message').textContent = res.ok ? 'Rules saved.' : res.error.message;
+  $('rules-message').textContent = res.ok ? t('opt_rules_saved') : res.error.message;
   $('rules-message').className = res.ok ? '' : 'error';
   if (res.ok) { rules = res.data; renderRules(); }
 });

@@ -4,9 +4,11 @@ import { send, hms, el, liveTotals, DEFAULT_BASE_URL, PENDING_PAGE_TTL_MS } from
 import { buildIndex, filterProjects, filterTasks, MAX_ROWS } from '../picker.js';
 import { requestApiHost, hostRefusedMessage } from '../browser.js';
 import { wirePickerKeys } from './keys.js';
+import { t, localize } from '../i18n.js';
 import { siteRules } from './site.js';
 
 const $ = (id) => document.getElementById(id);
+localize();
 const params = new URLSearchParams(location.search);
 // Tests open the popup as a tab, which is then itself the active tab:
 // ?tab=<id> names the page to track instead.
@@ -48,13 +50,13 @@ function renderParked(list) {
   box.replaceChildren(...open.map((p) => {
     // The server names the account, unless it is this one's or another's too.
     const clash = (state.settings && state.settings.baseUrl === p.baseUrl) || open.some((o) => o !== p && o.baseUrl === p.baseUrl);
-    const detail = clash ? [`client id ${p.clientId}`, ...(p.userId ? [`member ${p.userId}`] : [])] : [];
+    const detail = clash ? [t('parked_client', p.clientId), ...(p.userId ? [t('parked_member', p.userId)] : [])] : [];
     const who = detail.length ? `${p.baseUrl} (${detail.join(', ')})` : p.baseUrl;
     const row = el('div', null, { class: 'parked-row' });
     row.append(
-      el('p', `${p.changes} ${p.changes === 1 ? 'change' : 'changes'} for ${who} not sent`, { class: 'parked-text' }),
-      el('button', 'Keep', { type: 'button', 'data-action': 'keep', 'data-key': p.key, title: 'Keep them: they are sent when you use that server again' }),
-      el('button', 'Discard', { type: 'button', 'data-action': 'discard', 'data-key': p.key, title: 'Delete them: they are never sent' }),
+      el('p', p.changes === 1 ? t('parked_one', who) : t('parked_many', p.changes, who), { class: 'parked-text' }),
+      el('button', t('parked_keep'), { type: 'button', 'data-action': 'keep', 'data-key': p.key, title: t('parked_keep_title') }),
+      el('button', t('parked_discard'), { type: 'button', 'data-action': 'discard', 'data-key': p.key, title: t('parked_discard_title') }),
     );
     return row;
   }));
@@ -67,7 +69,7 @@ let lastTimerKey;
 function announceTimer(timer) {
   const key = timer ? `${timer.startMs}|${timer.label || ''}` : '';
   if (lastTimerKey !== undefined && key !== lastTimerKey) {
-    $('announce').textContent = timer ? `Timer started: ${timer.label || 'Task'}` : 'Timer stopped';
+    $('announce').textContent = timer ? t('timer_started', timer.label || t('task')) : t('timer_stopped');
   }
   lastTimerKey = key;
 }
@@ -78,15 +80,15 @@ const clock = (ms) => new Date(ms).toLocaleTimeString([], { hour: '2-digit', min
 function renderIdleQuestion(q) {
   show('idle-question', !!q);
   if (!q) return;
-  $('idle-text').textContent = `You were away ${q.minutes} min (${clock(q.since)}–${clock(q.until)}) while the timer ran.`;
-  $('idle-stop').textContent = `Stop at ${clock(q.since)}`;
+  $('idle-text').textContent = t('idle_text', q.minutes, clock(q.since), clock(q.until));
+  $('idle-stop').textContent = t('idle_stop_at', clock(q.since));
 }
 
 function render(s) {
   state = s;
   const signedIn = !!s.signedIn;
   if (s.parked) renderParked(s.parked);
-  $('status').textContent = signedIn ? 'signed in' : 'signed out';
+  $('status').textContent = signedIn ? t('status_signed_in') : t('status_signed_out');
   if (s.notice && s.notice.message) { $('notice').textContent = s.notice.message; show('notice', true); } else show('notice', false);
 
   show('signed-out', !signedIn);
@@ -97,14 +99,14 @@ function render(s) {
 
   if (!signedIn) {
     const configured = s.settings && s.settings.clientId;
-    $('signed-out-text').textContent = !configured ? 'Set the client id in the options, then sign in.'
-      : s.auth && s.auth.status === 'reauth' ? 'Signed out — sign in again. Nothing unsent is lost.'
-        : 'You are signed out.';
+    $('signed-out-text').textContent = !configured ? t('signed_out_configure')
+      : s.auth && s.auth.status === 'reauth' ? t('signed_out_reauth')
+        : t('signed_out');
     show('sign-in', !!configured);
   }
 
   if (signedIn && s.timer) {
-    $('run-task').textContent = s.timer.label || 'Task';
+    $('run-task').textContent = s.timer.label || t('task');
     $('run-note').textContent = s.timer.note || '';
     show('discard', !!s.canDiscard);
     const tickFn = () => {
@@ -127,7 +129,7 @@ function render(s) {
   const n = s.outboxSize || 0;
   if (n) {
     const err = s.outboxError ? ` — ${s.outboxError.message}` : '';
-    $('pending').textContent = `${n} ${n === 1 ? 'change' : 'changes'} waiting${err}`;
+    $('pending').textContent = (n === 1 ? t('changes_one') : t('changes_many', n)) + err;
   }
   show('pending', n > 0);
 }
@@ -144,7 +146,7 @@ function renderTotals() {
 
 function renderIdle(s) {
   if (s.pendingPage) {
-    $('pending-page').textContent = `Pick a task to track: ${s.pendingPage.title || s.pendingPage.url}`;
+    $('pending-page').textContent = t('pick_task_for', s.pendingPage.title || s.pendingPage.url);
     show('pending-page', true);
   } else show('pending-page', false);
   const recent = $('recent');
@@ -203,15 +205,15 @@ function setCatalog(catalog) {
 async function syncLists(fresh) {
   const btn = $('refresh-lists');
   btn.disabled = true;
-  btn.textContent = 'Updating…';
+  btn.textContent = t('updating');
   const res = await send('syncCatalog', { fresh });
   btn.disabled = false;
-  btn.textContent = 'Refresh lists';
+  btn.textContent = t('refresh_lists');
   if (!res.ok) setError(res.error);
 }
 
 function moreLine(id, shown, more) {
-  $(id).textContent = more ? `First ${shown} shown — type to narrow` : '';
+  $(id).textContent = more ? t('first_shown', shown) : '';
   show(id, more);
 }
 
@@ -221,7 +223,7 @@ function renderProjects() {
   const list = $('project-list');
   const items = rows.map((p) => {
     const li = el('li');
-    const b = el('button', p.name + (p.pending ? ' (not yet synced)' : ''), { type: 'button', 'data-id': p.id });
+    const b = el('button', p.name + (p.pending ? t('not_synced') : ''), { type: 'button', 'data-id': p.id });
     if (chosenProject && chosenProject.id === p.id) b.className = 'chosen';
     li.append(b);
     return li;
@@ -229,7 +231,7 @@ function renderProjects() {
   list.replaceChildren(...items);
   moreLine('project-more', rows.length, more);
   const raw = q.trim();
-  $('create-project').textContent = `+ Create project “${raw}”`;
+  $('create-project').textContent = t('create_project', raw);
   show('create-project', !!raw && !exact);
 }
 
@@ -250,13 +252,13 @@ function renderTasks() {
   const items = [];
   for (const { task: t, subs } of rows) {
     const li = el('li');
-    const b = el('button', t.name + (t.pending ? ' (not yet synced)' : ''), { type: 'button', 'data-task': t.id });
+    const b = el('button', t.name + (t.pending ? t('not_synced') : ''), { type: 'button', 'data-task': t.id });
     if (chosenTask && chosenTask.taskId === t.id && !chosenTask.subtaskId) b.className = 'chosen';
     li.append(b);
     items.push(li);
     for (const s of subs) {
       const sli = el('li', null, { class: 'sub' });
-      const sb = el('button', s.name + (s.pending ? ' (not yet synced)' : ''), { type: 'button', 'data-subtask': s.id, 'data-parent': t.id });
+      const sb = el('button', s.name + (s.pending ? t('not_synced') : ''), { type: 'button', 'data-subtask': s.id, 'data-parent': t.id });
       if (chosenTask && chosenTask.subtaskId === s.id) sb.className = 'chosen';
       sli.append(sb);
       items.push(sli);
@@ -264,7 +266,7 @@ function renderTasks() {
   }
   list.replaceChildren(...items);
   moreLine('task-more', shown, more);
-  $('create-task').textContent = `+ Create task “${raw}”`;
+  $('create-task').textContent = t('create_task', raw);
   show('create-task', !!raw && !exact);
 }
 
@@ -354,10 +356,10 @@ $('sign-in').addEventListener('click', async () => {
   const access = requestApiHost(baseUrl);
   if ((await access) === false) { setError({ code: 'permission_refused', message: hostRefusedMessage(baseUrl) }); return; }
   $('sign-in').disabled = true;
-  $('sign-in').textContent = 'Signing in…';
+  $('sign-in').textContent = t('signing_in');
   await act('signIn', { interactive: true });
   $('sign-in').disabled = false;
-  $('sign-in').textContent = 'Sign in to Tyme';
+  $('sign-in').textContent = t('sign_in');
   const res = await send('refresh');
   if (res.ok) render(res.data);
 });

@@ -3,6 +3,7 @@
 // with the scopes the page offers (host, or host plus one or two path
 // segments). Rules are read from storage here; saved through the worker.
 import { el, send } from '../common.js';
+import { t } from '../i18n.js';
 import { matchRule, normalizeRule, scopesOf, ruleTaskGone } from '../rules.js';
 
 const $ = (id) => document.getElementById(id);
@@ -34,10 +35,10 @@ export function siteRules({ choose, chosen, catalog }) {
   function apply() {
     if (!rule) { renderBox(); return; }
     if (ruleTaskGone(rule, catalog())) {
-      note(`The task of your rule for ${label(rule)} is no longer in Tyme: pick a task and save the rule again.`);
+      note(t('rule_gone', label(rule)));
     } else if (!userPicked) {
       choose(rule.task, { byRule: true });
-      note(`Task from your rule for ${label(rule)}.`);
+      note(t('rule_used', label(rule)));
     }
     renderBox();
   }
@@ -47,7 +48,7 @@ export function siteRules({ choose, chosen, catalog }) {
     const res = await send('saveRule', { ...scope, task: chosen() });
     if (!res.ok) { note(res.error.message); return; }
     rule = normalizeRule({ ...scope, task: chosen() });
-    note(`Saved: this task on ${label(scope)}.`);
+    note(t('rule_saved', label(scope)));
   });
 
   return {
