@@ -76,7 +76,8 @@ function announceTimer(timer) {
 
 // Time away while the timer ran (the worker's idle record): keep it, stop
 // the timer when it began, or drop it and keep running.
-const clock = (ms) => new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+// In the language of the messages shown (the browser's, where a locale exists).
+const clock = (ms) => new Date(ms).toLocaleTimeString(t('lang'), { hour: '2-digit', minute: '2-digit' });
 function renderIdleQuestion(q) {
   show('idle-question', !!q);
   if (!q) return;
