@@ -74,17 +74,6 @@ async function startOn(env, task, url, title) {
   return ok(await env.ext.send('start', { task, page: { url, title } }));
 }
 
-test('manifest asks for exactly the minimal permissions', () => {
-  const m = JSON.parse(fs.readFileSync(path.join(EXT_DIR, 'manifest.json'), 'utf8'));
-  assert.equal(m.manifest_version, 3);
-  assert.deepEqual(m.permissions, ['identity', 'storage', 'contextMenus', 'activeTab', 'alarms']);
-  assert.deepEqual(m.host_permissions, ['https://api.tyme-app.com/*']);
-  assert.equal(m.content_security_policy.extension_pages, "script-src 'self' 'wasm-unsafe-eval'; object-src 'self'");
-  assert.equal(m.background.type, 'module');
-  assert.equal(m.content_scripts, undefined);
-  assert.ok(!JSON.stringify(m).includes('<all_urls>'));
-});
-
 test('sign-in through launchWebAuthFlow with auto-approve', journey(async (env) => {
   assert.equal(env.ext.extensionId, EXTENSION_ID);
   const popup = await env.ext.openPopup();
