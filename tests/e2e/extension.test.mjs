@@ -2,12 +2,11 @@
 // tyme-sandbox on 127.0.0.1. Each test has its own sandbox and profile.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import path from 'node:path';
 import { startSandbox } from '../support/sandbox.mjs';
 import { traits, onlyIn, refreshPath, refreshRequests, tokenRequests, refreshDirect, api } from '../support/dialect.mjs';
 import {
-  ROOT, EXT_DIR, EXTENSION_ID, REDIRECT_URI, launchExtension, configure, signIn, waitFor, servePages, popupView,
+  ROOT, EXTENSION_ID, REDIRECT_URI, launchExtension, configure, signIn, waitFor, servePages, popupView,
 } from './support.mjs';
 
 const SHOTS = path.join(ROOT, 'out', 'screenshots');
