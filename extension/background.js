@@ -11,7 +11,7 @@ import init, {
   outboxNew, outboxEnqueue, outboxDue, outboxAck, outboxFail, outboxNextWake, outboxSize, outboxPending,
   outboxMarkSending, outboxRequeueInFlight, outboxResume as outboxResumeAll, outboxRetry,
 } from './pkg/tyme_tab.js';
-import { liveTotals, dayStart, weekStart, DEFAULT_BASE_URL, PENDING_PAGE_TTL_MS } from './common.js';
+import { liveTotals, foldStopped, taskLabel, dayStart, weekStart, DEFAULT_BASE_URL, PENDING_PAGE_TTL_MS } from './common.js';
 import { trackedFor, decide as decideReconcile } from './reconcile.js';
 import { idleMinutesOf, nextIdle, idleQuestion, resolveIdle, IDLE_MAX_MIN } from './idle.js';
 import { matchRule, withRule, normalizeRule, ruleTaskGone } from './rules.js';
@@ -364,11 +364,6 @@ async function scheduleOutboxAlarms() {
 }
 
 // ---------------------------------------------------------------- timer
-function taskLabel(ref) {
-  if (!ref) return '';
-  return [ref.projectName, ref.taskName, ref.subtaskName].filter(Boolean).join(' › ');
-}
-
 // The user's scrub entries, added by the core to its built-in list.
 async function noteOptions(extra = {}) {
   const settings = await getSettings();
@@ -486,10 +481,6 @@ async function serverDialect() {
   const settings = await getSettings();
   const { dialect } = await store.get('dialect');
   return dialect && dialect.server === serverKeyOf(settings) ? dialect.known || {} : {};
-}
-
-function foldStopped(totals, timer, endMs) {
-  return { ...totals, ...liveTotals(totals, timer, endMs), runningId: null };
 }
 
 async function ensureTickAlarm() {

@@ -33,6 +33,12 @@ export function el(tag, text, attrs = {}) {
   return e;
 }
 
+/** A task's label as the popup, badge title and options show it: "Project › Task › Sub-task". */
+export function taskLabel(ref) {
+  if (!ref) return '';
+  return [ref.projectName, ref.taskName, ref.subtaskName].filter(Boolean).join(' › ');
+}
+
 // Local midnight of the day, and of the Monday of the week, holding `ms`.
 export function dayStart(ms) { const d = new Date(ms); d.setHours(0, 0, 0, 0); return d.getTime(); }
 export function weekStart(ms) {
@@ -65,4 +71,9 @@ export function liveTotals(totals, timer, now = Date.now()) {
     w += Math.max(0, now - Math.max(timer.startMs, week, sameWeek ? counted : -Infinity)) / 1000;
   }
   return { today: t, week: w, dayStart: day, weekStart: week };
+}
+
+/** The stored totals with a timer stopped at endMs folded in (no request needed). */
+export function foldStopped(totals, timer, endMs) {
+  return { ...totals, ...liveTotals(totals, timer, endMs), runningId: null };
 }

@@ -1,5 +1,5 @@
 // Options beyond the connection: idle time, keyboard shortcuts, site rules.
-import { send, el } from '../common.js';
+import { send, el, taskLabel as labelOf } from '../common.js';
 import { t } from '../i18n.js';
 
 const $ = (id) => document.getElementById(id);
@@ -17,7 +17,7 @@ $('open-shortcuts').addEventListener('click', () => {
 
 // Site rules: site (host) and path prefix editable, the task shown; saved as a whole.
 let rules = [];
-const taskLabel = (t) => [t.projectName, t.taskName, t.subtaskName].filter(Boolean).join(' › ') || t.taskId;
+const taskLabel = (t) => labelOf(t) || t.taskId;
 
 function renderRules() {
   const body = $('rules-body');

@@ -1,6 +1,6 @@
 // Popup: renders state and sends requests to the service worker. Plain DOM,
 // every piece of data goes through textContent.
-import { send, hms, el, liveTotals, DEFAULT_BASE_URL, PENDING_PAGE_TTL_MS } from '../common.js';
+import { send, hms, el, liveTotals, foldStopped, taskLabel, DEFAULT_BASE_URL, PENDING_PAGE_TTL_MS } from '../common.js';
 import { buildIndex, filterProjects, filterTasks, MAX_ROWS } from '../picker.js';
 import { requestApiHost, hostRefusedMessage } from '../browser.js';
 import { wirePickerKeys } from './keys.js';
@@ -67,7 +67,7 @@ function renderParked(list) {
 // polite status region (#announce); the first render only notes the state.
 let lastTimerKey;
 function announceTimer(timer) {
-  const key = timer ? `${timer.startMs}|${timer.label || ''}` : '';
+  const key = timer ? timer.label || '' : '';
   if (lastTimerKey !== undefined && key !== lastTimerKey) {
     $('announce').textContent = timer ? t('timer_started', timer.label || t('task')) : t('timer_stopped');
   }
@@ -153,7 +153,7 @@ function renderIdle(s) {
   const recent = $('recent');
   recent.replaceChildren();
   for (const r of s.recent || []) {
-    const b = el('button', [r.projectName, r.taskName, r.subtaskName].filter(Boolean).join(' › '), { type: 'button' });
+    const b = el('button', taskLabel(r), { type: 'button' });
     b.addEventListener('click', () => choose(r));
     recent.append(b);
   }
@@ -170,7 +170,7 @@ function renderIdle(s) {
 function choose(ref, { quiet = false, byRule = false } = {}) {
   chosenTask = ref;
   if (!byRule && !quiet) site.picked();
-  $('selected').textContent = [ref.projectName, ref.taskName, ref.subtaskName].filter(Boolean).join(' › ');
+  $('selected').textContent = taskLabel(ref);
   show('selected', true);
   $('start').disabled = false;
   if (!quiet) renderTasks();
@@ -291,7 +291,9 @@ async function act(type, payload) {
 }
 
 async function reloadState() {
+  if (optimistic) return;
   const res = await send('getState');
+  if (optimistic) return;
   if (res.ok) render(res.data);
 }
 
@@ -329,17 +331,36 @@ $('create-task').addEventListener('click', async () => {
   }
 });
 
-$('start').addEventListener('click', async () => {
-  if (!chosenTask) return;
-  $('start').disabled = true;
-  const page = (state && state.pendingPage) || await activePage();
-  await act('start', { task: chosenTask, page });
-  $('start').disabled = false;
+// Start and stop show their result at once (the next frame), before the
+// worker has stored it; the worker's answer then replaces it, or a refusal
+// puts the view back with the error. Renders from storage changes wait
+// while such a view is shown.
+let optimistic = 0;
+async function optimisticAction(view, type, payload) {
+  const before = state;
+  optimistic++;
+  setError(null);
+  render(view);
+  let res;
+  try { res = await send(type, await payload()); } finally { optimistic--; }
+  if (!res.ok) { render(before); setError(res.error); return; }
   await reloadState();
+}
+$('start').addEventListener('click', () => {
+  if (!chosenTask || !state) return;
+  const ref = chosenTask;
+  optimisticAction(
+    { ...state, timer: { startMs: Date.now(), label: taskLabel(ref), note: '', ref, entity: null }, idle: null },
+    'start', async () => ({ task: ref, page: state.pendingPage || await activePage() }),
+  );
 });
-$('stop').addEventListener('click', async () => {
-  await act('stop');
-  await reloadState();
+$('stop').addEventListener('click', () => {
+  if (!state || !state.timer) return;
+  const now = Date.now();
+  optimisticAction(
+    { ...state, timer: null, idle: null, totals: state.totals ? foldStopped(state.totals, state.timer, now) : state.totals },
+    'stop', async () => ({}),
+  );
 });
 for (const choice of ['keep', 'stop', 'drop']) {
   $(`idle-${choice}`).addEventListener('click', async () => {
