@@ -6,6 +6,7 @@ import { requestApiHost, hostRefusedMessage } from '../browser.js';
 import { wirePickerKeys } from './keys.js';
 import { t, localize } from '../i18n.js';
 import { siteRules } from './site.js';
+import { renderParked, announceTimer, renderIdleQuestion } from './panels.js';
 
 const $ = (id) => document.getElementById(id);
 localize();
@@ -42,53 +43,10 @@ async function activePage() {
   return { url: tab.url, title: tab.title || '', incognito: !!tab.incognito };
 }
 
-// Changes of another account (another server or client id, or another
-// member) that were not sent: kept for it, or discarded, never sent here.
-function renderParked(list) {
-  const box = $('parked');
-  const open = (list || []).filter((p) => !p.kept);
-  box.replaceChildren(...open.map((p) => {
-    // The server names the account, unless it is this one's or another's too.
-    const clash = (state.settings && state.settings.baseUrl === p.baseUrl) || open.some((o) => o !== p && o.baseUrl === p.baseUrl);
-    const detail = clash ? [t('parked_client', p.clientId), ...(p.userId ? [t('parked_member', p.userId)] : [])] : [];
-    const who = detail.length ? `${p.baseUrl} (${detail.join(', ')})` : p.baseUrl;
-    const row = el('div', null, { class: 'parked-row' });
-    row.append(
-      el('p', p.changes === 1 ? t('parked_one', who) : t('parked_many', p.changes, who), { class: 'parked-text' }),
-      el('button', t('parked_keep'), { type: 'button', 'data-action': 'keep', 'data-key': p.key, title: t('parked_keep_title') }),
-      el('button', t('parked_discard'), { type: 'button', 'data-action': 'discard', 'data-key': p.key, title: t('parked_discard_title') }),
-    );
-    return row;
-  }));
-  show('parked', open.length > 0);
-}
-
-// The timer starting or stopping is told to screen readers through the
-// polite status region (#announce); the first render only notes the state.
-let lastTimerKey;
-function announceTimer(timer) {
-  const key = timer ? timer.label || '' : '';
-  if (lastTimerKey !== undefined && key !== lastTimerKey) {
-    $('announce').textContent = timer ? t('timer_started', timer.label || t('task')) : t('timer_stopped');
-  }
-  lastTimerKey = key;
-}
-
-// Time away while the timer ran (the worker's idle record): keep it, stop
-// the timer when it began, or drop it and keep running.
-// In the language of the messages shown (the browser's, where a locale exists).
-const clock = (ms) => new Date(ms).toLocaleTimeString(t('lang'), { hour: '2-digit', minute: '2-digit' });
-function renderIdleQuestion(q) {
-  show('idle-question', !!q);
-  if (!q) return;
-  $('idle-text').textContent = t('idle_text', q.minutes, clock(q.since), clock(q.until));
-  $('idle-stop').textContent = t('idle_stop_at', clock(q.since));
-}
-
 function render(s) {
   state = s;
   const signedIn = !!s.signedIn;
-  if (s.parked) renderParked(s.parked);
+  if (s.parked) renderParked(s.parked, s.settings);
   $('status').textContent = signedIn ? t('status_signed_in') : t('status_signed_out');
   if (s.notice && s.notice.message) { $('notice').textContent = s.notice.message; show('notice', true); } else show('notice', false);
 

@@ -12,7 +12,8 @@
 //
 // Sections (tests/bench/sections/): size, requests per action, worker (start
 // and restart against the floor), popup (first render against the floor),
-// memory, picker. Shared parts: lib.mjs; the floor: floor.mjs; chart.mjs.
+// instant (start/stop click to painted view under 2 s latency), memory,
+// picker. Shared parts: lib.mjs; the floor: floor.mjs; chart.mjs.
 // Figures come from: file sizes on disk; the worker's own clock
 // (globalThis.tymeTabBench, set by background.js); the popup's
 // performance.mark('tyme:timer-rendered'); the sandbox request log; the
@@ -38,6 +39,7 @@ const { sizes } = await import('./sections/size.mjs');
 const { requestsPerAction } = await import('./sections/requests.mjs');
 const { workerColdStart } = await import('./sections/worker.mjs');
 const { popupInteractive } = await import('./sections/popup.mjs');
+const { instantActions } = await import('./sections/instant.mjs');
 const { workerMemory } = await import('./sections/memory.mjs');
 const { picker } = await import('./sections/picker.mjs');
 
@@ -64,6 +66,7 @@ async function main() {
     const ref = await requestsPerAction(ext, sandbox);
     const wk = await workerColdStart(ext, floor);
     const pp = await popupInteractive(ext, ref, floor);
+    await instantActions(ext, sandbox);
     chart = floorChart([
       { name: 'popup first render, worker warm', value: pp.warm, floor: pp.floorWarm },
       { name: 'popup first render, worker cold', value: pp.cold, floor: pp.floorCold },
