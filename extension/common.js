@@ -1,5 +1,6 @@
 // Shared by the popup and the options page: the one message protocol
 // ({type, payload} → {ok, data} | {ok:false, error:{code, message}}) and formatting.
+import { t } from './i18n.js';
 // The Tyme API used unless the options name another base URL.
 export const DEFAULT_BASE_URL = 'https://api.tyme-app.com';
 // How long a page waits for a task to be picked (context menu without a task) before it is dropped.
@@ -10,9 +11,9 @@ export async function send(type, payload = {}) {
   try {
     res = await chrome.runtime.sendMessage({ type, payload });
   } catch (e) {
-    return { ok: false, error: { code: 'internal', message: 'The extension is restarting, try again.' } };
+    return { ok: false, error: { code: 'internal', message: t('err_restarting') } };
   }
-  return res || { ok: false, error: { code: 'internal', message: 'No answer from the extension.' } };
+  return res || { ok: false, error: { code: 'internal', message: t('err_no_answer') } };
 }
 
 export function hms(seconds) {
