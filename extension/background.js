@@ -17,7 +17,10 @@ import { flush, started, onlineAgain, retryNetworkFailures } from './worker/outb
 import { startTimer, stopTimer, discardTimer } from './worker/timer.js';
 import { reconcile } from './worker/totals.js';
 import { search, create, syncCatalog, backgroundSync } from './worker/catalog.js';
-import { createMenus, handleMenuClick } from './worker/menu.js';
+import { createMenus, handleMenuClick, toggleTimer } from './worker/menu.js';
+import { idleChanged, answerIdle, applyIdleSetting } from './worker/idle.js';
+import { getRules, saveRule, setRules } from './worker/site-rules.js';
+import { t } from './i18n.js';
 import { setNotice, dismissNotice, expirePendingPage } from './worker/notices.js';
 import { previewNote } from './worker/notes.js';
 import { getState, refresh } from './worker/state.js';
@@ -43,6 +46,10 @@ const handlers = {
   dismissNotice: () => dismissNotice(),
   keepParked: async (p) => { await keepParked(p, true); return getState(); },
   discardParked: async (p) => { await keepParked(p, false); return getState(); },
+  answerIdle: async (p) => { await answerIdle(p); return getState(); },
+  rules: () => getRules(),
+  saveRule: (p) => saveRule(p),
+  setRules: (p) => setRules(p),
   // The options: the built-in scrub rules, and a note as a list not yet saved would make it.
   scrubRules: async () => { await ready; return defaultScrubParams(); },
   previewNote: async (p) => {
@@ -60,7 +67,7 @@ function senderAllowed(sender) {
 export async function dispatch(msg) {
   const type = msg && msg.type;
   if (!Object.prototype.hasOwnProperty.call(handlers, type)) {
-    return { ok: false, error: { code: 'invalid_input', message: 'Unknown request.' } };
+    return { ok: false, error: { code: 'invalid_input', message: t('err_unknown_request') } };
   }
   try {
     const data = await handlers[type](msg.payload || {});
@@ -73,7 +80,7 @@ export async function dispatch(msg) {
 // ---------------------------------------------------------------- listeners
 chrome.runtime.onMessage.addListener((msg, sender, sendResponse) => {
   if (!senderAllowed(sender)) {
-    sendResponse({ ok: false, error: { code: 'forbidden', message: 'Requests are accepted from this extension’s pages only.' } });
+    sendResponse({ ok: false, error: { code: 'forbidden', message: t('err_forbidden_sender') } });
     return false;
   }
   onlineAgain().catch(() => {});
@@ -102,6 +109,14 @@ chrome.alarms.onAlarm.addListener((alarm) => {
   }
 });
 
+// Time away while a timer runs (worker/idle.js).
+if (chrome.idle) chrome.idle.onStateChanged.addListener((state) => { idleChanged(state).catch(() => {}); });
+
+// The keyboard shortcut that starts or stops a timer without the popup.
+chrome.commands.onCommand.addListener((command, tab) => {
+  if (command === 'toggle-timer') toggleTimer(tab).catch((e) => setNotice(errorReply(e).message));
+});
+
 chrome.runtime.onInstalled.addListener(() => createMenus());
 
 // A browser start: what failed for want of a network in the last session is retried now.
@@ -119,6 +134,7 @@ async function wakeUp() {
     if (timer) await ensureTickAlarm();
     if (tokens) await ensureSyncAlarm();
     await updateBadge();
+    await applyIdleSetting();
     await onlineAgain();
     await flush();
   } catch { /* errors are recorded in storage by flush */ }
@@ -133,4 +149,4 @@ globalThis.tymeTabBench = { t0: T0, readyAt: null, wasmMemory: null };
 ready.then((w) => { globalThis.tymeTabBench.readyAt = performance.now(); globalThis.tymeTabBench.wasmMemory = w && w.memory; }, () => {});
 // For tests driving the worker directly (Playwright worker.evaluate).
 // Nothing here is reachable from a page: a page's only way in is a message.
-globalThis.tymeTab = { dispatch, handleMenuClick, senderAllowed, lockWaiting };
+globalThis.tymeTab = { dispatch, handleMenuClick, senderAllowed, lockWaiting, idleChanged, toggleTimer };

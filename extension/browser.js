@@ -40,6 +40,5 @@ export function requestApiHost(baseUrl) {
 export function hostRefusedMessage(baseUrl) {
   let host = baseUrl;
   try { host = new URL(baseUrl).hostname; } catch { /* shown as typed */ }
-  return `Firefox did not give Tyme Tab access to ${host}, so it cannot reach Tyme to sign you in. `
-    + 'Click “Sign in” again and choose “Allow”, or allow it in about:addons → Tyme Tab → Permissions.';
+  return api.i18n.getMessage('host_refused', [host]);
 }

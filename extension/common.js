@@ -2,9 +2,10 @@
 // protocol ({type, payload} → {ok, data} | {ok:false, error:{code, message}}),
 // and the rules the web console shares too (shared/, re-exported here).
 import { dayStart, weekStart } from './shared/format.js';
+import { t } from './i18n.js';
 
 export { DEFAULT_BASE_URL } from './shared/rules.js';
-export { hms, dayStart, weekStart } from './shared/format.js';
+export { hms, taskLabel, dayStart, weekStart } from './shared/format.js';
 // How long a page waits for a task to be picked (context menu without a task) before it is dropped.
 export const PENDING_PAGE_TTL_MS = 10 * 60_000;
 
@@ -13,9 +14,9 @@ export async function send(type, payload = {}) {
   try {
     res = await chrome.runtime.sendMessage({ type, payload });
   } catch (e) {
-    return { ok: false, error: { code: 'internal', message: 'The extension is restarting, try again.' } };
+    return { ok: false, error: { code: 'internal', message: t('err_restarting') } };
   }
-  return res || { ok: false, error: { code: 'internal', message: 'No answer from the extension.' } };
+  return res || { ok: false, error: { code: 'internal', message: t('err_no_answer') } };
 }
 
 // Text only: never parse data as HTML.
@@ -50,4 +51,9 @@ export function liveTotals(totals, timer, now = Date.now()) {
     w += Math.max(0, now - Math.max(timer.startMs, week, sameWeek ? counted : -Infinity)) / 1000;
   }
   return { today: t, week: w, dayStart: day, weekStart: week };
+}
+
+/** The stored totals with a timer stopped at endMs folded in (no request needed). */
+export function foldStopped(totals, timer, endMs) {
+  return { ...totals, ...liveTotals(totals, timer, endMs), runningId: null };
 }

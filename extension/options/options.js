@@ -1,6 +1,10 @@
 // Options: settings, sign-in and sign-out through the service worker.
 import { send, DEFAULT_BASE_URL } from '../common.js';
 import { requestApiHost, hostRefusedMessage } from '../browser.js';
+import { showShortcuts, loadSiteRules } from './more.js';
+import { t, localize } from '../i18n.js';
+
+localize();
 
 const $ = (id) => document.getElementById(id);
 
@@ -21,9 +25,10 @@ async function load() {
   savedScrub = $('scrub').value;
   preview();
   $('allow-incognito').checked = !!s.settings.allowIncognito;
+  $('idle-minutes').value = String(s.settings.idleMinutes ?? 10);
   $('redirect-uri').textContent = s.redirectUri;
-  $('auth-status').textContent = s.signedIn ? 'signed in'
-    : s.auth && s.auth.status === 'reauth' ? 'signed out — sign in again' : 'signed out';
+  $('auth-status').textContent = s.signedIn ? t('status_signed_in')
+    : s.auth && s.auth.status === 'reauth' ? t('status_reauth') : t('status_signed_out');
 }
 
 // The scrub list as typed: what a page's note would be with it, shown as it
@@ -37,7 +42,7 @@ async function preview() {
   const res = url ? await send('previewNote', { url, title: '', scrubParams: typed }) : null;
   if (run !== previewRun) return; // a later keystroke answers
   $('preview').textContent = !res ? '' : res.ok ? (res.data.note || res.data.error || '') : res.error.message;
-  $('scrub-effect').textContent = typed.trim() !== savedScrub.trim() ? '(with the list as typed, not saved yet)' : '';
+  $('scrub-effect').textContent = typed.trim() !== savedScrub.trim() ? t('opt_preview_unsaved') : '';
 }
 
 async function loadRules() {
@@ -54,6 +59,7 @@ async function save({ removeSecret = false } = {}) {
     baseUrl: $('base-url').value || DEFAULT_BASE_URL,
     scrubParams: $('scrub').value.trim() ? $('scrub').value : null,
     allowIncognito: $('allow-incognito').checked,
+    idleMinutes: Number($('idle-minutes').value),
   };
   if (secret || removeSecret) payload.clientSecret = secret;
   const res = await send('saveSettings', payload);
@@ -72,29 +78,31 @@ $('save').addEventListener('click', async () => {
     const after = await send('getState');
     // Another server or client id: signed out, and a secret is for the old one.
     const lostSecret = before.ok && after.ok && before.data.settings.hasClientSecret && !after.data.settings.hasClientSecret;
-    say(lostSecret ? 'Saved. The client secret was for the other server: enter it again if Tyme gave you one for this one.' : 'Saved.');
+    say(lostSecret ? t('opt_saved_secret_lost') : t('opt_saved'));
   }
 });
 $('scrub').addEventListener('input', preview);
 $('preview-url').addEventListener('input', preview);
 $('remove-secret').addEventListener('click', async () => {
-  if (await save({ removeSecret: true })) { await load(); say('Client secret removed.'); }
+  if (await save({ removeSecret: true })) { await load(); say(t('opt_secret_removed')); }
 });
 $('sign-in').addEventListener('click', async () => {
   const baseUrl = $('base-url').value || DEFAULT_BASE_URL;
   const access = requestApiHost(baseUrl);
   if ((await access) === false) { say(hostRefusedMessage(baseUrl), true); return; }
   if (!(await save())) return;
-  say('Signing in…');
+  say(t('signing_in'));
   const res = await send('signIn', { interactive: true });
   // The status first, then the message: a page (or test) that sees the message sees the new status.
   await load();
-  if (res.ok) say('Signed in.'); else say(res.error.message, true);
+  if (res.ok) say(t('opt_signed_in')); else say(res.error.message, true);
 });
 $('sign-out').addEventListener('click', async () => {
   const res = await send('signOut');
   await load();
-  say(res.ok ? 'Signed out.' : res.error.message, !res.ok);
+  say(res.ok ? t('opt_signed_out') : res.error.message, !res.ok);
 });
 load();
 loadRules();
+showShortcuts();
+loadSiteRules();

@@ -1,10 +1,15 @@
 // Popup: renders state and sends requests to the service worker. Plain DOM,
 // every piece of data goes through textContent.
-import { send, hms, el, liveTotals, DEFAULT_BASE_URL, PENDING_PAGE_TTL_MS } from '../common.js';
+import { send, hms, el, liveTotals, foldStopped, taskLabel, DEFAULT_BASE_URL, PENDING_PAGE_TTL_MS } from '../common.js';
 import { buildIndex, filterProjects, filterTasks, MAX_ROWS } from '../picker.js';
 import { requestApiHost, hostRefusedMessage } from '../browser.js';
+import { wirePickerKeys } from './keys.js';
+import { t, localize } from '../i18n.js';
+import { siteRules } from './site.js';
+import { renderParked, announceTimer, renderIdleQuestion } from './panels.js';
 
 const $ = (id) => document.getElementById(id);
+localize();
 const params = new URLSearchParams(location.search);
 // Tests open the popup as a tab, which is then itself the active tab:
 // ?tab=<id> names the page to track instead.
@@ -16,6 +21,8 @@ let chosenTask = null;
 let ticker = null;
 let lastError = null;
 let pickerLoaded = false;
+let catalogRaw = null;
+const site = siteRules({ choose: (ref) => choose(ref, { byRule: true }), chosen: () => chosenTask, catalog: () => catalogRaw });
 
 function show(id, on) { $(id).hidden = !on; }
 
@@ -36,48 +43,29 @@ async function activePage() {
   return { url: tab.url, title: tab.title || '', incognito: !!tab.incognito };
 }
 
-// Changes of another account (another server or client id, or another
-// member) that were not sent: kept for it, or discarded, never sent here.
-function renderParked(list) {
-  const box = $('parked');
-  const open = (list || []).filter((p) => !p.kept);
-  box.replaceChildren(...open.map((p) => {
-    // The server names the account, unless it is this one's or another's too.
-    const clash = (state.settings && state.settings.baseUrl === p.baseUrl) || open.some((o) => o !== p && o.baseUrl === p.baseUrl);
-    const detail = clash ? [`client id ${p.clientId}`, ...(p.userId ? [`member ${p.userId}`] : [])] : [];
-    const who = detail.length ? `${p.baseUrl} (${detail.join(', ')})` : p.baseUrl;
-    const row = el('div', null, { class: 'parked-row' });
-    row.append(
-      el('p', `${p.changes} ${p.changes === 1 ? 'change' : 'changes'} for ${who} not sent`, { class: 'parked-text' }),
-      el('button', 'Keep', { type: 'button', 'data-action': 'keep', 'data-key': p.key, title: 'Keep them: they are sent when you use that server again' }),
-      el('button', 'Discard', { type: 'button', 'data-action': 'discard', 'data-key': p.key, title: 'Delete them: they are never sent' }),
-    );
-    return row;
-  }));
-  show('parked', open.length > 0);
-}
-
 function render(s) {
   state = s;
   const signedIn = !!s.signedIn;
-  if (s.parked) renderParked(s.parked);
-  $('status').textContent = signedIn ? 'signed in' : 'signed out';
+  if (s.parked) renderParked(s.parked, s.settings);
+  $('status').textContent = signedIn ? t('status_signed_in') : t('status_signed_out');
   if (s.notice && s.notice.message) { $('notice').textContent = s.notice.message; show('notice', true); } else show('notice', false);
 
   show('signed-out', !signedIn);
   show('running', signedIn && !!s.timer);
   show('idle', signedIn && !s.timer);
+  announceTimer(signedIn && s.timer);
+  renderIdleQuestion(signedIn && s.timer ? s.idle : null);
 
   if (!signedIn) {
     const configured = s.settings && s.settings.clientId;
-    $('signed-out-text').textContent = !configured ? 'Set the client id in the options, then sign in.'
-      : s.auth && s.auth.status === 'reauth' ? 'Signed out — sign in again. Nothing unsent is lost.'
-        : 'You are signed out.';
+    $('signed-out-text').textContent = !configured ? t('signed_out_configure')
+      : s.auth && s.auth.status === 'reauth' ? t('signed_out_reauth')
+        : t('signed_out');
     show('sign-in', !!configured);
   }
 
   if (signedIn && s.timer) {
-    $('run-task').textContent = s.timer.label || 'Task';
+    $('run-task').textContent = s.timer.label || t('task');
     $('run-note').textContent = s.timer.note || '';
     show('discard', !!s.canDiscard);
     const tickFn = () => {
@@ -100,7 +88,7 @@ function render(s) {
   const n = s.outboxSize || 0;
   if (n) {
     const err = s.outboxError ? ` — ${s.outboxError.message}` : '';
-    $('pending').textContent = `${n} ${n === 1 ? 'change' : 'changes'} waiting${err}`;
+    $('pending').textContent = (n === 1 ? t('changes_one') : t('changes_many', n)) + err;
   }
   show('pending', n > 0);
 }
@@ -117,27 +105,34 @@ function renderTotals() {
 
 function renderIdle(s) {
   if (s.pendingPage) {
-    $('pending-page').textContent = `Pick a task to track: ${s.pendingPage.title || s.pendingPage.url}`;
+    $('pending-page').textContent = t('pick_task_for', s.pendingPage.title || s.pendingPage.url);
     show('pending-page', true);
   } else show('pending-page', false);
   const recent = $('recent');
   recent.replaceChildren();
   for (const r of s.recent || []) {
-    const b = el('button', [r.projectName, r.taskName, r.subtaskName].filter(Boolean).join(' › '), { type: 'button' });
+    const b = el('button', taskLabel(r), { type: 'button' });
     b.addEventListener('click', () => choose(r));
     recent.append(b);
   }
   show('recent-box', (s.recent || []).length > 0);
   if (!chosenTask && s.lastTask) choose(s.lastTask, { quiet: true });
-  if (!pickerLoaded) { pickerLoaded = true; loadCatalog(); }
+  if (!pickerLoaded) {
+    pickerLoaded = true;
+    loadCatalog();
+    $('project-search').focus();
+    (s.pendingPage ? Promise.resolve(s.pendingPage) : activePage()).then((p) => site.setPage(p && p.url));
+  }
 }
 
-function choose(ref, { quiet = false } = {}) {
+function choose(ref, { quiet = false, byRule = false } = {}) {
   chosenTask = ref;
-  $('selected').textContent = [ref.projectName, ref.taskName, ref.subtaskName].filter(Boolean).join(' › ');
+  if (!byRule && !quiet) site.picked();
+  $('selected').textContent = taskLabel(ref);
   show('selected', true);
   $('start').disabled = false;
   if (!quiet) renderTasks();
+  site.renderBox();
 }
 
 // ---------------------------------------------------------------- picker
@@ -154,6 +149,7 @@ async function loadCatalog() {
 }
 
 function setCatalog(catalog) {
+  catalogRaw = catalog || null;
   index = buildIndex(catalog);
   document.body.dataset.catalogSize = String(index.size); // read by tests/bench
   if (chosenProject) {
@@ -162,20 +158,21 @@ function setCatalog(catalog) {
   }
   renderProjects();
   renderTasks();
+  site.catalogChanged();
 }
 
 async function syncLists(fresh) {
   const btn = $('refresh-lists');
   btn.disabled = true;
-  btn.textContent = 'Updating…';
+  btn.textContent = t('updating');
   const res = await send('syncCatalog', { fresh });
   btn.disabled = false;
-  btn.textContent = 'Refresh lists';
+  btn.textContent = t('refresh_lists');
   if (!res.ok) setError(res.error);
 }
 
 function moreLine(id, shown, more) {
-  $(id).textContent = more ? `First ${shown} shown — type to narrow` : '';
+  $(id).textContent = more ? t('first_shown', shown) : '';
   show(id, more);
 }
 
@@ -185,7 +182,7 @@ function renderProjects() {
   const list = $('project-list');
   const items = rows.map((p) => {
     const li = el('li');
-    const b = el('button', p.name + (p.pending ? ' (not yet synced)' : ''), { type: 'button', 'data-id': p.id });
+    const b = el('button', p.name + (p.pending ? t('not_synced') : ''), { type: 'button', 'data-id': p.id });
     if (chosenProject && chosenProject.id === p.id) b.className = 'chosen';
     li.append(b);
     return li;
@@ -193,7 +190,7 @@ function renderProjects() {
   list.replaceChildren(...items);
   moreLine('project-more', rows.length, more);
   const raw = q.trim();
-  $('create-project').textContent = `+ Create project “${raw}”`;
+  $('create-project').textContent = t('create_project', raw);
   show('create-project', !!raw && !exact);
 }
 
@@ -203,6 +200,7 @@ function chooseProject(p) {
   show('task-box', true);
   for (const b of $('project-list').querySelectorAll('button')) b.className = b.dataset.id === p.id ? 'chosen' : '';
   renderTasks();
+  $('task-search').focus();
 }
 
 function renderTasks() {
@@ -213,13 +211,13 @@ function renderTasks() {
   const items = [];
   for (const { task: t, subs } of rows) {
     const li = el('li');
-    const b = el('button', t.name + (t.pending ? ' (not yet synced)' : ''), { type: 'button', 'data-task': t.id });
+    const b = el('button', t.name + (t.pending ? t('not_synced') : ''), { type: 'button', 'data-task': t.id });
     if (chosenTask && chosenTask.taskId === t.id && !chosenTask.subtaskId) b.className = 'chosen';
     li.append(b);
     items.push(li);
     for (const s of subs) {
       const sli = el('li', null, { class: 'sub' });
-      const sb = el('button', s.name + (s.pending ? ' (not yet synced)' : ''), { type: 'button', 'data-subtask': s.id, 'data-parent': t.id });
+      const sb = el('button', s.name + (s.pending ? t('not_synced') : ''), { type: 'button', 'data-subtask': s.id, 'data-parent': t.id });
       if (chosenTask && chosenTask.subtaskId === s.id) sb.className = 'chosen';
       sli.append(sb);
       items.push(sli);
@@ -227,7 +225,7 @@ function renderTasks() {
   }
   list.replaceChildren(...items);
   moreLine('task-more', shown, more);
-  $('create-task').textContent = `+ Create task “${raw}”`;
+  $('create-task').textContent = t('create_task', raw);
   show('create-task', !!raw && !exact);
 }
 
@@ -251,7 +249,9 @@ async function act(type, payload) {
 }
 
 async function reloadState() {
+  if (optimistic) return;
   const res = await send('getState');
+  if (optimistic) return;
   if (res.ok) render(res.data);
 }
 
@@ -268,8 +268,11 @@ $('task-list').addEventListener('click', (e) => {
   const b = e.target.closest('button');
   if (!b) return;
   const ref = b.dataset.subtask ? taskRef(b.dataset.parent, b.dataset.subtask) : taskRef(b.dataset.task);
-  if (ref) choose(ref);
+  if (ref) { choose(ref); $('start').focus(); }
 });
+wirePickerKeys($('project-search'), $('project-list'));
+// Escape in the empty task search goes back to the projects.
+wirePickerKeys($('task-search'), $('task-list'), { onBack: () => { $('project-search').focus(); return true; } });
 
 $('create-project').addEventListener('click', async () => {
   const name = $('project-search').value.trim();
@@ -286,18 +289,43 @@ $('create-task').addEventListener('click', async () => {
   }
 });
 
-$('start').addEventListener('click', async () => {
-  if (!chosenTask) return;
-  $('start').disabled = true;
-  const page = (state && state.pendingPage) || await activePage();
-  await act('start', { task: chosenTask, page });
-  $('start').disabled = false;
+// Start and stop show their result at once (the next frame), before the
+// worker has stored it; the worker's answer then replaces it, or a refusal
+// puts the view back with the error. Renders from storage changes wait
+// while such a view is shown.
+let optimistic = 0;
+async function optimisticAction(view, type, payload) {
+  const before = state;
+  optimistic++;
+  setError(null);
+  render(view);
+  let res;
+  try { res = await send(type, await payload()); } finally { optimistic--; }
+  if (!res.ok) { render(before); setError(res.error); return; }
   await reloadState();
+}
+$('start').addEventListener('click', () => {
+  if (!chosenTask || !state) return;
+  const ref = chosenTask;
+  optimisticAction(
+    { ...state, timer: { startMs: Date.now(), label: taskLabel(ref), note: '', ref, entity: null }, idle: null },
+    'start', async () => ({ task: ref, page: state.pendingPage || await activePage() }),
+  );
 });
-$('stop').addEventListener('click', async () => {
-  await act('stop');
-  await reloadState();
+$('stop').addEventListener('click', () => {
+  if (!state || !state.timer) return;
+  const now = Date.now();
+  optimisticAction(
+    { ...state, timer: null, idle: null, totals: state.totals ? foldStopped(state.totals, state.timer, now) : state.totals },
+    'stop', async () => ({}),
+  );
 });
+for (const choice of ['keep', 'stop', 'drop']) {
+  $(`idle-${choice}`).addEventListener('click', async () => {
+    const data = await act('answerIdle', { choice });
+    if (data) render(data);
+  });
+}
 $('discard').addEventListener('click', async () => {
   await act('discard');
   await reloadState();
@@ -308,10 +336,10 @@ $('sign-in').addEventListener('click', async () => {
   const access = requestApiHost(baseUrl);
   if ((await access) === false) { setError({ code: 'permission_refused', message: hostRefusedMessage(baseUrl) }); return; }
   $('sign-in').disabled = true;
-  $('sign-in').textContent = 'Signing in…';
+  $('sign-in').textContent = t('signing_in');
   await act('signIn', { interactive: true });
   $('sign-in').disabled = false;
-  $('sign-in').textContent = 'Sign in to Tyme';
+  $('sign-in').textContent = t('sign_in');
   const res = await send('refresh');
   if (res.ok) render(res.data);
 });
@@ -326,7 +354,7 @@ $('parked').addEventListener('click', async (e) => {
 chrome.storage.onChanged.addListener((changes, area) => {
   if (area !== 'local') return;
   if ('catalog' in changes && pickerLoaded) setCatalog(changes.catalog.newValue);
-  if (['timer', 'outboxSize', 'outboxError', 'notice', 'totals', 'auth', 'tokens', 'pendingPage', 'parked'].some((k) => k in changes)) reloadState();
+  if (['timer', 'outboxSize', 'outboxError', 'notice', 'totals', 'auth', 'tokens', 'pendingPage', 'parked', 'idle'].some((k) => k in changes)) reloadState();
 });
 
 // First paint from storage (no worker round trip), then refresh through the

@@ -42,21 +42,21 @@ export function discardedEntry(id) {
 // What a project, task or sub-task made from a name alone starts with.
 const DEFAULTS = {
   Project: { parent: 'category_id', fields: { rounding_method: 'NEAREST', rounding_minutes: 1, hourly_rate: 0, planned_duration_hours: 0, planned_budget: 0 } },
-  TimedTask: { parent: 'project_id', fields: { billable: true, planned_duration: 0 }, needs: 'Pick a project first.' },
-  TimedSubTask: { parent: 'task_id', fields: { planned_duration: 0 }, needs: 'Pick a task first.' },
+  TimedTask: { parent: 'project_id', fields: { billable: true, planned_duration: 0 }, needs: 'Pick a project first.', needsKey: 'err_pick_project' },
+  TimedSubTask: { parent: 'task_id', fields: { planned_duration: 0 }, needs: 'Pick a task first.', needsKey: 'err_pick_task' },
 };
 /** The field naming an entity's parent. */
 export const PARENT_KEY = { Project: 'category_id', TimedTask: 'project_id', TimedSubTask: 'task_id' };
 
 /**
  * A new project (under a category or none), task (under a project) or
- * sub-task (under a task) from its name: { entity } or { error } (the name
+ * sub-task (under a task) from its name: { entity } or { error, key } (the name
  * is checked by the caller, see rules.js).
  */
 export function newChild(type, name, parentId) {
   const d = DEFAULTS[type];
-  if (!d) return { error: 'Only projects, tasks and sub-tasks can be created here.' };
-  if (d.needs && !parentId) return { error: d.needs };
+  if (!d) return { error: 'Only projects, tasks and sub-tasks can be created here.', key: 'err_create_kind' };
+  if (d.needs && !parentId) return { error: d.needs, key: d.needsKey };
   return { entity: { type, id: newId(), name, [d.parent]: parentId || null, ...d.fields } };
 }
 

@@ -2,6 +2,8 @@
 import { outboxSize, outboxNextWake } from '../pkg/tyme_tab.js';
 import { ready } from './wasm.js';
 import { store } from './storage.js';
+import { idleQuestion } from '../idle.js';
+import { t } from '../i18n.js';
 
 export const ALARM_OUTBOX = 'outbox';        // periodic retry while the outbox is not empty
 export const ALARM_WAKE = 'outbox-wake';     // one-shot at the outbox's next due time
@@ -34,12 +36,22 @@ export async function scheduleOutboxAlarms() {
   if (wake != null) await chrome.alarms.create(ALARM_WAKE, { when: Math.max(wake, Date.now() + 1000) });
 }
 
+// The badge: the running timer's minutes, or that time away waits for an
+// answer; the title names the task.
 export async function updateBadge() {
-  const { timer } = await store.get('timer');
+  const { timer, idle } = await store.get(['timer', 'idle']);
   if (!timer) {
     await chrome.action.setBadgeText({ text: '' });
+    await chrome.action.setTitle({ title: t('app_name') });
     return;
   }
+  if (idleQuestion(idle, timer, Date.now())) {
+    await chrome.action.setBadgeBackgroundColor({ color: '#a34d00' });
+    await chrome.action.setBadgeText({ text: t('badge_away') });
+    await chrome.action.setTitle({ title: t('title_away', timer.label || t('task')) });
+    return;
+  }
+  await chrome.action.setTitle({ title: t('title_running', timer.label || t('task')) });
   const min = Math.max(0, Math.floor((Date.now() - timer.startMs) / 60000));
   const text = min < 60 ? `${min}m` : min < 600 ? `${Math.floor(min / 60)}h${String(min % 60).padStart(2, '0')}` : `${Math.floor(min / 60)}h`;
   await chrome.action.setBadgeBackgroundColor({ color: '#2f6fde' });

@@ -1,6 +1,7 @@
 // The core's client of the signed-in account: one per base URL, client id
 // and secret, so its single-flight refresh is shared by every caller; its
 // tokens come from and go to chrome.storage (`tokens`), never only here.
+import { t } from '../i18n.js';
 import { TymeClient } from '../pkg/tyme_tab.js';
 import { DEFAULT_BASE_URL } from '../shared/rules.js';
 import { ready } from './wasm.js';
@@ -33,7 +34,7 @@ function onTokensOf(owner) {
       await store.set({ tokens, auth: { status: 'signed_in' } });
     } else {
       await store.remove('tokens');
-      await store.set({ auth: { status: 'reauth', message: 'Signed out — sign in again.' } });
+      await store.set({ auth: { status: 'reauth', message: t('auth_reauth') } });
       dropClient();
     }
   });
@@ -56,7 +57,7 @@ export async function getClient({ needTokens = true } = {}) {
   const client = await locked(async () => {
     const got = await store.get(['settings', 'tokens', 'account', 'dialect']);
     const settings = { baseUrl: DEFAULT_BASE_URL, ...(got.settings || {}) };
-    if (!settings.clientId) throw new UserError('not_configured', 'Set the client id in the options first.');
+    if (!settings.clientId) throw new UserError('not_configured', t('err_not_configured'));
     const serverKey = serverKeyOf(settings);
     if (!got.account) {
       // Data written before accounts were recorded is this server's.

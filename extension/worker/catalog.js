@@ -5,12 +5,13 @@
 // button), and by the sync alarm when older than CATALOG_MAX_AGE_MS; local
 // creates go in at once, marked pending until the outbox has sent them. The
 // popup filters it in memory (picker.js).
+import { t } from '../i18n.js';
 import { outboxNew, outboxEnqueue, outboxPending } from '../pkg/tyme_tab.js';
 import { newChild, PARENT_KEY } from '../shared/entities.js';
 import { checkName } from '../shared/rules.js';
 import { ready } from './wasm.js';
 import { store, locked } from './storage.js';
-import { UserError, signedOutError, errorInfo } from './errors.js';
+import { UserError, signedOutError, errorInfo, refusal } from './errors.js';
 import { getClient, current, sameAccount, serverDialect } from './auth.js';
 import { flush, isPending, outboxKeys } from './outbox.js';
 import { ALARM_SYNC, ensureSyncAlarm } from './alarms.js';
@@ -29,7 +30,7 @@ function slim(type, e) {
 export const emptyCatalog = () => ({ at: 0, projects: [], tasks: [], subtasks: [] });
 
 export async function search({ type, name = '', parentId = null }) {
-  if (!SEARCHABLE.includes(type)) throw new UserError('invalid_input', 'Unknown entity type.');
+  if (!SEARCHABLE.includes(type)) throw new UserError('invalid_input', t('err_entity_type'));
   const client = await getClient();
   let list = [];
   let error = null;
@@ -104,11 +105,12 @@ export async function markSynced(entity) {
 
 export async function create({ type, name, parentId }) {
   const checked = checkName(name);
-  if (checked.error) throw new UserError('invalid_input', checked.error);
+  if (checked.error) throw refusal(checked);
   const client = await getClient();
   await ready;
-  const { entity, error } = newChild(type, checked.value, parentId);
-  if (error) throw new UserError('invalid_input', error);
+  const made = newChild(type, checked.value, parentId);
+  if (made.error) throw refusal(made);
+  const { entity } = made;
   await locked(async () => {
     if (!sameAccount(client)) throw signedOutError();
     const got = await store.get(['outbox', 'catalog']);

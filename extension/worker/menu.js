@@ -1,12 +1,18 @@
-// The context menu: "Track this page" and "Track this link".
+// Starting without the popup: the context menu ("Track this page", "Track
+// this link") and the keyboard shortcut ("toggle-timer"). The task is the
+// page's site rule's, else the last task; a rule whose task is gone on the
+// server, or no task at all, leaves the page waiting for a pick in the popup.
+import { matchRule, ruleTaskGone } from '../site-rules.js';
+import { t } from '../i18n.js';
 import { store, getSettings } from './storage.js';
-import { startTimer, incognitoRefused } from './timer.js';
-import { holdPage } from './notices.js';
+import { startTimer, stopTimer, incognitoRefused } from './timer.js';
+import { holdPage, setNotice } from './notices.js';
+import { getRules } from './site-rules.js';
 
 export function createMenus() {
   chrome.contextMenus.removeAll(() => {
-    chrome.contextMenus.create({ id: 'track-page', title: 'Track this page', contexts: ['page'] });
-    chrome.contextMenus.create({ id: 'track-link', title: 'Track this link', contexts: ['link'] });
+    chrome.contextMenus.create({ id: 'track-page', title: t('menu_track_page'), contexts: ['page'] });
+    chrome.contextMenus.create({ id: 'track-link', title: t('menu_track_link'), contexts: ['link'] });
   });
 }
 
@@ -18,15 +24,32 @@ export async function handleMenuClick(info, tab) {
   const url = link ? info.linkUrl : (info.pageUrl || (tab && tab.url));
   if (!url) return { started: false };
   // The tab's title is the title of the page, also when a link on it is tracked.
-  const page = { url, title: (tab && tab.title) || '', incognito, ...(link ? { link: true } : {}) };
-  const { lastTask } = await store.get('lastTask');
-  if (!lastTask) {
-    await holdPage(page);
+  return startOnPage({ url, title: (tab && tab.title) || '', incognito, ...(link ? { link: true } : {}) });
+}
+
+/** The shortcut: stop the running timer, or start one on the tab's page (the command grants activeTab on it). */
+export async function toggleTimer(tab) {
+  const { timer } = await store.get('timer');
+  if (timer) return { stopped: !!(await stopTimer()) };
+  const incognito = !!(tab && tab.incognito);
+  if (incognito && !(await getSettings()).allowIncognito) throw incognitoRefused();
+  const url = tab && /^(https?|file):/.test(tab.url || '') ? tab.url : '';
+  return startOnPage({ url, title: url ? (tab.title || '') : '', incognito });
+}
+
+async function startOnPage(page) {
+  const rule = matchRule(await getRules(), page.url);
+  const { lastTask, catalog } = await store.get(['lastTask', 'catalog']);
+  const gone = !!rule && ruleTaskGone(rule, catalog);
+  const task = rule && !gone ? rule.task : gone ? null : lastTask;
+  if (!task) {
+    if (page.url) await holdPage(page);
+    if (gone) await setNotice(t('notice_rule_gone', `${rule.host}${rule.path}`));
     await openPopup();
-    return { started: false, askedForTask: true };
+    return { started: false, askedForTask: true, ruleGone: gone };
   }
-  const timer = await startTimer(lastTask, page);
-  return { started: true, timer };
+  const timer = await startTimer(task, page.url ? page : null);
+  return { started: true, timer, byRule: !!rule && !gone };
 }
 
 async function openPopup() {

@@ -1,4 +1,5 @@
 // Sign-in (OAuth through the browser's identity API, PKCE by the core) and sign-out.
+import { t } from '../i18n.js';
 import { TymeClient, outboxSize, outboxResume } from '../pkg/tyme_tab.js';
 import { DEFAULT_BASE_URL } from '../shared/rules.js';
 import { store, locked } from './storage.js';
@@ -17,7 +18,7 @@ export async function signIn({ interactive = true } = {}) {
   try {
     redirect = await chrome.identity.launchWebAuthFlow({ url, interactive: !!interactive });
   } catch (e) {
-    throw new UserError('access_denied', 'Sign-in was cancelled or could not be completed.');
+    throw new UserError('access_denied', t('err_sign_in_cancelled'));
   }
   const code = TymeClient.parseRedirect(redirect, state);
   await client.exchangeCode(code, verifier); // onTokens stores the pair
@@ -25,7 +26,7 @@ export async function signIn({ interactive = true } = {}) {
   let switched = false;
   await locked(async () => {
     // The settings changed while the sign-in page was open: its tokens were not kept.
-    if (!current(client)) throw new UserError('signed_out', 'The server or client id changed during the sign-in. Sign in again.');
+    if (!current(client)) throw new UserError('signed_out', t('err_account_changed'));
     const { account, settings } = await store.get(['account', 'settings']);
     const here = accountOf({ baseUrl: DEFAULT_BASE_URL, ...(settings || {}) });
     const was = account || here;

@@ -2,18 +2,26 @@
 // account (accounts.js).
 import { checkBaseUrl, DEFAULT_BASE_URL } from '../shared/rules.js';
 import { store, locked, getSettings } from './storage.js';
-import { UserError } from './errors.js';
+import { UserError, refusal } from './errors.js';
+import { idleMinutesOf, IDLE_MAX_MIN } from '../idle.js';
+import { t } from '../i18n.js';
+import { applyIdleSetting } from './idle.js';
 import { dropClient } from './auth.js';
 import { scrubList } from './notes.js';
 import { accountOf, switchAccountLocked, afterSwitch, ACCOUNT_CACHES, SERVER_CACHES } from './accounts.js';
 
 export function publicSettings(s) {
-  return { clientId: s.clientId, hasClientSecret: !!s.clientSecret, baseUrl: s.baseUrl, scrubParams: s.scrubParams, allowIncognito: s.allowIncognito };
+  return { clientId: s.clientId, hasClientSecret: !!s.clientSecret, baseUrl: s.baseUrl, scrubParams: s.scrubParams, allowIncognito: s.allowIncognito, idleMinutes: idleMinutesOf(s) };
 }
 
 export async function saveSettings(p) {
-  const { value: baseUrl, error } = checkBaseUrl(p.baseUrl || DEFAULT_BASE_URL);
-  if (error) throw new UserError('invalid_input', error);
+  const checked = checkBaseUrl(p.baseUrl || DEFAULT_BASE_URL);
+  if (checked.error) throw refusal(checked);
+  const baseUrl = checked.value;
+  const idle = p.idleMinutes === undefined ? null : Number(p.idleMinutes);
+  if (idle !== null && !(Number.isInteger(idle) && idle >= 0 && idle <= IDLE_MAX_MIN)) {
+    throw new UserError('invalid_input', t('err_idle_minutes', IDLE_MAX_MIN));
+  }
   const scrub = scrubList(p.scrubParams);
   // A change of server or client id is a change of account: signed out
   // first, under the lock getClient takes, the tokens removed before the new
@@ -28,6 +36,7 @@ export async function saveSettings(p) {
     const next = {
       clientId, clientSecret: p.clientSecret === undefined ? keep : String(p.clientSecret || ''),
       baseUrl, scrubParams: p.scrubParams === undefined ? now.scrubParams : scrub, allowIncognito: !!(p.allowIncognito ?? now.allowIncognito),
+      idleMinutes: idle === null ? idleMinutesOf(now) : idle,
     };
     if (!changed) { await store.set({ settings: next }); return next; }
     dropClient();
@@ -37,5 +46,6 @@ export async function saveSettings(p) {
     return next;
   });
   if (changed) await afterSwitch();
+  await applyIdleSetting();
   return publicSettings(settings);
 }

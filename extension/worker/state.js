@@ -9,10 +9,11 @@ import { refreshTotals } from './totals.js';
 import { publicSettings } from './settings.js';
 import { expirePendingPage } from './notices.js';
 import { outboxSize } from '../pkg/tyme_tab.js';
+import { idleQuestion } from '../idle.js';
 
 export async function getState() {
   await expirePendingPage();
-  const got = await store.get(['settings', 'tokens', 'auth', 'timer', 'lastTask', 'recent', 'outbox', 'outboxError', 'notice', 'totals', 'pendingPage', 'parked']);
+  const got = await store.get(['settings', 'tokens', 'auth', 'timer', 'lastTask', 'recent', 'outbox', 'outboxError', 'notice', 'totals', 'pendingPage', 'parked', 'idle']);
   await ready;
   const size = got.outbox ? outboxSize(got.outbox) : 0;
   return {
@@ -28,6 +29,7 @@ export async function getState() {
     totals: got.totals || null,
     pendingPage: got.pendingPage || null,
     parked: parkedList(got.parked),
+    idle: got.tokens ? idleQuestion(got.idle, got.timer, Date.now()) : null,
     redirectUri: redirectUri(),
     // Discard needs DELETE /data/entity, known with the live API's /data/times.
     canDiscard: await serverDialect().then((d) => d.delete === true || (d.times === true && d.delete !== false)),

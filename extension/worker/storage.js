@@ -3,7 +3,7 @@
 // module-level variables elsewhere only de-duplicate work in flight.
 //
 // Key schema (all in chrome.storage.local):
-//   settings      {clientId, clientSecret, baseUrl, scrubParams: string[]|null, allowIncognito}
+//   settings      {clientId, clientSecret, baseUrl, scrubParams: string[]|null, allowIncognito, idleMinutes}
 //   tokens        the core's TokenSet of the signed-in account
 //   auth          {status: 'signed_in'|'signed_out'|'reauth', message?}
 //   account       {baseUrl, clientId, userId?}: whose data the keys below are (accounts.js)
@@ -17,6 +17,8 @@
 //   pastWeek      {dayStart, weekStart, seconds, at}; reconcile (reconcile.js's observation)
 //   catalog       {at, projects, tasks, subtasks} for the picker; catalogAt (its fetch time)
 //   notice        {message, at}; pendingPage {url, title, incognito, at} (scrubbed)
+//   idle          {timerId, since, until|null}: time away while that timer ran (idle.js)
+// chrome.storage.sync: siteRules [{host, path, task}] (site-rules.js)
 import { DEFAULT_BASE_URL } from '../shared/rules.js';
 
 export const store = {

@@ -3,7 +3,8 @@
 import { outboxNew, outboxEnqueue } from '../pkg/tyme_tab.js';
 import { startedEntry, stoppedEntry, discardedEntry } from '../shared/entities.js';
 import { taskLabel } from '../shared/format.js';
-import { liveTotals } from '../common.js';
+import { foldStopped } from '../common.js';
+import { t } from '../i18n.js';
 import { store, locked, getSettings } from './storage.js';
 import { UserError, signedOutError } from './errors.js';
 import { getClient, sameAccount } from './auth.js';
@@ -13,8 +14,8 @@ import { noteFor } from './notes.js';
 
 const RECENT_MAX = 6;
 
-function checkTaskRef(ref) {
-  if (!ref || typeof ref.taskId !== 'string' || !ref.taskId) throw new UserError('invalid_input', 'Pick a task first.');
+export function checkTaskRef(ref) {
+  if (!ref || typeof ref.taskId !== 'string' || !ref.taskId) throw new UserError('invalid_input', t('err_pick_task'));
   return {
     taskId: ref.taskId, subtaskId: ref.subtaskId || '',
     taskName: String(ref.taskName || ''), subtaskName: String(ref.subtaskName || ''),
@@ -22,12 +23,7 @@ function checkTaskRef(ref) {
   };
 }
 
-/** The stored totals with a stopped timer's time folded in (no request needed). */
-export function foldStopped(totals, timer, endMs) {
-  return { ...totals, ...liveTotals(totals, timer, endMs), runningId: null };
-}
-
-export const incognitoRefused = () => new UserError('incognito', 'Incognito tabs are not tracked. Allow it in the options if you want to.');
+export const incognitoRefused = () => new UserError('incognito', t('err_incognito'));
 
 export async function startTimer(refIn, page) {
   const ref = checkTaskRef(refIn);

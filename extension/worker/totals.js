@@ -2,6 +2,7 @@
 // on the server: from the server's own entries (GET /data/times) where it has
 // them, else from today's summary (stopped elsewhere is then decided by
 // reconcile.js from the growth of the server's figures).
+import { t } from '../i18n.js';
 import { parseDateTime } from '../pkg/tyme_tab.js';
 import { adoptedEntry } from '../shared/entities.js';
 import { taskLabel, dayStart, weekStart } from '../shared/format.js';
@@ -15,7 +16,7 @@ import { emptyCatalog } from './catalog.js';
 
 const TOTALS_FRESH_MS = 60_000; // a popup opened within this of the last totals fetch sends nothing
 
-const stoppedNotice = (label, at) => ({ message: `The timer for “${label}” was stopped elsewhere (in Tyme), so it stopped here too.`, at });
+const stoppedNotice = (label, at) => ({ message: t('notice_stopped_elsewhere', label), at });
 
 async function stoppedElsewhere(timer) {
   return locked(async () => {

@@ -2,12 +2,11 @@
 // tyme-sandbox on 127.0.0.1. Each test has its own sandbox and profile.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import path from 'node:path';
 import { startSandbox } from '../support/sandbox.mjs';
 import { traits, onlyIn, refreshPath, refreshRequests, tokenRequests, refreshDirect, api } from '../support/dialect.mjs';
 import {
-  ROOT, EXT_DIR, EXTENSION_ID, REDIRECT_URI, launchExtension, configure, signIn, waitFor, servePages, popupView,
+  ROOT, EXTENSION_ID, REDIRECT_URI, launchExtension, configure, signIn, waitFor, servePages, popupView,
 } from './support.mjs';
 
 const SHOTS = path.join(ROOT, 'out', 'screenshots');
@@ -73,17 +72,6 @@ function serverEntry(env, match, what) {
 async function startOn(env, task, url, title) {
   return ok(await env.ext.send('start', { task, page: { url, title } }));
 }
-
-test('manifest asks for exactly the minimal permissions', () => {
-  const m = JSON.parse(fs.readFileSync(path.join(EXT_DIR, 'manifest.json'), 'utf8'));
-  assert.equal(m.manifest_version, 3);
-  assert.deepEqual(m.permissions, ['identity', 'storage', 'contextMenus', 'activeTab', 'alarms']);
-  assert.deepEqual(m.host_permissions, ['https://api.tyme-app.com/*']);
-  assert.equal(m.content_security_policy.extension_pages, "script-src 'self' 'wasm-unsafe-eval'; object-src 'self'");
-  assert.equal(m.background.type, 'module');
-  assert.equal(m.content_scripts, undefined);
-  assert.ok(!JSON.stringify(m).includes('<all_urls>'));
-});
 
 test('sign-in through launchWebAuthFlow with auto-approve', journey(async (env) => {
   assert.equal(env.ext.extensionId, EXTENSION_ID);

@@ -46,9 +46,10 @@ async function wrapAuthFlow(ext, { tamperState = null } = {}) {
 test('manifest: exactly the minimal permissions, one host, no content scripts, strict CSP', () => {
   const m = JSON.parse(fs.readFileSync(path.join(EXT_DIR, 'manifest.json'), 'utf8'));
   assert.equal(m.manifest_version, 3);
-  assert.deepEqual(m.permissions, ['identity', 'storage', 'contextMenus', 'activeTab', 'alarms']);
+  assert.deepEqual(m.permissions, ['identity', 'storage', 'contextMenus', 'activeTab', 'alarms', 'idle']);
   assert.deepEqual(m.host_permissions, ['https://api.tyme-app.com/*']);
   assert.equal(m.content_scripts, undefined);
+  assert.equal(m.background.type, 'module');
   const text = JSON.stringify(m);
   assert.ok(!text.includes('<all_urls>'), 'no <all_urls>');
   assert.ok(!(m.permissions || []).includes('tabs') && !(m.optional_permissions || []).includes('tabs'), 'no "tabs"');

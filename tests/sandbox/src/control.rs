@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use crate::faults::Faults;
 use crate::http::{json_resp, reject, Req, Resp};
-use crate::model::{Applied, StopError};
+use crate::model::{Applied, Removal, StopError};
 use crate::state::{start_data, unix_now, App, Client, St};
 use crate::webhooks::fire;
 
@@ -175,6 +175,30 @@ pub(crate) fn control(app: &Arc<App>, req: &Req) -> Resp {
                 Ok(a) => changed(app, st, a),
                 Err(r) => reject(r),
             }
+        }
+        ("POST", "/_sandbox/remove") => {
+            // An entity deleted in the Tyme app (with its children, as the
+            // live DELETE /data/entity does); an unknown id removes nothing.
+            let v = match body() {
+                Ok(v) => v,
+                Err(r) => return r,
+            };
+            let Some(id) = id_of(&v) else {
+                return json_resp(400, &json!({"error":"invalid_request","field":"id","message":"id is required"}));
+            };
+            let mut r = Removal::default();
+            match v["type"].as_str() {
+                Some("Category") => r.categories.push(id),
+                Some("Project") => r.projects.push(id),
+                Some("TimedTask") => r.tasks.push(id),
+                Some("TimedSubTask") => r.subtasks.push(id),
+                Some("TimedTaskRecord") => r.time_entries.push(id),
+                _ => return json_resp(400, &json!({"error":"invalid_request","field":"type","message":"type must be Category, Project, TimedTask, TimedSubTask or TimedTaskRecord"})),
+            }
+            let mut st = app.lock();
+            let n = st.data.remove(&r);
+            app.save(&st);
+            json_resp(200, &json!({"status":"ok","removed":n}))
         }
         ("POST", "/_sandbox/stop_time") => {
             let v = match body() {
