@@ -309,12 +309,14 @@ test('expired tokens mid-session: the next action succeeds with exactly one refr
 // A request found the access token expired (a 401 on a data path) and its
 // refresh is under way: every token request of the refresh but the slow last
 // one (on the seed, the first refresh is first refused at the live path) is in
-// the log, which was cleared before the tokens expired.
+// the log, which was cleared before the tokens expired, and that last one is
+// in flight at the sandbox (sent, held by its latency).
 async function refreshUnderWay(env, { learned }) {
   const first = refreshRequests(env.sandbox, { learned }).slice(0, -1);
   await waitFor(async () => {
     const log = await env.sandbox.log();
-    return log.some((l) => l.path.startsWith('/data/') && l.status === 401) && JSON.stringify(tokenRequests(log)) === JSON.stringify(first);
+    return log.some((l) => l.path.startsWith('/data/') && l.status === 401) && JSON.stringify(tokenRequests(log)) === JSON.stringify(first)
+      && (await env.sandbox.inFlight()).some((r) => r.method === 'POST' && r.path === refreshPath(env.sandbox));
   }, { what: 'the refresh under way' });
 }
 

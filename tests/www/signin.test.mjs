@@ -102,7 +102,8 @@ test('sign-out stops the old client: a refresh already running does not store to
   // The refresh under way: every token request of it but the slow last one
   // (on the seed, the first refresh is refused at the live path first).
   const first = JSON.stringify(refreshRequests(sb, { learned: false }).slice(0, -1));
-  await waitFor(async () => JSON.stringify(tokenRequests(await sb.log())) === first, { interval: 50, what: 'the refresh under way' });
+  await waitFor(async () => JSON.stringify(tokenRequests(await sb.log())) === first
+    && (await sb.inFlight()).some((r) => r.method === 'POST' && r.path === refreshPath(sb)), { interval: 50, what: 'the refresh under way (in flight at the sandbox)' });
   await page.click('#sign-out'); // while the refresh is in flight
   assert.equal(await page.getAttribute('#auth-status', 'data-state'), 'signed-out');
   await logged((r) => r.path === refreshPath(sb) && r.method === 'POST' && r.status === 200, 'the refresh answered');
