@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { startSandbox } from '../support/sandbox.mjs';
 import { api, refreshPath } from '../support/dialect.mjs';
-import { EXT_DIR, REDIRECT_URI, launchExtension, configure, signIn, waitFor, popupView } from './support.mjs';
+import { EXT_DIR, REDIRECT_URI, launchExtension, configure, signIn, waitFor, popupView, imageErrorDispatched } from './support.mjs';
 
 const CLIENT = 'tyme-tab-security';
 const SECRET = 'cs-7f1e9a3b5d2c4e6f8a0b1c2d3e4f5a6b';
@@ -320,7 +320,7 @@ test('untrusted page titles and server-side names are shown as text in the popup
     await p2.waitForSelector('#pending-page:not([hidden])');
     assert.equal(await p2.textContent('#pending-page'), `Pick a task to track: ${title}`);
     assert.deepEqual(await p2.evaluate(() => [...document.querySelectorAll('img')].map((i) => i.getAttribute('src'))), ['../icons/icon-32.png']);
-    await new Promise((r) => setTimeout(r, 300));
+    await imageErrorDispatched(p2); // an inline onerror of the title would have run by now
     assert.deepEqual(dialogs, [], 'no script from the data ran');
   } finally { await env.close(); }
 });

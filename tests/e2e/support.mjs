@@ -145,18 +145,30 @@ export async function launchExtension({ profileDir, headless = true, args = [], 
       const w = await ext.worker();
       return w.evaluate((o) => chrome.storage.local.set(o), obj);
     },
-    /** Stop every service worker through the DevTools protocol. */
+    /** Stop every service worker through the DevTools protocol; resolves
+     *  when the protocol reports each version of this extension's worker
+     *  stopped (its workerVersionUpdated event), 15 s being a safety net. */
     async stopWorker() {
       const p = await ext.page();
       const s = await context.newCDPSession(p);
-      await s.send('ServiceWorker.enable');
-      await s.send('ServiceWorker.stopAllWorkers');
-      await s.detach().catch(() => {});
-      for (let i = 0; i < 50; i++) {
-        const alive = context.serviceWorkers().find((x) => x.url().startsWith(base));
-        if (!alive) return;
-        try { await Promise.race([alive.evaluate(() => 1), new Promise((_, r) => setTimeout(() => r(new Error('timeout')), 200))]); } catch { return; }
-        await new Promise((r) => setTimeout(r, 100));
+      const status = new Map(); // versionId -> runningStatus, this extension's only
+      let changed = () => {};
+      s.on('ServiceWorker.workerVersionUpdated', ({ versions }) => {
+        for (const v of versions) if (v.scriptURL.startsWith(`${base}/`)) status.set(v.versionId, v.runningStatus);
+        changed();
+      });
+      try {
+        await s.send('ServiceWorker.enable');
+        await s.send('ServiceWorker.stopAllWorkers');
+        await new Promise((res, rej) => {
+          const timer = setTimeout(() => rej(new Error(`the service worker did not stop within 15 s (${JSON.stringify([...status])})`)), 15000);
+          changed = () => {
+            if (status.size && [...status.values()].every((st) => st === 'stopped')) { clearTimeout(timer); res(); }
+          };
+          changed();
+        });
+      } finally {
+        await s.detach().catch(() => {});
       }
     },
     async screenshot(page, file) {
@@ -186,6 +198,22 @@ export async function signIn(ext) {
 }
 
 export { waitFor };
+
+/**
+ * Load an image that fails (`src="x"`, as in `<img src=x onerror=…>`) in
+ * `page` and wait for its error event: once it has fired, the error of such
+ * an image in the page's markup (and any handler of it) would have been
+ * dispatched too, so a check that no script ran can follow.
+ */
+export async function imageErrorDispatched(page) {
+  const outcome = await page.evaluate(() => new Promise((res) => {
+    const probe = new Image();
+    probe.onerror = () => res('error');
+    probe.onload = () => res('load');
+    probe.src = 'x';
+  }));
+  if (outcome !== 'error') throw new Error(`the probe image did not fail to load (${outcome})`);
+}
 
 /**
  * Serve a few HTML pages on 127.0.0.1. pages: {'/path': {title, body?}}.

@@ -110,6 +110,24 @@ pub(crate) fn control(app: &Arc<App>, req: &Req) -> Resp {
             app.save(&st);
             json_resp(200, &json!({"status":"ok","expired":n}))
         }
+        ("POST", "/_sandbox/expire_codes") => {
+            // Every authorization code issued and not exchanged yet expires
+            // now: its exchange answers invalid_grant "code expired".
+            let mut st = app.lock();
+            let now = unix_now();
+            let mut n = 0;
+            for c in st.codes.values_mut() {
+                if c.expires_at > now - 1 {
+                    c.expires_at = now - 1;
+                    n += 1;
+                }
+            }
+            json_resp(200, &json!({"status":"ok","expired":n}))
+        }
+        ("GET", "/_sandbox/in_flight") => {
+            let list: Vec<Value> = app.lock().in_flight.iter().map(|(_, v)| v.clone()).collect();
+            json_resp(200, &Value::Array(list))
+        }
         ("POST", "/_sandbox/revoke_tokens") => {
             // As a user revoking the app's access: every access and refresh
             // token issued so far stops working (401, then invalid_grant).
