@@ -15,6 +15,7 @@ pub mod model;
 pub mod note;
 pub mod oauth;
 pub mod outbox;
+pub mod session;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
 

@@ -9,7 +9,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
 use crate::error::{Error, Result};
-use crate::http::{after_scheme_separator, HttpRequest, MAX_BODY};
+use crate::http::{after_scheme_separator, HttpRequest, Reply, MAX_BODY};
 
 #[wasm_bindgen]
 extern "C" {
@@ -59,12 +59,6 @@ extern "C" {
     fn timeout(ms: u32) -> std::result::Result<Signal, JsValue>;
     #[wasm_bindgen(method, getter, js_class = "AbortSignal")]
     fn aborted(this: &Signal) -> bool;
-}
-
-pub(crate) struct Reply {
-    pub status: u16,
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
 }
 
 fn origin(url: &str) -> &str {
