@@ -452,6 +452,31 @@ fn concurrent_calls_share_one_refresh() {
     assert_eq!((tokens, data), (1, [vec![200; 5], vec![401; 5]].concat()), "{log2:?}");
 }
 
+/// A call that started the refresh and is dropped half-way (its refresh
+/// request not yet sent) leaves no one waiting for ever: the call that
+/// joined it gets an error, and the next call refreshes afresh.
+#[test]
+fn a_dropped_refresh_wakes_its_waiters() {
+    let sb = sandbox();
+    let c = signed_in(&sb, true);
+    let mut due = c.session.tokens().unwrap();
+    due.expires_at_ms = now_ms();
+    c.session.set_tokens(Some(due.clone()));
+    let mut cx = Context::from_waker(Waker::noop());
+    let mut pilot: Pin<Box<dyn Future<Output = _> + '_>> = Box::pin(c.session.search(EntityType::Project, "", None));
+    let mut waiter: Pin<Box<dyn Future<Output = _> + '_>> = Box::pin(c.session.search(EntityType::Project, "", None));
+    assert!(pilot.as_mut().poll(&mut cx).is_pending(), "the refresh is under way");
+    assert!(waiter.as_mut().poll(&mut cx).is_pending(), "the second call waits for it");
+    drop(pilot);
+    let e = block_on(waiter).unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Network, "{e}");
+    assert_eq!(c.session.tokens(), Some(due), "nothing was refreshed");
+    clear_log(&sb);
+    find(&c, EntityType::Project, "", None).unwrap();
+    let tokens = log(&sb).iter().filter(|(_, p, _)| is_token_request(p)).count();
+    assert_eq!(tokens, first_refresh_requests());
+}
+
 #[test]
 fn revoked_tokens_are_refused_and_the_refresh_asks_for_a_new_sign_in() {
     let sb = sandbox();

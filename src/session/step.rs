@@ -6,7 +6,7 @@
 use crate::dialect::{Dialect, Learned, RefreshAt};
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{HttpRequest, Reply};
-use crate::oauth::{build_refresh, parse_token_response, ClientConfig, Secret, TokenGrant, TokenSet};
+use crate::oauth::{build_refresh, next_step, parse_token_response, ClientConfig, NextStep, Secret, TokenGrant, TokenSet};
 
 /// What a data call does next.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,7 +43,7 @@ impl CallStep {
         let Some(t) = tokens else { return CallAction::SignIn };
         if !self.due_checked {
             self.due_checked = true;
-            if t.needs_refresh(now_ms) {
+            if next_step(tokens, now_ms) == NextStep::Refresh {
                 return CallAction::Refresh;
             }
         }
