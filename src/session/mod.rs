@@ -89,8 +89,9 @@ impl Session {
     fn learn(&self, f: &mut dyn FnMut(&mut Dialect)) {
         let before = self.dialect.borrow().clone();
         f(&mut self.dialect.borrow_mut());
-        let now = self.dialect.borrow();
-        if *now != before {
+        // A copy: the host's callback may call back into the session.
+        let now = self.dialect.borrow().clone();
+        if now != before {
             self.env.dialect_changed(&now);
         }
     }
