@@ -48,6 +48,16 @@ impl std::fmt::Debug for HttpRequest {
     }
 }
 
+/// What came back for an `HttpRequest`: the status, the headers the core
+/// reads (`retry-after`, `content-type`, `content-length`) and the body
+/// (at most `MAX_BODY` bytes: the transport refuses more).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
 impl HttpRequest {
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())

@@ -2,22 +2,30 @@
 //! requests built by the core, sent with a small blocking client, answers
 //! parsed by the core. The sandbox speaks the dialect named by
 //! `TYME_DIALECT` (`seed`, the default, or `live`); `make test` runs this
-//! file once per dialect. Where the dialects need different requests, the
-//! test follows the core's `Dialect` the way the wasm client does: start the
-//! live way, learn from the answer, never ask twice.
+//! file once per dialect. The session logic (refresh when due, one refresh
+//! at a time, one more attempt after a 401, the rotated pair stored before
+//! use, the dialect's discoveries) is the core's `session::Session`, driven
+//! here by the same code the wasm binding runs, with this file's HTTP client
+//! as its transport.
 #![cfg(not(target_arch = "wasm32"))]
 
+use std::cell::RefCell;
+use std::future::Future;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
+use std::pin::Pin;
 use std::process::{Child, Command, Stdio};
+use std::rc::Rc;
 use std::sync::OnceLock;
+use std::task::{Context, Poll, Waker};
 
 use serde_json::{json, Value};
 use tyme_tab::api::{delete, members, search, summary, times, update, webhooks};
-use tyme_tab::dialect::{Dialect, Learned, RefreshAt, WebhookVerbs};
-use tyme_tab::http::HttpRequest;
+use tyme_tab::dialect::{Dialect, RefreshAt, WebhookVerbs};
+use tyme_tab::http::{HttpRequest, Reply};
 use tyme_tab::model::{Entity, EntityType, TriggerType};
 use tyme_tab::oauth::{self, ClientConfig, TokenGrant, TokenSet};
+use tyme_tab::session::{Env, LocalFuture, Session};
 use tyme_tab::ErrorKind;
 
 const CLIENT: &str = "tyme-tab-test";
@@ -77,12 +85,6 @@ fn agent() -> ureq::Agent {
     ureq::Agent::config_builder().http_status_as_error(false).max_redirects(0).build().into()
 }
 
-struct Reply {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
 fn send(req: &HttpRequest) -> Reply {
     let mut b = ureq::http::Request::builder().method(req.method.as_str()).uri(&req.url);
     for (k, v) in &req.headers {
@@ -122,13 +124,8 @@ fn now_ms() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64
 }
 
-fn sign_in(sb: &Sandbox) -> TokenSet {
-    let r = exchange(sb);
-    oauth::parse_token_response(TokenGrant::AuthorizationCode, r.status, &r.headers, &r.body, now_ms(), None).unwrap()
-}
-
-/// Authorize (auto-approved) and exchange the code: the token answer.
-fn exchange(sb: &Sandbox) -> Reply {
+/// Authorize (auto-approved): the code and the PKCE verifier to exchange it with.
+fn authorize(sb: &Sandbox) -> (String, String) {
     let cfg = cfg(sb);
     let s = oauth::authorize_request(&cfg, &rand_bytes::<16>(1), &rand_bytes::<32>(2)).unwrap();
     let r = send(&HttpRequest { method: tyme_tab::http::Method::Get, url: s.url.clone(), headers: vec![], body: None });
@@ -136,8 +133,13 @@ fn exchange(sb: &Sandbox) -> Reply {
     let location = tyme_tab::http::header(&r.headers, "location").unwrap().to_string();
     assert!(location.starts_with(REDIRECT), "{location}");
     assert_eq!(oauth::parse_redirect(&location, "another-state").unwrap_err().kind, ErrorKind::InvalidState);
-    let code = oauth::parse_redirect(&location, &s.state).unwrap();
-    send(&oauth::build_exchange(&cfg, &code, &s.verifier).unwrap())
+    (oauth::parse_redirect(&location, &s.state).unwrap(), s.verifier)
+}
+
+/// Authorize and exchange the code: the token answer.
+fn exchange(sb: &Sandbox) -> Reply {
+    let (code, verifier) = authorize(sb);
+    send(&oauth::build_exchange(&cfg(sb), &code, &verifier).unwrap())
 }
 
 fn rand_bytes<const N: usize>(seed: u8) -> [u8; N] {
@@ -145,115 +147,222 @@ fn rand_bytes<const N: usize>(seed: u8) -> [u8; N] {
     std::array::from_fn(|i| (t.rotate_left((i * 8) as u32) as u8) ^ seed.wrapping_mul(31).wrapping_add(i as u8))
 }
 
-/// The signed-in member's id as the client learns it: `/data/members/me`
-/// once (a seed server answers 404 and entries go without).
-fn user_id(sb: &Sandbox, t: &TokenSet, d: &mut Dialect) -> Option<String> {
-    if d.members == Some(false) || d.user_id.is_some() {
-        return d.user_id.clone();
+// ---------- the session over HTTP ----------
+
+/// What the host keeps of the session: every token set handed to
+/// `store_tokens`, every dialect handed to `dialect_changed`, and how many
+/// requests were sent.
+#[derive(Default)]
+struct Kept {
+    tokens: Vec<Option<TokenSet>>,
+    dialects: Vec<Dialect>,
+    sent: usize,
+}
+
+/// The session's environment here: this file's HTTP client, the system
+/// clock, `Kept` as the store. With `interleave`, each send first lets the
+/// other futures run once, so calls joined by `join_all` overlap.
+struct HttpEnv {
+    kept: Rc<RefCell<Kept>>,
+    interleave: bool,
+}
+
+impl Env for HttpEnv {
+    fn send(&self, req: HttpRequest) -> LocalFuture<tyme_tab::Result<Reply>> {
+        self.kept.borrow_mut().sent += 1;
+        let interleave = self.interleave;
+        Box::pin(async move {
+            if interleave {
+                YieldOnce(false).await;
+            }
+            Ok(send(&req))
+        })
     }
-    let r = send(&members::build_me(&sb.url, t.access_token.expose()));
-    Dialect::learn_endpoint(&mut d.members, r.status);
-    if d.members == Some(true) {
-        d.user_id = Some(members::parse_me(r.status, &r.headers, &r.body).unwrap());
+    fn now_ms(&self) -> i64 {
+        now_ms()
     }
-    d.user_id.clone()
+    fn store_tokens(&self, tokens: Option<&TokenSet>) -> LocalFuture<tyme_tab::Result<()>> {
+        self.kept.borrow_mut().tokens.push(tokens.cloned());
+        Box::pin(async { Ok(()) })
+    }
+    fn dialect_changed(&self, d: &Dialect) {
+        self.kept.borrow_mut().dialects.push(d.clone());
+    }
 }
 
-fn upsert_as(sb: &Sandbox, t: &TokenSet, d: &mut Dialect, v: Value) -> tyme_tab::Result<Entity> {
-    let e = Entity::from_json(&v, ErrorKind::InvalidInput)?;
-    let user = if e.entity_type() == EntityType::TimedTaskRecord { user_id(sb, t, d) } else { None };
-    let r = send(&update::build_update(&sb.url, t.access_token.expose(), &e, user.as_deref())?);
-    update::parse_update(e, r.status, &r.headers, &r.body)
+/// Pending once (waking itself), then ready.
+struct YieldOnce(bool);
+
+impl Future for YieldOnce {
+    type Output = ();
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.0 {
+            return Poll::Ready(());
+        }
+        self.0 = true;
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
 }
 
-fn upsert(sb: &Sandbox, t: &TokenSet, v: Value) -> tyme_tab::Result<Entity> {
-    upsert_as(sb, t, &mut Dialect::default(), v)
+/// Polls `f` until it is done (its sends block, so it never waits long).
+fn block_on<F: Future>(f: F) -> F::Output {
+    join_all(vec![Box::pin(f)]).pop().unwrap()
 }
 
-fn find(sb: &Sandbox, t: &TokenSet, ty: EntityType, name: &str, parent: Option<&str>) -> tyme_tab::Result<Vec<Entity>> {
-    let r = send(&search::build_search(&sb.url, t.access_token.expose(), ty, name, parent)?);
-    let listed = search::parse_search(ty, r.status, &r.headers, &r.body)?;
+/// Runs the futures together, polling each in turn until all are done.
+fn join_all<'a, T>(futs: Vec<Pin<Box<dyn Future<Output = T> + 'a>>>) -> Vec<T> {
+    let mut futs: Vec<_> = futs.into_iter().map(Some).collect();
+    let mut out: Vec<Option<T>> = futs.iter().map(|_| None).collect();
+    let mut cx = Context::from_waker(Waker::noop());
+    for _ in 0..100_000 {
+        for (i, slot) in futs.iter_mut().enumerate() {
+            if let Some(Poll::Ready(v)) = slot.as_mut().map(|f| f.as_mut().poll(&mut cx)) {
+                out[i] = Some(v);
+                *slot = None;
+            }
+        }
+        if out.iter().all(Option::is_some) {
+            return out.into_iter().map(Option::unwrap).collect();
+        }
+    }
+    panic!("futures still waiting after 100000 rounds: a waiter was never woken");
+}
+
+struct Client {
+    session: Session,
+    kept: Rc<RefCell<Kept>>,
+}
+
+impl Client {
+    fn sent(&self) -> usize {
+        self.kept.borrow().sent
+    }
+    fn last_stored(&self) -> Option<Option<TokenSet>> {
+        self.kept.borrow().tokens.last().cloned()
+    }
+}
+
+fn client(sb: &Sandbox, interleave: bool) -> Client {
+    let kept = Rc::new(RefCell::new(Kept::default()));
+    let env = HttpEnv { kept: kept.clone(), interleave };
+    Client { session: Session::new(cfg(sb), Dialect::default(), Box::new(env)), kept }
+}
+
+/// A client signed in through the session (authorize, then `exchange_code`).
+fn signed_in(sb: &Sandbox, interleave: bool) -> Client {
+    let c = client(sb, interleave);
+    let (code, verifier) = authorize(sb);
+    block_on(c.session.exchange_code(&code, &verifier)).unwrap();
+    c
+}
+
+fn write(c: &Client, v: Value) -> tyme_tab::Result<Entity> {
+    block_on(c.session.write(Entity::from_json(&v, ErrorKind::InvalidInput)?))
+}
+
+fn find(c: &Client, ty: EntityType, name: &str, parent: Option<&str>) -> tyme_tab::Result<Vec<Entity>> {
+    let listed = block_on(c.session.search(ty, name, parent))?;
     assert_eq!(listed.skipped, 0, "every item the sandbox answers is readable");
     Ok(listed.items)
 }
 
-/// A refresh the way the client sends it: the live path first, the seed's
-/// after a route-missing or unsupported_grant_type answer, remembered in `d`.
-/// Answers the token response and how many requests it took.
-fn refresh(sb: &Sandbox, d: &mut Dialect, rt: &oauth::Secret) -> (tyme_tab::Result<TokenSet>, usize) {
-    let mut first = true;
-    let mut sent = 0;
-    loop {
-        let at = d.refresh_at();
-        let r = send(&oauth::build_refresh(&cfg(sb), rt, at).unwrap());
-        sent += 1;
-        if d.learn_refresh(at, r.status, &r.body, first) == Learned::TryOther {
-            first = false;
-            continue;
-        }
-        return (oauth::parse_token_response(TokenGrant::RefreshToken, r.status, &r.headers, &r.body, now_ms(), Some(rt)), sent);
+/// The sandbox's request log since the last `clear_log`: (method, path, status).
+fn log(sb: &Sandbox) -> Vec<(String, String, u16)> {
+    let v = control(sb, "GET", "/_sandbox/log", None);
+    v.as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| !e["path"].as_str().unwrap_or("").starts_with("/_sandbox"))
+        .map(|e| (e["method"].as_str().unwrap().to_string(), e["path"].as_str().unwrap().to_string(), e["status"].as_u64().unwrap() as u16))
+        .collect()
+}
+
+fn clear_log(sb: &Sandbox) {
+    control(sb, "DELETE", "/_sandbox/log", None);
+}
+
+fn is_token_request(path: &str) -> bool {
+    path == "/v1/access_token" || path == "/v1/refresh_token"
+}
+
+/// What the first refresh on a server costs: one token request where the
+/// live path is served, two on a seed server (the live path refused, then its own).
+fn first_refresh_requests() -> usize {
+    if dialect_name() == "live" {
+        1
+    } else {
+        2
     }
 }
 
 #[test]
 fn sign_in_with_pkce_and_refresh_rotation() {
     let sb = sandbox();
-    let t = sign_in(&sb);
+    let c = signed_in(&sb, false);
+    let t = c.session.tokens().unwrap();
     assert_eq!(t.token_type, "Bearer");
     assert!(!t.needs_refresh(now_ms()));
+    assert_eq!(c.last_stored(), Some(Some(t.clone())), "the pair is stored before it is answered");
     // Refresh rotates both tokens. The first refresh finds the server's
     // path (one extra request on a seed server), the next ones go straight.
-    let mut d = Dialect::default();
-    let (t2, sent) = refresh(&sb, &mut d, &t.refresh_token);
-    let t2 = t2.unwrap();
-    let (want_sent, want_path) = if dialect_name() == "live" { (1, "/v1/access_token") } else { (2, "/v1/refresh_token") };
-    assert_eq!((sent, d.refresh_at().path()), (want_sent, want_path));
+    let before = c.sent();
+    let t2 = block_on(c.session.refresh()).unwrap();
+    let want_path = if dialect_name() == "live" { "/v1/access_token" } else { "/v1/refresh_token" };
+    assert_eq!((c.sent() - before, c.session.dialect().refresh_at().path()), (first_refresh_requests(), want_path));
+    assert_eq!(c.kept.borrow().dialects.last().map(|d| d.refresh_at().path()), Some(want_path), "the path learned is handed to the host");
     assert_ne!(t2.access_token, t.access_token);
     assert_ne!(t2.refresh_token, t.refresh_token);
-    // The old refresh token is spent, and that teaches nothing about paths.
-    let (e, sent) = refresh(&sb, &mut d, &t.refresh_token);
-    assert_eq!((e.unwrap_err().kind, sent), (ErrorKind::ReauthRequired, 1));
-    let (t3, sent) = refresh(&sb, &mut d, &t2.refresh_token);
-    assert!(t3.is_ok() && sent == 1);
-    let t2 = t3.unwrap();
+    assert_eq!((c.session.tokens(), c.last_stored()), (Some(t2.clone()), Some(Some(t2.clone()))));
+    // The old refresh token is spent: that signs out (stored as such) and
+    // teaches nothing about paths.
+    c.session.set_tokens(Some(t.clone()));
+    let before = c.sent();
+    let e = block_on(c.session.refresh()).unwrap_err();
+    assert_eq!((e.kind, c.sent() - before), (ErrorKind::ReauthRequired, 1));
+    assert_eq!((c.session.tokens(), c.last_stored()), (None, Some(None)));
+    assert_eq!(c.session.dialect().refresh_at().path(), want_path);
+    assert_eq!(block_on(c.session.search(EntityType::Project, "", None)).unwrap_err().kind, ErrorKind::Unauthorized);
+    c.session.set_tokens(Some(t2));
+    let before = c.sent();
+    block_on(c.session.refresh()).unwrap();
+    assert_eq!(c.sent() - before, 1);
     // The new pair works.
-    find(&sb, &t2, EntityType::ProjectCategory, "", None).unwrap();
+    find(&c, EntityType::ProjectCategory, "", None).unwrap();
 }
 
 #[test]
 fn entities_time_entries_and_summary() {
     let sb = sandbox();
-    let t = sign_in(&sb);
-    let mut d = Dialect::default();
-    let cat = upsert(&sb, &t, json!({"type":"ProjectCategory","id":"cat-1","name":"Clients"})).unwrap();
+    let c = signed_in(&sb, false);
+    let cat = write(&c, json!({"type":"ProjectCategory","id":"cat-1","name":"Clients"})).unwrap();
     assert_eq!(cat.id(), "cat-1");
     // The same create twice leaves one entity (client-chosen id).
-    upsert(&sb, &t, json!({"type":"ProjectCategory","id":"cat-1","name":"Clients"})).unwrap();
-    let cats = find(&sb, &t, EntityType::ProjectCategory, "client", None).unwrap();
+    write(&c, json!({"type":"ProjectCategory","id":"cat-1","name":"Clients"})).unwrap();
+    let cats = find(&c, EntityType::ProjectCategory, "client", None).unwrap();
     assert_eq!(cats.iter().filter(|c| c.id() == "cat-1").count(), 1);
 
-    upsert(
-        &sb,
-        &t,
+    write(
+        &c,
         json!({"type":"Project","id":"prj-1","name":"Website","category_id":"cat-1","rounding_method":"UP","rounding_minutes":15,"hourly_rate":80.0,"planned_duration_hours":10.5,"planned_budget":1000.0}),
     )
     .unwrap();
-    upsert(&sb, &t, json!({"type":"TimedTask","id":"task-1","name":"Design","project_id":"prj-1","billable":true,"planned_duration":3600})).unwrap();
-    upsert(&sb, &t, json!({"type":"TimedSubTask","id":"sub-1","name":"Logo","task_id":"task-1","planned_duration":600})).unwrap();
-    let tasks = find(&sb, &t, EntityType::TimedTask, "DES", Some("prj-1")).unwrap();
+    write(&c, json!({"type":"TimedTask","id":"task-1","name":"Design","project_id":"prj-1","billable":true,"planned_duration":3600})).unwrap();
+    write(&c, json!({"type":"TimedSubTask","id":"sub-1","name":"Logo","task_id":"task-1","planned_duration":600})).unwrap();
+    let tasks = find(&c, EntityType::TimedTask, "DES", Some("prj-1")).unwrap();
     assert_eq!(tasks.len(), 1);
     assert!(matches!(&tasks[0], Entity::TimedTask(x) if x.billable && x.planned_duration == 3600 && x.project_id == "prj-1"));
-    assert!(find(&sb, &t, EntityType::TimedTask, "", Some("prj-other")).unwrap().is_empty());
-    let subs = find(&sb, &t, EntityType::TimedSubTask, "logo", Some("task-1")).unwrap();
+    assert!(find(&c, EntityType::TimedTask, "", Some("prj-other")).unwrap().is_empty());
+    let subs = find(&c, EntityType::TimedSubTask, "logo", Some("task-1")).unwrap();
     assert_eq!(subs.len(), 1);
 
     // A running entry, then stopped with the same id.
     let start = (now_ms() / 1000) * 1000 - 1_000_000;
     let start_s = tyme_tab::model::format_date_time(start as f64).unwrap();
     let end_s = tyme_tab::model::format_date_time((start + 1_000_000) as f64).unwrap();
-    let running = upsert_as(&sb, &t, &mut d, json!({"type":"TimedTaskRecord","id":"rec-1","task_id":"task-1","subtask_id":"","time_start":start_s,"time_end":null,"note":"Sketches"})).unwrap();
+    let running = write(&c, json!({"type":"TimedTaskRecord","id":"rec-1","task_id":"task-1","subtask_id":"","time_start":start_s,"time_end":null,"note":"Sketches"})).unwrap();
     assert!(matches!(&running, Entity::TimedTaskRecord(r) if r.time_end.is_none() && r.note == "Sketches"));
-    let stopped = upsert_as(&sb, &t, &mut d, json!({"type":"TimedTaskRecord","id":"rec-1","task_id":"task-1","subtask_id":"","time_start":start_s,"time_end":end_s,"note":"Sketches"})).unwrap();
+    let stopped = write(&c, json!({"type":"TimedTaskRecord","id":"rec-1","task_id":"task-1","subtask_id":"","time_start":start_s,"time_end":end_s,"note":"Sketches"})).unwrap();
     match &stopped {
         Entity::TimedTaskRecord(r) => assert_eq!(r.time_end.unwrap().to_string(), end_s),
         other => panic!("{other:?}"),
@@ -265,13 +374,12 @@ fn entities_time_entries_and_summary() {
     assert_eq!((p["category_id"].as_str(), p["hourly_rate"].as_f64(), p["planned_duration_hours"].as_f64()), (Some("cat-1"), Some(80.0), Some(10.5)), "{p}");
     let e = &state["time_entries"][0];
     assert_eq!((e["task_id"].as_str(), e["time_end"].as_str(), e["note"].as_str()), (Some("task-1"), Some(end_s.as_str()), Some("Sketches")), "{e}");
-    // The member id went with the entry where the server has members.
+    // The member id (learned at sign-in) went with the entry where the server has members.
     let want_user = if dialect_name() == "live" { Some("1001") } else { None };
     assert_eq!(e["user_id"].as_str(), want_user, "{e}");
-    assert_eq!(d.user_id.as_deref(), want_user);
+    assert_eq!(c.session.dialect().user_id.as_deref(), want_user);
 
-    let r = send(&summary::build_summary(&sb.url, t.access_token.expose(), (start - 3_600_000) as f64, (now_ms() + 1000) as f64).unwrap());
-    let rows = summary::parse_summary(r.status, &r.headers, &r.body).unwrap();
+    let rows = block_on(c.session.summary((start - 3_600_000) as f64, (now_ms() + 1000) as f64)).unwrap();
     assert_eq!(rows.skipped, 0);
     let rows = rows.items;
     let row = rows.iter().find(|r| r.task_id == "task-1").expect("a summary row for task-1");
@@ -281,111 +389,181 @@ fn entities_time_entries_and_summary() {
     assert_eq!(row.category_name.as_deref(), Some("Clients"));
 
     // Refused input never reaches the server; a refused write does not change state.
-    assert_eq!(upsert(&sb, &t, json!({"type":"TimedTask","id":"x","name":"n"})).unwrap_err().kind, ErrorKind::InvalidInput);
-    let e = upsert(&sb, &t, json!({"type":"TimedTask","id":"x","name":"n","project_id":"no-such-project"})).unwrap_err();
+    let before = c.sent();
+    assert_eq!(write(&c, json!({"type":"TimedTask","id":"x","name":"n"})).unwrap_err().kind, ErrorKind::InvalidInput);
+    assert_eq!(c.sent(), before);
+    let e = write(&c, json!({"type":"TimedTask","id":"x","name":"n","project_id":"no-such-project"})).unwrap_err();
     assert!(matches!(e.kind, ErrorKind::NotFound | ErrorKind::InvalidInput), "{e}");
 }
 
 #[test]
-fn expired_token_is_unauthorized_then_refresh_cures_it() {
+fn an_expired_token_meets_a_401_and_the_session_refreshes_and_sends_again() {
     let sb = sandbox();
-    let t = sign_in(&sb);
+    let c = signed_in(&sb, false);
+    let t = c.session.tokens().unwrap();
     control(&sb, "POST", "/_sandbox/expire_tokens", None);
-    let e = find(&sb, &t, EntityType::Project, "", None).unwrap_err();
+    let raw = send(&search::build_search(&sb.url, t.access_token.expose(), EntityType::Project, "", None).unwrap());
+    let e = search::parse_search(EntityType::Project, raw.status, &raw.headers, &raw.body).unwrap_err();
     assert_eq!((e.kind, e.status), (ErrorKind::Unauthorized, Some(401)));
-    let (t2, _) = refresh(&sb, &mut Dialect::default(), &t.refresh_token);
-    let t2 = t2.unwrap();
-    find(&sb, &t2, EntityType::Project, "", None).unwrap();
-    let bogus = TokenSet { access_token: oauth::Secret::new("not-a-token"), ..t2 };
-    assert_eq!(find(&sb, &bogus, EntityType::Project, "", None).unwrap_err().kind, ErrorKind::Unauthorized);
+    clear_log(&sb);
+    find(&c, EntityType::Project, "", None).unwrap();
+    let log = log(&sb);
+    let data: Vec<u16> = log.iter().filter(|(_, p, _)| p == "/data/search_entity").map(|(_, _, s)| *s).collect();
+    let tokens = log.iter().filter(|(_, p, _)| is_token_request(p)).count();
+    assert_eq!((data, tokens), (vec![401, 200], first_refresh_requests()), "{log:?}");
+    let t2 = c.session.tokens().unwrap();
+    assert_ne!(t2.access_token, t.access_token);
+    assert_eq!(c.last_stored(), Some(Some(t2)));
+    let bogus = TokenSet { access_token: oauth::Secret::new("not-a-token"), ..t };
+    let raw = send(&search::build_search(&sb.url, bogus.access_token.expose(), EntityType::Project, "", None).unwrap());
+    assert_eq!(raw.status, 401);
+}
+
+/// Five calls at once, their sends interleaved: a pair due for refresh is
+/// refreshed once for all of them, and so is a pair the server dropped (each
+/// call meets a 401; the ones that meet it after the refresh just resend).
+#[test]
+fn concurrent_calls_share_one_refresh() {
+    let sb = sandbox();
+    let c = signed_in(&sb, true);
+    let mut due = c.session.tokens().unwrap();
+    due.expires_at_ms = now_ms();
+    c.session.set_tokens(Some(due.clone()));
+    let five = || join_all((0..5).map(|_| Box::pin(c.session.search(EntityType::Project, "", None)) as Pin<Box<dyn Future<Output = tyme_tab::Result<tyme_tab::http::Listed<Entity>>>>>).collect());
+    clear_log(&sb);
+    for r in five() {
+        r.unwrap();
+    }
+    let log1 = log(&sb);
+    let tokens = log1.iter().filter(|(_, p, _)| is_token_request(p)).count();
+    let data: Vec<u16> = log1.iter().filter(|(_, p, _)| p == "/data/search_entity").map(|(_, _, s)| *s).collect();
+    assert_eq!((tokens, data), (first_refresh_requests(), vec![200; 5]), "{log1:?}");
+    assert_ne!(c.session.tokens().unwrap().access_token, due.access_token);
+
+    control(&sb, "POST", "/_sandbox/expire_tokens", None);
+    clear_log(&sb);
+    for r in five() {
+        r.unwrap();
+    }
+    let log2 = log(&sb);
+    let tokens = log2.iter().filter(|(_, p, _)| is_token_request(p)).count();
+    let mut data: Vec<u16> = log2.iter().filter(|(_, p, _)| p == "/data/search_entity").map(|(_, _, s)| *s).collect();
+    data.sort();
+    assert_eq!((tokens, data), (1, [vec![200; 5], vec![401; 5]].concat()), "{log2:?}");
+}
+
+/// A call that started the refresh and is dropped half-way (its refresh
+/// request not yet sent) leaves no one waiting for ever: the call that
+/// joined it gets an error, and the next call refreshes afresh.
+#[test]
+fn a_dropped_refresh_wakes_its_waiters() {
+    let sb = sandbox();
+    let c = signed_in(&sb, true);
+    let mut due = c.session.tokens().unwrap();
+    due.expires_at_ms = now_ms();
+    c.session.set_tokens(Some(due.clone()));
+    let mut cx = Context::from_waker(Waker::noop());
+    let mut pilot: Pin<Box<dyn Future<Output = _> + '_>> = Box::pin(c.session.search(EntityType::Project, "", None));
+    let mut waiter: Pin<Box<dyn Future<Output = _> + '_>> = Box::pin(c.session.search(EntityType::Project, "", None));
+    assert!(pilot.as_mut().poll(&mut cx).is_pending(), "the refresh is under way");
+    assert!(waiter.as_mut().poll(&mut cx).is_pending(), "the second call waits for it");
+    drop(pilot);
+    let e = block_on(waiter).unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Network, "{e}");
+    assert_eq!(c.session.tokens(), Some(due), "nothing was refreshed");
+    clear_log(&sb);
+    find(&c, EntityType::Project, "", None).unwrap();
+    let tokens = log(&sb).iter().filter(|(_, p, _)| is_token_request(p)).count();
+    assert_eq!(tokens, first_refresh_requests());
 }
 
 #[test]
 fn revoked_tokens_are_refused_and_the_refresh_asks_for_a_new_sign_in() {
     let sb = sandbox();
-    let t = sign_in(&sb);
-    find(&sb, &t, EntityType::Project, "", None).unwrap();
+    let c = signed_in(&sb, false);
+    find(&c, EntityType::Project, "", None).unwrap();
     control(&sb, "POST", "/_sandbox/revoke_tokens", None);
-    let e = find(&sb, &t, EntityType::Project, "", None).unwrap_err();
-    assert_eq!((e.kind, e.status), (ErrorKind::Unauthorized, Some(401)));
-    let (r, _) = refresh(&sb, &mut Dialect::default(), &t.refresh_token);
-    assert_eq!(r.unwrap_err().kind, ErrorKind::ReauthRequired);
+    let e = find(&c, EntityType::Project, "", None).unwrap_err();
+    assert_eq!(e.kind, ErrorKind::ReauthRequired);
+    assert_eq!((c.session.tokens(), c.last_stored()), (None, Some(None)), "signed out, and stored so");
     // A new sign-in works again.
-    let t2 = sign_in(&sb);
-    find(&sb, &t2, EntityType::Project, "", None).unwrap();
+    let c2 = signed_in(&sb, false);
+    find(&c2, EntityType::Project, "", None).unwrap();
 }
 
 #[test]
 fn injected_faults_map_to_codes() {
     let sb = sandbox();
-    let t = sign_in(&sb);
+    let c = signed_in(&sb, false);
     control(&sb, "POST", "/_sandbox/faults", Some(json!({"fail_next":1,"status":429,"retry_after":7,"path_prefix":"/data"})));
-    let e = find(&sb, &t, EntityType::Project, "", None).unwrap_err();
+    let e = find(&c, EntityType::Project, "", None).unwrap_err();
     assert_eq!((e.kind, e.status, e.retry_after), (ErrorKind::RateLimited, Some(429), Some(7)));
     control(&sb, "POST", "/_sandbox/faults", Some(json!({"fail_next":1,"status":503,"retry_after":2,"path_prefix":"/data"})));
-    let e = find(&sb, &t, EntityType::Project, "", None).unwrap_err();
+    let e = find(&c, EntityType::Project, "", None).unwrap_err();
     assert_eq!((e.kind, e.status, e.retry_after), (ErrorKind::Server, Some(503), Some(2)));
     control(&sb, "POST", "/_sandbox/faults", Some(json!({"fail_next":1,"status":500,"path_prefix":"/data"})));
-    assert_eq!(find(&sb, &t, EntityType::Project, "", None).unwrap_err().kind, ErrorKind::Server);
+    assert_eq!(find(&c, EntityType::Project, "", None).unwrap_err().kind, ErrorKind::Server);
     control(&sb, "POST", "/_sandbox/faults", Some(json!({"fail_next":1,"malformed":true,"path_prefix":"/data"})));
-    assert_eq!(find(&sb, &t, EntityType::Project, "", None).unwrap_err().kind, ErrorKind::BadResponse);
+    assert_eq!(find(&c, EntityType::Project, "", None).unwrap_err().kind, ErrorKind::BadResponse);
     control(&sb, "DELETE", "/_sandbox/faults", None);
-    find(&sb, &t, EntityType::Project, "", None).unwrap();
+    find(&c, EntityType::Project, "", None).unwrap();
 }
 
 #[test]
 fn webhooks_subscribe_and_unsubscribe() {
     let sb = sandbox();
-    let t = sign_in(&sb);
+    let c = signed_in(&sb, false);
     let hook = "http://127.0.0.1:9/hook";
-    let mut d = Dialect::default();
     // The live verbs first; a seed server refuses them once, then the seed's.
-    let verbs = d.webhook_verbs();
-    let r = send(&webhooks::build_subscribe(&sb.url, t.access_token.expose(), hook, TriggerType::StoppedTime, verbs).unwrap());
-    let learned = d.learn_webhooks(verbs, r.status, &r.body, true);
-    assert_eq!(learned == Learned::TryOther, dialect_name() == "seed", "status {}", r.status);
-    let r = match learned {
-        Learned::TryOther => send(&webhooks::build_subscribe(&sb.url, t.access_token.expose(), hook, TriggerType::StoppedTime, d.webhook_verbs()).unwrap()),
-        Learned::Done => r,
-    };
-    webhooks::parse_webhook(r.status, &r.headers, &r.body).unwrap();
+    let (want_sent, want_verbs) = if dialect_name() == "live" { (1, WebhookVerbs::Live) } else { (2, WebhookVerbs::Seed) };
+    let before = c.sent();
+    block_on(c.session.webhook(hook, TriggerType::StoppedTime, true)).unwrap();
+    assert_eq!((c.sent() - before, c.session.dialect().webhooks), (want_sent, Some(want_verbs)));
     let state = control(&sb, "GET", "/_sandbox/state", None);
     assert!(state["webhooks"].to_string().contains("stopped_time"), "{state}");
-    let r = send(&webhooks::build_unsubscribe(&sb.url, t.access_token.expose(), hook, TriggerType::StoppedTime, d.webhook_verbs()).unwrap());
-    webhooks::parse_unsubscribe(d.webhook_verbs(), r.status, &r.headers, &r.body).unwrap();
+    let before = c.sent();
+    block_on(c.session.webhook(hook, TriggerType::StoppedTime, false)).unwrap();
+    assert_eq!(c.sent() - before, 1, "the verbs are known now");
     let state = control(&sb, "GET", "/_sandbox/state", None);
     assert!(!state["webhooks"].to_string().contains("stopped_time"), "{state}");
     // Unsubscribing again: the live service answers 404, which means done.
-    let r = send(&webhooks::build_unsubscribe(&sb.url, t.access_token.expose(), hook, TriggerType::StoppedTime, d.webhook_verbs()).unwrap());
     if dialect_name() == "live" {
-        assert_eq!(r.status, 404);
-        webhooks::parse_unsubscribe(d.webhook_verbs(), r.status, &r.headers, &r.body).unwrap();
+        clear_log(&sb);
+        block_on(c.session.webhook(hook, TriggerType::StoppedTime, false)).unwrap();
+        assert_eq!(log(&sb).iter().map(|(_, _, s)| *s).collect::<Vec<_>>(), vec![404]);
     }
 }
 
 #[test]
 fn times_read_back_and_discard_where_served() {
     let sb = sandbox();
-    let t = sign_in(&sb);
-    let mut d = Dialect::default();
-    upsert(&sb, &t, json!({"type":"Project","id":"p","name":"P"})).unwrap();
-    upsert(&sb, &t, json!({"type":"TimedTask","id":"77","name":"Numeric id","project_id":"p"})).unwrap();
+    let c = signed_in(&sb, false);
+    write(&c, json!({"type":"Project","id":"p","name":"P"})).unwrap();
+    write(&c, json!({"type":"TimedTask","id":"77","name":"Numeric id","project_id":"p"})).unwrap();
     let start = (now_ms() / 1000) * 1000 - 600_000;
     let start_s = tyme_tab::model::format_date_time(start as f64).unwrap();
     for i in 0..3 {
         let end = if i == 2 { Value::Null } else { json!(tyme_tab::model::format_date_time((start + 60_000 * (i + 1)) as f64).unwrap()) };
-        upsert_as(&sb, &t, &mut d, json!({"type":"TimedTaskRecord","id":format!("r{i}"),"task_id":"77","time_start":start_s,"time_end":end,"note":format!("n{i}")})).unwrap();
+        write(&c, json!({"type":"TimedTaskRecord","id":format!("r{i}"),"task_id":"77","time_start":start_s,"time_end":end,"note":format!("n{i}")})).unwrap();
     }
-    let user = user_id(&sb, &t, &mut d);
-    let r = send(&times::build_times(&sb.url, t.access_token.expose(), (start - 1000) as f64, (now_ms() + 1000) as f64, user.as_deref(), 0).unwrap());
-    Dialect::learn_endpoint(&mut d.times, r.status);
+    let (from, to) = ((start - 1000) as f64, (now_ms() + 1000) as f64);
+    let before = c.sent();
+    let read = block_on(c.session.times(from, to)).unwrap();
+    assert_eq!(c.sent() - before, 1);
     if dialect_name() == "seed" {
-        assert_eq!((d.times, d.members, r.status), (Some(false), Some(false), 404));
-        let r = send(&delete::build_delete_time(&sb.url, t.access_token.expose(), "r2").unwrap());
-        assert_eq!(r.status, 404, "a seed server has no DELETE /data/entity");
+        let d = c.session.dialect();
+        assert!(read.is_none());
+        assert_eq!((d.times, d.members), (Some(false), Some(false)));
+        // Learned: asking again sends nothing.
+        assert!(block_on(c.session.times(from, to)).unwrap().is_none());
+        let e = block_on(c.session.discard("r2")).unwrap_err();
+        assert_eq!((e.kind, e.status, c.session.dialect().delete), (ErrorKind::NotFound, Some(404), Some(false)), "a seed server has no DELETE /data/entity");
+        let before = c.sent();
+        assert_eq!(block_on(c.session.discard("r2")).unwrap_err().kind, ErrorKind::NotFound);
+        assert_eq!(c.sent(), before, "not asked again");
         return;
     }
-    let page = times::parse_times(r.status, &r.headers, &r.body).unwrap();
+    let page = read.unwrap();
     assert_eq!(page.skipped, 0);
     let mut got: Vec<(String, String, bool, String)> =
         page.items.iter().map(|r| (r.id.clone(), r.task_id.clone(), r.time_end.is_none(), r.note.clone())).collect();
@@ -395,9 +573,9 @@ fn times_read_back_and_discard_where_served() {
     assert!(page.items.iter().all(|r| r.time_start.to_ms() == start));
     // Discard the running one: gone from the server, and a second discard is harmless.
     for _ in 0..2 {
-        let r = send(&delete::build_delete_time(&sb.url, t.access_token.expose(), "r2").unwrap());
-        delete::parse_delete(r.status, &r.headers, &r.body).unwrap();
+        block_on(c.session.discard("r2")).unwrap();
     }
+    assert_eq!(c.session.dialect().delete, Some(true));
     let state = control(&sb, "GET", "/_sandbox/state", None);
     let ids: Vec<&str> = state["time_entries"].as_array().unwrap().iter().filter_map(|e| e["id"].as_str()).collect();
     assert_eq!(ids.len(), 2, "{state}");
@@ -606,43 +784,33 @@ fn recorded_fixtures_match_the_sandbox() {
     }
 }
 
-/// Offset paging as the client follows it (`times::more_pages`), against a
-/// live server paging by 10: 25 entries come in pages of 10, 10 and 5, and a
-/// range with 3 entries costs one request.
+/// Offset paging as the session follows it (`times::more_pages`), against
+/// a live server paging by 10: 25 entries come in pages of 10, 10 and 5
+/// (three requests, from offsets 0, 10 and 20), and a range with 3 entries
+/// costs one request.
 #[test]
 fn times_pages_are_followed_to_the_last() {
     let sb = sandbox_with("live", &["--times-page-size", "10"]);
-    let t = sign_in(&sb);
-    let mut d = Dialect::default();
-    upsert(&sb, &t, json!({"type":"Project","id":"p","name":"P"})).unwrap();
-    upsert(&sb, &t, json!({"type":"TimedTask","id":"t","name":"T","project_id":"p"})).unwrap();
+    let c = signed_in(&sb, false);
+    write(&c, json!({"type":"Project","id":"p","name":"P"})).unwrap();
+    write(&c, json!({"type":"TimedTask","id":"t","name":"T","project_id":"p"})).unwrap();
     let base = (now_ms() / 1000) * 1000 - 100 * 60_000;
     let fmt = |ms: i64| tyme_tab::model::format_date_time(ms as f64).unwrap();
     for i in 0..25 {
         let s = base + i * 60_000;
-        upsert_as(&sb, &t, &mut d, json!({"type":"TimedTaskRecord","id":format!("e{i:02}"),"task_id":"t","time_start":fmt(s),"time_end":fmt(s + 30_000),"note":""})).unwrap();
+        write(&c, json!({"type":"TimedTaskRecord","id":format!("e{i:02}"),"task_id":"t","time_start":fmt(s),"time_end":fmt(s + 30_000),"note":""})).unwrap();
     }
-    let user = user_id(&sb, &t, &mut d);
     let read_all = |from: i64, to: i64| {
-        let (mut ids, mut sizes, mut first) = (Vec::new(), Vec::new(), 0);
-        loop {
-            let r = send(&times::build_times(&sb.url, t.access_token.expose(), from as f64, to as f64, user.as_deref(), ids.len()).unwrap());
-            let page = times::parse_times(r.status, &r.headers, &r.body).unwrap();
-            if sizes.is_empty() {
-                first = page.items.len();
-            }
-            sizes.push(page.items.len());
-            ids.extend(page.items.into_iter().map(|e| e.id));
-            if !times::more_pages(first, *sizes.last().unwrap(), sizes.len()) {
-                return (ids, sizes);
-            }
-        }
+        clear_log(&sb);
+        let listed = block_on(c.session.times(from as f64, to as f64)).unwrap().unwrap();
+        assert_eq!(listed.skipped, 0);
+        let requests = log(&sb).iter().filter(|(_, p, _)| p == "/data/times").count();
+        (listed.items.into_iter().map(|e| e.id).collect::<Vec<_>>(), requests)
     };
-    let (ids, sizes) = read_all(base - 1000, base + 25 * 60_000);
-    assert_eq!(sizes, vec![10, 10, 5]);
+    let (ids, requests) = read_all(base - 1000, base + 25 * 60_000);
     let want: Vec<String> = (0..25).map(|i| format!("e{i:02}")).collect();
-    assert_eq!(ids, want);
+    assert_eq!((ids, requests), (want, 3));
     // Three entries: one page, one request.
-    let (ids, sizes) = read_all(base - 1000, base + 2 * 60_000 + 1000);
-    assert_eq!((ids.len(), sizes), (3, vec![3]));
+    let (ids, requests) = read_all(base - 1000, base + 2 * 60_000 + 1000);
+    assert_eq!((ids.len(), requests), (3, 1));
 }

@@ -1,4 +1,5 @@
-//! What a data call must do first, given the tokens held now.
+//! What a data call must do first, given the tokens held now (the first
+//! decision of `session::CallStep`, which also handles the 401 after).
 
 use super::token::TokenSet;
 
@@ -24,12 +25,6 @@ pub fn next_step(tokens: Option<&TokenSet>, now_ms: i64) -> NextStep {
     }
 }
 
-/// After a data call answered 401 with fresh-looking tokens: refresh once and
-/// retry, unless this attempt already followed a refresh.
-pub fn retry_after_unauthorized(already_refreshed: bool) -> bool {
-    !already_refreshed
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -41,7 +36,5 @@ mod tests {
         assert_eq!(next_step(None, 0), NextStep::SignIn);
         assert_eq!(next_step(Some(&t), 0), NextStep::Send);
         assert_eq!(next_step(Some(&t), 40_000), NextStep::Refresh);
-        assert!(retry_after_unauthorized(false));
-        assert!(!retry_after_unauthorized(true));
     }
 }

@@ -1,7 +1,10 @@
 //! Values across the boundary: plain JSON-compatible objects both ways.
-//! They travel as JSON text (`serde_json` here, `JSON.parse` /
-//! `JSON.stringify` there): every output is JSON-compatible by construction
-//! (no BigInt, no Map), and one serde backend keeps the module small.
+//! Outputs are built by serde-wasm-bindgen's JSON-compatible serializer
+//! (plain objects, no BigInt, no Map). Inputs are read as JSON
+//! (`JSON.stringify` there, `serde_json` here): what a page passes keeps
+//! JSON's meaning (an `undefined` or function property is absent, a `Date`
+//! is its `toJSON` text), which the API's inputs rely on; the config object
+//! carries its callbacks beside its JSON fields.
 
 use serde::Serialize;
 use wasm_bindgen::JsValue;
@@ -9,8 +12,7 @@ use wasm_bindgen::JsValue;
 use crate::error::{Error, Result};
 
 pub(crate) fn to_js<T: Serialize + ?Sized>(v: &T) -> Result<JsValue> {
-    let text = serde_json::to_string(v).map_err(|_| Error::bad_response("value cannot be handed to JavaScript"))?;
-    js_sys::JSON::parse(&text).map_err(|_| Error::bad_response("value cannot be handed to JavaScript"))
+    v.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(|_| Error::bad_response("value cannot be handed to JavaScript"))
 }
 
 /// A JS value as parsed JSON (via `JSON.stringify`; read with `from_slice`,

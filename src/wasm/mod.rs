@@ -9,6 +9,7 @@
 static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 
 mod client;
+mod env;
 mod convert;
 pub mod note;
 pub mod outbox;

@@ -72,7 +72,7 @@ pub fn scrub_url(url: &str, #[wasm_bindgen(js_name = scrubParams)] scrub_params:
     note::scrub_url(url, &params_with_builtin(scrub_params)).map_err(js_err)
 }
 
-/// The built-in scrub list, in the notation of src/note.rs (`*` marks a
+/// The built-in scrub list, in the notation of src/note/mod.rs (`*` marks a
 /// prefix, suffix or part).
 #[wasm_bindgen(js_name = defaultScrubParams, unchecked_return_type = "string[]")]
 pub fn default_scrub_params() -> std::result::Result<JsValue, JsValue> {

@@ -88,7 +88,7 @@ fn failure_in(v: &JsValue) -> Result<Failure> {
 
 /// An attempt failed with `error = {code, message?, retryAfter?}`: backoff
 /// with jitter (from `crypto.getRandomValues`, or `rand` in [0, 1] if given),
-/// or park the op (see src/outbox.rs).
+/// or park the op (see src/outbox/mod.rs).
 #[wasm_bindgen(js_name = outboxFail, unchecked_return_type = "OutboxState")]
 pub fn outbox_fail(#[wasm_bindgen(unchecked_param_type = "OutboxState | null | undefined")] state: JsValue, #[wasm_bindgen(js_name = opId)] op_id: &str, #[wasm_bindgen(unchecked_param_type = "OutboxFailure")] error: JsValue, #[wasm_bindgen(js_name = nowMs)] now_ms: f64, rand: Option<f64>) -> std::result::Result<JsValue, JsValue> {
     let run = || -> Result<OutboxState> {

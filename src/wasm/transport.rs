@@ -1,71 +1,17 @@
-//! Sends an `HttpRequest` with the global `fetch` (works in a page and in a
-//! service worker) and returns status, the headers the core reads, and the body.
-//!
-//! The few Fetch API calls needed are bound here directly (rather than via
-//! an HTTP wrapper crate) to keep the WebAssembly module small.
+//! Sends an `HttpRequest` with gloo-net (the global `fetch`: works in a page
+//! and in a service worker) and returns status, the headers the core reads,
+//! and the body, read as a stream and cut off past `MAX_BODY`. A redirect is
+//! never followed (`redirect: "error"`), and no answer (headers and whole
+//! body) within the timeout is a `network` error saying it timed out.
 
-use js_sys::{Object, Promise, Reflect, Uint8Array};
-use wasm_bindgen::prelude::*;
+use gloo_net::http::{Method, RequestBuilder, Response};
+use js_sys::Uint8Array;
+use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortSignal, ReadableStreamDefaultReader, ReadableStreamReadResult, RequestRedirect};
 
 use crate::error::{Error, Result};
-use crate::http::{after_scheme_separator, HttpRequest, MAX_BODY};
-
-#[wasm_bindgen]
-extern "C" {
-    /// The global `fetch` (window or worker).
-    #[wasm_bindgen(js_name = fetch)]
-    fn fetch_request(request: &FetchRequest) -> Promise;
-
-    #[wasm_bindgen(js_name = Request)]
-    type FetchRequest;
-    #[wasm_bindgen(constructor, js_class = "Request", catch)]
-    fn new(url: &str, init: &Object) -> std::result::Result<FetchRequest, JsValue>;
-
-    #[wasm_bindgen(js_name = Headers)]
-    type FetchHeaders;
-    #[wasm_bindgen(constructor, js_class = "Headers")]
-    fn new() -> FetchHeaders;
-    #[wasm_bindgen(method, js_class = "Headers", catch)]
-    fn append(this: &FetchHeaders, name: &str, value: &str) -> std::result::Result<(), JsValue>;
-    #[wasm_bindgen(method, js_class = "Headers")]
-    fn get(this: &FetchHeaders, name: &str) -> Option<String>;
-
-    #[wasm_bindgen(js_name = Response)]
-    type FetchResponse;
-    #[wasm_bindgen(method, getter, js_class = "Response")]
-    fn status(this: &FetchResponse) -> u16;
-    #[wasm_bindgen(method, getter, js_class = "Response")]
-    fn headers(this: &FetchResponse) -> FetchHeaders;
-    #[wasm_bindgen(method, getter, js_class = "Response")]
-    fn body(this: &FetchResponse) -> Option<BodyStream>;
-
-    #[wasm_bindgen(js_name = ReadableStream)]
-    type BodyStream;
-    #[wasm_bindgen(method, js_class = "ReadableStream", js_name = getReader, catch)]
-    fn get_reader(this: &BodyStream) -> std::result::Result<BodyReader, JsValue>;
-
-    #[wasm_bindgen(js_name = ReadableStreamDefaultReader)]
-    type BodyReader;
-    #[wasm_bindgen(method, js_class = "ReadableStreamDefaultReader")]
-    fn read(this: &BodyReader) -> Promise;
-    #[wasm_bindgen(method, js_class = "ReadableStreamDefaultReader")]
-    fn cancel(this: &BodyReader) -> Promise;
-
-    #[wasm_bindgen(js_name = AbortSignal)]
-    type Signal;
-    /// `AbortSignal.timeout(ms)`: aborts the fetch, and the reading of its body.
-    #[wasm_bindgen(static_method_of = Signal, js_class = "AbortSignal", js_name = timeout, catch)]
-    fn timeout(ms: u32) -> std::result::Result<Signal, JsValue>;
-    #[wasm_bindgen(method, getter, js_class = "AbortSignal")]
-    fn aborted(this: &Signal) -> bool;
-}
-
-pub(crate) struct Reply {
-    pub status: u16,
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
-}
+use crate::http::{self, after_scheme_separator, HttpRequest, Reply, MAX_BODY};
 
 fn origin(url: &str) -> &str {
     let after = after_scheme_separator(url).unwrap_or(0);
@@ -73,38 +19,19 @@ fn origin(url: &str) -> &str {
     &url[..end]
 }
 
-/// `new Request(url, {method, headers, body, signal, redirect: "error"})`;
-/// throws for a bad URL or header. A redirect is never followed: a 307/308
-/// would resend the body (an authorization code, a PKCE verifier, a client
-/// secret, a refresh token) and the bearer token to wherever it points.
-fn build(req: &HttpRequest, signal: &JsValue) -> std::result::Result<FetchRequest, JsValue> {
-    let headers = FetchHeaders::new();
-    for (k, v) in &req.headers {
-        headers.append(k, v)?;
-    }
-    let init = Object::new();
-    Reflect::set(&init, &"method".into(), &req.method.as_str().into())?;
-    Reflect::set(&init, &"headers".into(), &headers)?;
-    if let Some(body) = &req.body {
-        Reflect::set(&init, &"body".into(), &Uint8Array::from(&body[..]))?;
-    }
-    Reflect::set(&init, &"signal".into(), signal)?;
-    Reflect::set(&init, &"redirect".into(), &"error".into())?;
-    FetchRequest::new(&req.url, &init)
-}
-
 /// Reads the body chunk by chunk, stopping as soon as it exceeds `MAX_BODY`
-/// (a missing or wrong Content-Length cannot make it read more).
-async fn read_body(resp: &FetchResponse) -> std::result::Result<Option<Vec<u8>>, JsValue> {
+/// (a missing or wrong Content-Length cannot make it read more); `None`
+/// when it is too large.
+async fn read_body(resp: &Response) -> std::result::Result<Option<Vec<u8>>, wasm_bindgen::JsValue> {
     let mut body = Vec::new();
     let Some(stream) = resp.body() else { return Ok(Some(body)) };
-    let reader = stream.get_reader()?;
+    let reader: ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
     loop {
-        let chunk = JsFuture::from(reader.read()).await?;
-        if Reflect::get(&chunk, &"done".into())?.is_truthy() {
+        let chunk: ReadableStreamReadResult = JsFuture::from(reader.read()).await?.unchecked_into();
+        if chunk.get_done() == Some(true) {
             return Ok(Some(body));
         }
-        body.extend(Uint8Array::new(&Reflect::get(&chunk, &"value".into())?).to_vec());
+        body.extend(Uint8Array::new(&chunk.get_value()).to_vec());
         if body.len() > MAX_BODY {
             let _ = reader.cancel();
             return Ok(None);
@@ -112,22 +39,34 @@ async fn read_body(resp: &FetchResponse) -> std::result::Result<Option<Vec<u8>>,
     }
 }
 
-/// Sends `req`; no answer (headers and whole body) within `timeout_ms` is a
-/// `network` error saying it timed out.
+/// Sends `req`, waiting at most `timeout_ms` for the answer and its body.
 pub(crate) async fn send(req: HttpRequest, timeout_ms: u32) -> Result<Reply> {
-    // Every browser and worker this runs in has AbortSignal.timeout; where it
-    // is missing the request goes without a timeout rather than not at all.
-    let signal = Signal::timeout(timeout_ms).ok();
-    let js_signal = signal.as_ref().map_or(JsValue::UNDEFINED, |s| s.into());
+    let signal = AbortSignal::timeout_with_u32(timeout_ms);
     let lost = |what: &str| {
-        if signal.as_ref().is_some_and(Signal::aborted) {
+        if signal.aborted() {
             Error::network(format!("{} did not answer within {timeout_ms} ms (timed out)", origin(&req.url)))
         } else {
             Error::network(format!("{what} {} (offline, the connection dropped, or it answered with a redirect, which is never followed)", origin(&req.url)))
         }
     };
-    let request = build(&req, &js_signal).map_err(|_| Error::invalid_input(format!("cannot build a request to {}", origin(&req.url))))?;
-    let resp: FetchResponse = JsFuture::from(fetch_request(&request)).await.map_err(|_| lost("could not reach"))?.unchecked_into();
+    let method = match req.method {
+        http::Method::Get => Method::GET,
+        http::Method::Post => Method::POST,
+        http::Method::Delete => Method::DELETE,
+    };
+    // A 307/308 would resend the body (an authorization code, a PKCE
+    // verifier, a client secret, a refresh token) and the bearer token to
+    // wherever it points: `redirect: "error"`.
+    let mut b = RequestBuilder::new(&req.url).method(method).redirect(RequestRedirect::Error).abort_signal(Some(&signal));
+    for (k, v) in &req.headers {
+        b = b.header(k, v);
+    }
+    let built = match &req.body {
+        Some(body) => b.body(Uint8Array::from(&body[..])),
+        None => b.build(),
+    };
+    let request = built.map_err(|_| Error::invalid_input(format!("cannot build a request to {}", origin(&req.url))))?;
+    let resp = request.send().await.map_err(|_| lost("could not reach"))?;
     let status = resp.status();
     let h = resp.headers();
     let mut headers = Vec::new();
