@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { EXT_DIR } from './support.mjs';
+import { EXT_DIR } from '../e2e/support.mjs';
 
 const url = (p) => path.join(EXT_DIR, p);
 const pkg = await import(url('pkg/tyme_tab.js'));
