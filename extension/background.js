@@ -479,6 +479,38 @@ async function discardTimer() {
   return discarded;
 }
 
+// A past time entry changed: its task, start, end and page (the note is made
+// from the page, scrubbed, as for a start). The whole entry is written again
+// through the outbox, after its start and stop, so the change survives
+// offline and a stopped worker like any other write. The running timer's
+// entry is not edited here: it is stopped first.
+async function editEntry(p) {
+  const ref = checkTaskRef(p && p.task);
+  const id = p && typeof p.id === 'string' ? p.id : '';
+  const startMs = Number(p && p.startMs);
+  const endMs = Number(p && p.endMs);
+  if (!id) throw new UserError('invalid_input', 'Pick the entry to change.');
+  if (!Number.isFinite(startMs) || !Number.isFinite(endMs) || endMs < startMs) {
+    throw new UserError('invalid_input', 'The end must not be before the start.');
+  }
+  const client = await getClient();
+  const note = await noteFor(p.page);
+  const entity = await locked(async () => {
+    if (!sameAccount(client)) throw new UserError('signed_out', 'You are signed out. Sign in to Tyme.');
+    const got = await store.get(['timer', 'outbox']);
+    if (got.timer && got.timer.entity.id === id) throw new UserError('invalid_input', 'Stop the timer before changing its entry.');
+    const e = {
+      type: 'TimedTaskRecord', id, task_id: ref.subtaskId ? '' : ref.taskId, subtask_id: ref.subtaskId,
+      time_start: formatDateTime(startMs), time_end: formatDateTime(endMs), note,
+    };
+    const outbox = outboxEnqueue(got.outbox || outboxNew(), e, Date.now());
+    await store.set({ outbox, outboxSize: outboxSize(outbox), totals: null });
+    return e;
+  });
+  flush().catch(() => {});
+  return entity;
+}
+
 // The server's dialect, as the core learned it (null: nothing known yet).
 async function serverDialect() {
   const settings = await getSettings();
@@ -1044,6 +1076,7 @@ const handlers = {
   start: (p) => startTimer(p && p.task, p && p.page),
   stop: () => stopTimer(),
   discard: () => discardTimer(),
+  editEntry: (p) => editEntry(p),
   flush: async () => { await flush(); return getState(); },
   syncCatalog: (p) => syncCatalog({ fresh: !!(p && p.fresh) }),
   dismissNotice: async () => { await store.set({ notice: null, pendingPage: null }); return true; },
