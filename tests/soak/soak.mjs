@@ -266,10 +266,10 @@ export async function runSoak({
     if (cur) cur.states.push(st); else intended.set(key, { type, id, states: [st] });
   };
 
-  async function harvestLog() {
+  // The requests since the last harvest, counted for the run and for phase `ph`.
+  async function harvestLog(ph = phaseLog[phaseLog.length - 1]) {
     const log = await sandbox.log();
     await sandbox.clearLog();
-    const ph = phaseLog[phaseLog.length - 1];
     for (const l of log) {
       if (l.method === 'OPTIONS') continue;
       stats.requests++;
@@ -499,7 +499,7 @@ export async function runSoak({
     }
     if (drainBefore != null) drainWoke = (await workerOrigin()) !== drainBefore;
     const drainS = (Date.now() - tDrain) / 1000;
-    await harvestLog();
+    await harvestLog(null);
     const state = await sandbox.state();
     const cmp = judge(state, intended, demoIds, { userId: traits(sandbox).memberId });
     const ref = classifyRefusals(stats.refusals);
