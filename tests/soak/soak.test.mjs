@@ -80,13 +80,13 @@ test('refusals: only those made by design (signed out) are not lost; any other r
 test('verdict: no free passes (sign-outs over the cap, too few accepted, a quiet or missing phase, no new worker seen)', () => {
   const phases = Array.from({ length: PHASE_COUNT }, (_, k) => ({ name: `p${k}`, faults: 1 }));
   const ok = {
-    ops: 40, lost: 0, duplicated: 0, out_of_order: 0, outboxLeft: 0, signouts: 1, signOutCap: signOutCap(8), expiries: 8,
+    ops: 40, lost: 0, duplicated: 0, out_of_order: 0, outboxLeft: 0, signouts: 2, signOutCap: signOutCap(16), expiries: 16,
     accepted: 38, faulted: true, rate: 0.4, phases, kills: 7, killsAttempted: 7, anomalies: [],
   };
   assert.deepEqual(verdict(ok), []);
-  assert.equal(signOutCap(8), 2);
+  assert.equal(signOutCap(16), 2);
   assert.equal(signOutCap(0), 1);
-  assert.match(verdict({ ...ok, signouts: 3 }).join(), /3 sign-outs, more than the cap of 2/);
+  assert.match(verdict({ ...ok, signouts: 3 }).join(), /3 sign-outs, more than the cap of 2 \(16 token expiries\)/);
   assert.match(verdict({ ...ok, accepted: 35 }).join(), /only 35 of 40 operations accepted/);
   assert.match(verdict({ ...ok, phases: phases.map((p, k) => (k === 7 ? { ...p, faults: 0 } : p)) }).join(), /phases without a fault.*p7/);
   assert.match(verdict({ ...ok, phases: phases.slice(1) }).join(), /8 of 9 ran/);
