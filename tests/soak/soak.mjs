@@ -61,15 +61,15 @@ const CLIENT = 'tyme-tab-soak';
 // too) and expire the tokens as they begin, so a refresh happens in them.
 const LAT = { latency_ms: 5, latency_jitter_ms: 80 };
 export const phases = (sb) => [
-  { name: 'data 500', faults: { ...LAT, fail_next: 1, fail_percent: 55, status: 500, path_prefix: '/data' } },
-  { name: 'data 503 Retry-After', faults: { ...LAT, fail_next: 1, fail_percent: 55, status: 503, retry_after: 1, path_prefix: '/data' } },
-  { name: 'data 429 Retry-After', faults: { ...LAT, fail_next: 1, fail_percent: 55, status: 429, retry_after: 1, path_prefix: '/data' } },
-  { name: 'data dropped', faults: { ...LAT, fail_next: 1, fail_percent: 50, drop: true, path_prefix: '/data' } },
-  { name: 'writes applied, answer 500', faults: { ...LAT, fail_next: 1, fail_percent: 55, status: 500, apply: true, path_prefix: '/data/update_entity' } },
-  { name: 'writes applied, connection dropped', faults: { ...LAT, fail_next: 1, fail_percent: 50, drop: true, apply: true, path_prefix: '/data/update_entity' } },
-  { name: 'everything 503 (refresh too)', expire: true, faults: { ...LAT, fail_next: 1, fail_percent: 50, status: 503, retry_after: 1 } },
-  { name: 'refresh 500', expire: true, faults: { ...LAT, fail_next: 1, fail_percent: 60, status: 500, path_prefix: refreshPath(sb) } },
-  { name: 'refresh dropped', expire: true, faults: { ...LAT, fail_next: 1, fail_percent: 50, drop: true, path_prefix: refreshPath(sb) } },
+  { name: 'data 500', faults: { ...LAT, fail_next: 1, fail_percent: 60, status: 500, path_prefix: '/data' } },
+  { name: 'data 503 Retry-After', faults: { ...LAT, fail_next: 1, fail_percent: 60, status: 503, retry_after: 1, path_prefix: '/data' } },
+  { name: 'data 429 Retry-After', faults: { ...LAT, fail_next: 1, fail_percent: 60, status: 429, retry_after: 1, path_prefix: '/data' } },
+  { name: 'data dropped', faults: { ...LAT, fail_next: 1, fail_percent: 55, drop: true, path_prefix: '/data' } },
+  { name: 'writes applied, answer 500', faults: { ...LAT, fail_next: 1, fail_percent: 60, status: 500, apply: true, path_prefix: '/data/update_entity' } },
+  { name: 'writes applied, connection dropped', faults: { ...LAT, fail_next: 1, fail_percent: 55, drop: true, apply: true, path_prefix: '/data/update_entity' } },
+  { name: 'everything 503 (refresh too)', expire: true, faults: { ...LAT, fail_next: 1, fail_percent: 55, status: 503, retry_after: 1 } },
+  { name: 'refresh 500', expire: true, faults: { ...LAT, fail_next: 1, fail_percent: 70, status: 500, path_prefix: refreshPath(sb) } },
+  { name: 'refresh dropped', expire: true, faults: { ...LAT, fail_next: 1, fail_percent: 60, drop: true, path_prefix: refreshPath(sb) } },
 ];
 export const PHASE_COUNT = 9;
 /** Operations per phase: 6, fewer when N is too small for every phase to run (40 → 4). */
