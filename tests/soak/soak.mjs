@@ -75,7 +75,7 @@ export const PHASE_COUNT = 9;
 /** Operations per phase: 6, fewer when N is too small for every phase to run (40 → 4). */
 export const phaseOps = (n) => Math.max(1, Math.min(6, Math.floor(n / PHASE_COUNT)));
 /** The sandbox's fault seed for the k-th phase of a run (k counts from 0). */
-export const phaseSeed = (seed, k) => seed * 1000 + k;
+export const phaseSeed = (seed, k) => (seed >>> 0) * 1000 + k;
 
 // Refusals of a user action the extension makes by design, which the soak
 // does not count as lost. Only one: 'signed_out' — a refresh rejected as
