@@ -93,8 +93,8 @@ export const EXPECTED_REFUSALS = Object.freeze(['signed_out']);
  * refresh and then fails its answer, so only a worker stopped with a
  * refresh in flight can do it, and a refresh happens only after an expiry
  * of the tokens. So there can be at most one per expiry, and since a stop
- * lands inside a refresh's few milliseconds rarely (none in 2 × 165 expiries
- * of two runs at N=1000), the soak allows one per ten expiries (at least
+ * lands inside a refresh's few milliseconds rarely (none in 4 × 165 expiries
+ * of four runs at N=1000), the soak allows one per ten expiries (at least
  * one): more means sign-outs have another cause.
  */
 export const signOutCap = (expiries) => Math.max(1, Math.ceil(expiries / 10));
