@@ -15,7 +15,7 @@ WASM := $(PKG)/tyme_tab_bg.wasm
 NODE_TEST := node --test --test-concurrency=1
 export CHROMEDRIVER := /usr/bin/chromedriver
 
-.PHONY: help deps deps-apt deps-rust deps-node deps-firefox wasm sandbox build dist lint-firefox run test test-rust test-wasm test-e2e test-firefox test-www test-soak test-types check-core soak bench fuzz clean
+.PHONY: help deps deps-apt deps-rust deps-node deps-firefox wasm sandbox build dist lint-firefox run test test-rust test-wasm test-unit test-e2e test-firefox test-www test-soak test-types check-core soak bench fuzz clean
 
 help:
 	@echo "make run    build everything, start the sandbox and open the extension against it (BROWSER=firefox for Firefox)"
@@ -98,7 +98,7 @@ run: build $(if $(filter firefox,$(BROWSER)),deps-firefox)
 	node scripts/$(if $(filter firefox,$(BROWSER)),run-firefox,run).mjs
 
 ## ---- tests ----
-test: build check-core test-types test-rust test-wasm test-e2e test-firefox test-www test-soak
+test: build check-core test-types test-unit test-rust test-wasm test-e2e test-firefox test-www test-soak
 	@echo "make test: all suites passed"
 
 check-core:
@@ -122,6 +122,10 @@ test-wasm: sandbox
 	@for d in $(DIALECTS); do echo "== wasm in Chromium, sandbox dialect $$d"; \
 	  TYME_DIALECT=$$d CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
 	  bash scripts/with-sandbox.sh cargo test --target $(WASM_TARGET) --test browser || exit 1; done
+
+# Plain-node unit tests of the extension's pure modules (no browser, no sandbox).
+test-unit: deps-node
+	$(NODE_TEST) tests/unit/
 
 test-e2e:
 	@for d in $(DIALECTS); do echo "== extension journeys, sandbox dialect $$d"; \

@@ -13,6 +13,8 @@ import init, {
 } from './pkg/tyme_tab.js';
 import { liveTotals, dayStart, weekStart, DEFAULT_BASE_URL, PENDING_PAGE_TTL_MS } from './common.js';
 import { trackedFor, decide as decideReconcile } from './reconcile.js';
+import { idleMinutesOf, nextIdle, idleQuestion, resolveIdle, IDLE_MAX_MIN } from './idle.js';
+import { matchRule, withRule, normalizeRule, ruleTaskGone } from './rules.js';
 
 const ready = init({ module_or_path: chrome.runtime.getURL('pkg/tyme_tab_bg.wasm') });
 // bench instrumentation (tests/bench): when the wasm became ready, and its linear memory, read through CDP.
@@ -532,6 +534,13 @@ async function updateBadge() {
     await chrome.action.setBadgeText({ text: '' });
     return;
   }
+  const { idle } = await store.get('idle');
+  if (idleQuestion(idle, timer, Date.now())) {
+    // Time away while the timer ran: the popup asks what to do with it.
+    await chrome.action.setBadgeBackgroundColor({ color: '#a34d00' });
+    await chrome.action.setBadgeText({ text: 'idle' });
+    return;
+  }
   const min = Math.max(0, Math.floor((Date.now() - timer.startMs) / 60000));
   const text = min < 60 ? `${min}m` : min < 600 ? `${Math.floor(min / 60)}h${String(min % 60).padStart(2, '0')}` : `${Math.floor(min / 60)}h`;
   await chrome.action.setBadgeBackgroundColor({ color: '#2f6fde' });
@@ -938,7 +947,12 @@ async function saveSettings(p) {
   }
   const scrub = p.scrubParams == null ? null
     : (Array.isArray(p.scrubParams) ? p.scrubParams : String(p.scrubParams).split(/[\s,]+/)).map((s) => String(s).trim()).filter(Boolean);
+  const cur = await getSettings();
   const clientId = String(p.clientId ?? cur.clientId).trim();
+  const idle = p.idleMinutes === undefined ? null : Number(p.idleMinutes);
+  if (idle !== null && !(Number.isInteger(idle) && idle >= 0 && idle <= IDLE_MAX_MIN)) {
+    throw new UserError('invalid_input', `Idle time must be a whole number of minutes from 0 (off) to ${IDLE_MAX_MIN}.`);
+  }
   // A change of server or client id is a change of account: signed out
   // first, under the lock getClient takes, the tokens removed before the new
   // settings are written; the old account's data parked. The secret belongs
@@ -951,6 +965,7 @@ async function saveSettings(p) {
     const next = {
       clientId, clientSecret: p.clientSecret === undefined ? keep : String(p.clientSecret || ''),
       baseUrl, scrubParams: p.scrubParams === undefined ? now.scrubParams : scrub, allowIncognito: !!(p.allowIncognito ?? now.allowIncognito),
+      idleMinutes: p.idleMinutes === undefined ? idleMinutesOf(now) : idle,
     };
     if (!changed) { await store.set({ settings: next }); return next; }
     dropClient();
@@ -960,11 +975,12 @@ async function saveSettings(p) {
     return next;
   });
   if (changed) await afterSwitch();
+  await applyIdleSetting();
   return publicSettings(settings);
 }
 
 function publicSettings(s) {
-  return { clientId: s.clientId, hasClientSecret: !!s.clientSecret, baseUrl: s.baseUrl, scrubParams: s.scrubParams, allowIncognito: s.allowIncognito };
+  return { clientId: s.clientId, hasClientSecret: !!s.clientSecret, baseUrl: s.baseUrl, scrubParams: s.scrubParams, allowIncognito: s.allowIncognito, idleMinutes: idleMinutesOf(s) };
 }
 
 // The parked data of other accounts, as the popup shows it: those with changes not sent.
@@ -998,7 +1014,7 @@ async function expirePendingPage() {
 
 async function getState() {
   await expirePendingPage();
-  const got = await store.get(['settings', 'tokens', 'auth', 'timer', 'lastTask', 'recent', 'outbox', 'outboxError', 'notice', 'totals', 'pendingPage', 'parked']);
+  const got = await store.get(['settings', 'tokens', 'auth', 'timer', 'lastTask', 'recent', 'outbox', 'outboxError', 'notice', 'totals', 'pendingPage', 'parked', 'idle']);
   await ready;
   const size = got.outbox ? outboxSize(got.outbox) : 0;
   return {
@@ -1014,6 +1030,7 @@ async function getState() {
     totals: got.totals || null,
     pendingPage: got.pendingPage || null,
     parked: parkedList(got.parked),
+    idle: got.tokens ? idleQuestion(got.idle, got.timer, Date.now()) : null,
     redirectUri: redirectUri(),
     // Discard needs DELETE /data/entity, known with the live API's /data/times.
     canDiscard: await serverDialect().then((d) => d.delete === true || (d.times === true && d.delete !== false)),
@@ -1043,17 +1060,113 @@ async function handleMenuClick(info, tab) {
   if (!url) return { started: false };
   // The tab's title is the title of the page, also when a link on it is tracked.
   const page = { url, title: (tab && tab.title) || '', incognito, ...(link ? { link: true } : {}) };
-  const { lastTask } = await store.get('lastTask');
-  if (!lastTask) {
+  return startOnPage(page);
+}
+
+// The task for a page started without the popup (context menu, shortcut):
+// the site rule's, else the last task; a rule whose task is gone on the
+// server, or no task at all, leaves the page waiting for a pick in the popup.
+async function startOnPage(page) {
+  const rule = matchRule(await getRules(), page.url);
+  const { lastTask, catalog } = await store.get(['lastTask', 'catalog']);
+  const gone = rule && ruleTaskGone(rule, catalog);
+  const task = rule && !gone ? rule.task : gone ? null : lastTask;
+  if (!task) {
     // Kept scrubbed (never the raw URL), for PENDING_PAGE_TTL_MS.
     const at = Date.now();
-    await store.set({ pendingPage: { ...(await scrubbedPage(page)), at } });
+    await store.set({
+      pendingPage: { ...(await scrubbedPage(page)), at },
+      ...(gone ? { notice: { message: `The task of your rule for ${rule.host}${rule.path} is no longer in Tyme: pick a task.`, at } } : {}),
+    });
     await chrome.alarms.create(ALARM_PENDING, { when: at + PENDING_PAGE_TTL_MS });
     await openPopup();
-    return { started: false, askedForTask: true };
+    return { started: false, askedForTask: true, ruleGone: !!gone };
   }
-  const timer = await startTimer(lastTask, page);
-  return { started: true, timer };
+  const timer = await startTimer(task, page);
+  return { started: true, timer, byRule: !!(rule && !gone) };
+}
+
+// ---------------------------------------------------------------- site rules
+// In chrome.storage.sync where the browser has it (a second browser of the
+// same user gets them), else local.
+const rulesArea = () => chrome.storage.sync || chrome.storage.local;
+async function getRules() {
+  const { siteRules } = await rulesArea().get('siteRules');
+  return Array.isArray(siteRules) ? siteRules.map(normalizeRule).filter(Boolean) : [];
+}
+async function saveRule(p) {
+  const rule = normalizeRule({ host: p.host, path: p.path, task: p.task && checkTaskRef(p.task) });
+  if (!rule) throw new UserError('invalid_input', 'A rule needs a site and a task.');
+  const siteRules = withRule(await getRules(), rule);
+  await rulesArea().set({ siteRules });
+  return siteRules;
+}
+async function setRules(p) {
+  const list = Array.isArray(p.rules) ? p.rules.map(normalizeRule) : null;
+  if (!list || list.some((r) => !r)) throw new UserError('invalid_input', 'Each rule needs a site (a host such as github.com) and a task.');
+  const siteRules = list.reduce((acc, r) => withRule(acc, r), []);
+  await rulesArea().set({ siteRules });
+  return siteRules;
+}
+
+// ---------------------------------------------------------------- keyboard shortcut
+// "toggle-timer": stop the running timer, or start one on the current page
+// with the task its site rule or the last task gives (the command grants
+// activeTab on that tab), with the badge and no popup.
+async function toggleTimer(tab) {
+  const { timer } = await store.get('timer');
+  if (timer) return { stopped: !!(await stopTimer()) };
+  const incognito = !!(tab && tab.incognito);
+  if (incognito && !(await getSettings()).allowIncognito) {
+    throw new UserError('incognito', 'Incognito tabs are not tracked. Allow it in the options if you want to.');
+  }
+  const url = tab && tab.url;
+  if (!url || !/^(https?|file):/.test(url)) return startOnPage({ url: '', title: '', incognito }).catch(() => ({ started: false }));
+  return startOnPage({ url, title: tab.title || '', incognito });
+}
+
+// ---------------------------------------------------------------- idle time
+// With a timer running, a period away (idle or locked) of at least the
+// option's minutes is recorded (`idle`), shown on the badge, and asked about
+// in the popup: keep it, stop the timer when it began, or drop it and keep
+// running (two entries). The answer goes through the outbox.
+async function applyIdleSetting() {
+  if (!chrome.idle) return;
+  const min = idleMinutesOf(await getSettings());
+  if (min > 0) chrome.idle.setDetectionInterval(Math.max(15, min * 60));
+}
+
+async function idleChanged(state, now = Date.now()) {
+  const min = idleMinutesOf(await getSettings());
+  await locked(async () => {
+    const got = await store.get(['timer', 'idle']);
+    const next = nextIdle(got.idle || null, { state, now, timer: got.timer, thresholdMs: min * 60_000 });
+    if (JSON.stringify(next) !== JSON.stringify(got.idle || null)) await store.set({ idle: next });
+  });
+  await updateBadge();
+}
+
+async function answerIdle({ choice }) {
+  if (!['keep', 'stop', 'drop'].includes(choice)) throw new UserError('invalid_input', 'Choose keep, stop or drop.');
+  await ready;
+  const now = Date.now();
+  const after = await locked(async () => {
+    const got = await store.get(['timer', 'idle', 'outbox', 'totals']);
+    const r = resolveIdle(choice, { idle: got.idle, timer: got.timer || null, now, fmt: formatDateTime, newId });
+    let outbox = got.outbox || outboxNew();
+    for (const w of r.writes) outbox = outboxEnqueue(outbox, w, now);
+    const extra = {};
+    if (r.endedAt != null) {
+      extra.endedAt = now;
+      if (got.totals) extra.totals = foldStopped(got.totals, got.timer, r.endedAt);
+    }
+    await store.set({ outbox, outboxSize: outboxSize(outbox), timer: r.timer, idle: null, ...extra });
+    return r;
+  });
+  if (!after.timer) await chrome.alarms.clear(ALARM_TICK);
+  await updateBadge();
+  flush().catch(() => {});
+  return getState();
 }
 
 async function openPopup() {
@@ -1082,6 +1195,10 @@ const handlers = {
   dismissNotice: async () => { await store.set({ notice: null, pendingPage: null }); return true; },
   keepParked: (p) => keepParked(p, true),
   discardParked: (p) => keepParked(p, false),
+  answerIdle: (p) => answerIdle(p),
+  rules: () => getRules(),
+  saveRule: (p) => saveRule(p),
+  setRules: (p) => setRules(p),
   // The options: the built-in scrub rules, and a note as a list not yet saved would make it.
   scrubRules: async () => { await ready; return defaultScrubParams(); },
   previewNote: async (p) => {
@@ -1143,6 +1260,15 @@ chrome.alarms.onAlarm.addListener((alarm) => {
   }
 });
 
+if (chrome.idle) chrome.idle.onStateChanged.addListener((state) => { idleChanged(state).catch(() => {}); });
+
+chrome.commands.onCommand.addListener((command, tab) => {
+  if (command !== 'toggle-timer') return;
+  toggleTimer(tab).catch(async (e) => {
+    await store.set({ notice: { message: e instanceof UserError ? e.message : errorInfo(e).message, at: Date.now() } });
+  });
+});
+
 chrome.runtime.onInstalled.addListener(() => {
   chrome.contextMenus.removeAll(() => {
     chrome.contextMenus.create({ id: 'track-page', title: 'Track this page', contexts: ['page'] });
@@ -1165,6 +1291,7 @@ async function wakeUp() {
     if (timer) await ensureTickAlarm();
     if (tokens) await ensureSyncAlarm();
     await updateBadge();
+    await applyIdleSetting();
     await onlineAgain();
     await flush();
   } catch { /* errors are recorded in storage by flush */ }
@@ -1173,4 +1300,4 @@ wakeUp();
 
 // For tests driving the worker directly (Playwright worker.evaluate).
 // Nothing here is reachable from a page: a page's only way in is a message.
-globalThis.tymeTab = { dispatch, handleMenuClick, senderAllowed, lockWaiting: () => lockWaiting };
+globalThis.tymeTab = { dispatch, handleMenuClick, senderAllowed, lockWaiting: () => lockWaiting, idleChanged, toggleTimer };

@@ -266,7 +266,8 @@ impl OutboxState {
         if self.ops.len() > MAX_OPS {
             return Err(corrupt("too many ops"));
         }
-        if self.next_seq > MAX_SEQ {
+        // Sequence numbers start at 1: a nextSeq of 0 would give the next op seq 0, itself refused.
+        if self.next_seq == 0 || self.next_seq > MAX_SEQ {
             return Err(corrupt("nextSeq out of range"));
         }
         if let Some(h) = self.hold_until {

@@ -34,6 +34,13 @@ fn fx(name: &str) -> Fx {
     Fx { status: v["status"].as_u64().unwrap() as u16, headers, body }
 }
 
+/// A fixture's `body` as JSON (to read expected values off the input).
+fn fx_json(name: &str) -> Value {
+    let path = format!("{}/tests/fixtures/{name}.json", env!("CARGO_MANIFEST_DIR"));
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    v["body"].clone()
+}
+
 const NOW: i64 = 1_750_000_000_000;
 const BASE: &str = "http://127.0.0.1:4010";
 
@@ -116,22 +123,29 @@ fn token_response_keeps_previous_refresh_token() {
 
 #[test]
 fn token_invalid_grant_is_reauth_required() {
-    for grant in [TokenGrant::RefreshToken, TokenGrant::AuthorizationCode] {
-        let e = token("token_invalid_grant", grant, None).unwrap_err();
-        assert_eq!(e.kind, ErrorKind::ReauthRequired);
-        assert_eq!(e.status, Some(400));
-        // Only the plain OAuth error code is kept, never the server's description.
-        assert!(e.message.contains("(invalid_grant)"), "{}", e.message);
-        assert!(!e.message.contains("refresh token already used"), "{}", e.message);
+    for name in ["seed_token_invalid_grant", "live_token_invalid_grant"] {
+        let description = fx_json(name)["error_description"].as_str().unwrap().to_string();
+        assert!(!description.is_empty(), "{name}");
+        for grant in [TokenGrant::RefreshToken, TokenGrant::AuthorizationCode] {
+            let e = token(name, grant, None).unwrap_err();
+            assert_eq!(e.kind, ErrorKind::ReauthRequired, "{name}");
+            assert_eq!(e.status, Some(400), "{name}");
+            // Only the plain OAuth error code is kept, never the server's description.
+            assert!(e.message.contains("(invalid_grant)"), "{}", e.message);
+            assert!(!e.message.contains(&description), "{}", e.message);
+        }
     }
 }
 
 #[test]
 fn token_errors() {
-    assert_eq!(token("token_invalid_client", TokenGrant::RefreshToken, None).unwrap_err().kind, ErrorKind::Unauthorized);
+    for d in ["seed", "live"] {
+        let e = token(&format!("{d}_token_invalid_client"), TokenGrant::RefreshToken, None).unwrap_err();
+        assert_eq!((e.kind, e.status), (ErrorKind::Unauthorized, Some(401)), "{d}");
+        assert_eq!(token(&format!("{d}_error_503"), TokenGrant::RefreshToken, None).unwrap_err().kind, ErrorKind::Server, "{d}");
+        assert_eq!(token(&format!("{d}_error_429"), TokenGrant::RefreshToken, None).unwrap_err().retry_after, Some(17), "{d}");
+    }
     assert_eq!(token("token_wrong_types", TokenGrant::RefreshToken, None).unwrap_err().kind, ErrorKind::BadResponse);
-    assert_eq!(token("error_503", TokenGrant::RefreshToken, None).unwrap_err().kind, ErrorKind::Server);
-    assert_eq!(token("error_429", TokenGrant::RefreshToken, None).unwrap_err().retry_after, Some(17));
     assert_eq!(token("ok_html_page", TokenGrant::RefreshToken, None).unwrap_err().kind, ErrorKind::BadResponse);
     assert_eq!(token("empty_body", TokenGrant::RefreshToken, None).unwrap_err().kind, ErrorKind::BadResponse);
     assert_eq!(token("malformed_json", TokenGrant::RefreshToken, None).unwrap_err().kind, ErrorKind::BadResponse);
@@ -473,12 +487,15 @@ fn webhook_request_fields() {
 #[test]
 fn status_errors_from_fixtures() {
     let cases = [
-        ("error_401", ErrorKind::Unauthorized, 401, None),
+        ("seed_error_401_expired", ErrorKind::Unauthorized, 401, None),
+        ("live_error_401_expired", ErrorKind::Unauthorized, 401, None),
         ("error_403_html", ErrorKind::Forbidden, 403, None),
         ("error_404", ErrorKind::NotFound, 404, None),
         ("error_400_validation", ErrorKind::InvalidInput, 400, None),
-        ("error_429", ErrorKind::RateLimited, 429, Some(17)),
-        ("error_503", ErrorKind::Server, 503, Some(5)),
+        ("seed_error_429", ErrorKind::RateLimited, 429, Some(17)),
+        ("live_error_429", ErrorKind::RateLimited, 429, Some(17)),
+        ("seed_error_503", ErrorKind::Server, 503, Some(5)),
+        ("live_error_503", ErrorKind::Server, 503, Some(5)),
         ("error_500_html", ErrorKind::Server, 500, None),
     ];
     for (name, kind, status, retry) in cases {

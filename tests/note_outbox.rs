@@ -519,7 +519,9 @@ fn huge_sequence_numbers_are_refused_not_wrapped() {
         v["nextSeq"] = json!(next);
         v.to_string()
     };
-    for bad in [u64::MAX, u64::MAX - 1, MAX_SEQ + 1, 1 << 60] {
+    // 0 (sequence numbers start at 1: the next op would get seq 0, which the
+    // next read refuses) and beyond the top.
+    for bad in [0, u64::MAX, u64::MAX - 1, MAX_SEQ + 1, 1 << 60] {
         let e = OutboxState::from_json(&with_next(bad)).unwrap_err();
         assert_eq!(e.code(), "invalid_input", "{bad}");
     }
@@ -849,12 +851,24 @@ proptest! {
         bytes[i] = byte;
         if let Ok(text) = String::from_utf8(bytes) {
             if let Ok(parsed) = OutboxState::from_json(&text) {
-                // Whatever parses is a valid state that works.
+                // Whatever parses is a valid state that works: it validates,
+                // reads back as itself, and an enqueue either keeps it valid
+                // with the new op in it, or is refused leaving it unchanged.
                 let mut p = parsed;
+                prop_assert!(p.validate().is_ok());
                 let _ = p.due(0);
                 let _ = p.next_wake();
-                let _ = p.enqueue(body(0, 1), 0);
-                let _ = p.validate();
+                let before = p.to_json();
+                prop_assert_eq!(OutboxState::from_json(&before).map(|s| s.to_json()).ok(), Some(before.clone()));
+                match p.enqueue(body(0, 1), 0) {
+                    Ok(op_id) => {
+                        prop_assert!(p.validate().is_ok(), "invalid after enqueue: {}", p.to_json());
+                        prop_assert!(p.to_json().contains(&op_id));
+                        let again = OutboxState::from_json(&p.to_json());
+                        prop_assert!(again.is_ok(), "does not read back after enqueue: {}", p.to_json());
+                    }
+                    Err(_) => prop_assert_eq!(p.to_json(), before),
+                }
             }
         }
     }

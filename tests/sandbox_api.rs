@@ -528,6 +528,29 @@ fn record_answers(dialect: &str) -> Vec<Recorded> {
         let (line, r) = send_rec(webhooks::build_subscribe(&sb.url, &at, "http://127.0.0.1:9/recorded", TriggerType::Time, WebhookVerbs::Live).unwrap());
         rec("seed_webhook_subscribe_post", format!("{line} (the live verbs)"), None, r);
     }
+    // The error answers of either dialect (the hand-written error_* and
+    // token_* fixtures stand for the shapes other servers send).
+    let pick = |live: &'static str, seed: &'static str| if dialect == "live" { live } else { seed };
+    // Where this dialect refreshes (the other path's refusal is recorded above).
+    let refresh_at = if dialect == "live" { RefreshAt::AccessToken } else { RefreshAt::RefreshToken };
+    for (name, fault) in [
+        (pick("live_error_429", "seed_error_429"), json!({"fail_next":1,"status":429,"retry_after":17,"path_prefix":"/data/search_entity"})),
+        (pick("live_error_503", "seed_error_503"), json!({"fail_next":1,"status":503,"retry_after":5,"path_prefix":"/data/search_entity"})),
+    ] {
+        control(&sb, "POST", "/_sandbox/faults", Some(fault.clone()));
+        let (line, r) = send_rec(search::build_search(&sb.url, &at, EntityType::Project, "", None).unwrap());
+        rec(name, format!("{line} with the fault {fault}"), None, r);
+    }
+    control(&sb, "POST", "/_sandbox/expire_tokens", None);
+    let (line, r) = send_rec(search::build_search(&sb.url, &at, EntityType::Project, "", None).unwrap());
+    rec(pick("live_error_401_expired", "seed_error_401_expired"), format!("{line} after /_sandbox/expire_tokens"), None, r);
+    let spent = send(&oauth::build_refresh(&cfg(&sb), &t.refresh_token, refresh_at).unwrap());
+    assert_eq!(spent.status, 200, "{}", String::from_utf8_lossy(&spent.body));
+    let (line, r) = send_rec(oauth::build_refresh(&cfg(&sb), &t.refresh_token, refresh_at).unwrap());
+    rec(pick("live_token_invalid_grant", "seed_token_invalid_grant"), format!("{line} (form-encoded: grant_type=refresh_token, refresh_token, client_id) with a refresh token spent by the refresh before it"), None, r);
+    let other = ClientConfig::new(&sb.url, "no-such-client", None, REDIRECT).unwrap();
+    let (line, r) = send_rec(oauth::build_refresh(&other, &t.refresh_token, refresh_at).unwrap());
+    rec(pick("live_token_invalid_client", "seed_token_invalid_client"), format!("{line} (form-encoded: grant_type=refresh_token, refresh_token, client_id) for a client id the server does not know"), None, r);
     out
 }
 

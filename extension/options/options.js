@@ -1,6 +1,7 @@
 // Options: settings, sign-in and sign-out through the service worker.
 import { send, DEFAULT_BASE_URL } from '../common.js';
 import { requestApiHost, hostRefusedMessage } from '../browser.js';
+import { showShortcuts, loadSiteRules } from './more.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -21,6 +22,7 @@ async function load() {
   savedScrub = $('scrub').value;
   preview();
   $('allow-incognito').checked = !!s.settings.allowIncognito;
+  $('idle-minutes').value = String(s.settings.idleMinutes ?? 10);
   $('redirect-uri').textContent = s.redirectUri;
   $('auth-status').textContent = s.signedIn ? 'signed in'
     : s.auth && s.auth.status === 'reauth' ? 'signed out — sign in again' : 'signed out';
@@ -54,6 +56,7 @@ async function save({ removeSecret = false } = {}) {
     baseUrl: $('base-url').value || DEFAULT_BASE_URL,
     scrubParams: $('scrub').value.trim() ? $('scrub').value : null,
     allowIncognito: $('allow-incognito').checked,
+    idleMinutes: Number($('idle-minutes').value),
   };
   if (secret || removeSecret) payload.clientSecret = secret;
   const res = await send('saveSettings', payload);
@@ -98,3 +101,5 @@ $('sign-out').addEventListener('click', async () => {
 });
 load();
 loadRules();
+showShortcuts();
+loadSiteRules();

@@ -3,6 +3,8 @@
 import { send, hms, el, liveTotals, DEFAULT_BASE_URL, PENDING_PAGE_TTL_MS } from '../common.js';
 import { buildIndex, filterProjects, filterTasks, MAX_ROWS } from '../picker.js';
 import { requestApiHost, hostRefusedMessage } from '../browser.js';
+import { wirePickerKeys } from './keys.js';
+import { siteRules } from './site.js';
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -16,6 +18,8 @@ let chosenTask = null;
 let ticker = null;
 let lastError = null;
 let pickerLoaded = false;
+let catalogRaw = null;
+const site = siteRules({ choose: (ref) => choose(ref, { byRule: true }), chosen: () => chosenTask, catalog: () => catalogRaw });
 
 function show(id, on) { $(id).hidden = !on; }
 
@@ -57,6 +61,27 @@ function renderParked(list) {
   show('parked', open.length > 0);
 }
 
+// The timer starting or stopping is told to screen readers through the
+// polite status region (#announce); the first render only notes the state.
+let lastTimerKey;
+function announceTimer(timer) {
+  const key = timer ? `${timer.startMs}|${timer.label || ''}` : '';
+  if (lastTimerKey !== undefined && key !== lastTimerKey) {
+    $('announce').textContent = timer ? `Timer started: ${timer.label || 'Task'}` : 'Timer stopped';
+  }
+  lastTimerKey = key;
+}
+
+// Time away while the timer ran (the worker's idle record): keep it, stop
+// the timer when it began, or drop it and keep running.
+const clock = (ms) => new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+function renderIdleQuestion(q) {
+  show('idle-question', !!q);
+  if (!q) return;
+  $('idle-text').textContent = `You were away ${q.minutes} min (${clock(q.since)}–${clock(q.until)}) while the timer ran.`;
+  $('idle-stop').textContent = `Stop at ${clock(q.since)}`;
+}
+
 function render(s) {
   state = s;
   const signedIn = !!s.signedIn;
@@ -67,6 +92,8 @@ function render(s) {
   show('signed-out', !signedIn);
   show('running', signedIn && !!s.timer);
   show('idle', signedIn && !s.timer);
+  announceTimer(signedIn && s.timer);
+  renderIdleQuestion(signedIn && s.timer ? s.idle : null);
 
   if (!signedIn) {
     const configured = s.settings && s.settings.clientId;
@@ -129,15 +156,22 @@ function renderIdle(s) {
   }
   show('recent-box', (s.recent || []).length > 0);
   if (!chosenTask && s.lastTask) choose(s.lastTask, { quiet: true });
-  if (!pickerLoaded) { pickerLoaded = true; loadCatalog(); }
+  if (!pickerLoaded) {
+    pickerLoaded = true;
+    loadCatalog();
+    $('project-search').focus();
+    (s.pendingPage ? Promise.resolve(s.pendingPage) : activePage()).then((p) => site.setPage(p && p.url));
+  }
 }
 
-function choose(ref, { quiet = false } = {}) {
+function choose(ref, { quiet = false, byRule = false } = {}) {
   chosenTask = ref;
+  if (!byRule && !quiet) site.picked();
   $('selected').textContent = [ref.projectName, ref.taskName, ref.subtaskName].filter(Boolean).join(' › ');
   show('selected', true);
   $('start').disabled = false;
   if (!quiet) renderTasks();
+  site.renderBox();
 }
 
 // ---------------------------------------------------------------- picker
@@ -154,6 +188,7 @@ async function loadCatalog() {
 }
 
 function setCatalog(catalog) {
+  catalogRaw = catalog || null;
   index = buildIndex(catalog);
   document.body.dataset.catalogSize = String(index.size); // read by tests/bench
   if (chosenProject) {
@@ -162,6 +197,7 @@ function setCatalog(catalog) {
   }
   renderProjects();
   renderTasks();
+  site.catalogChanged();
 }
 
 async function syncLists(fresh) {
@@ -203,6 +239,7 @@ function chooseProject(p) {
   show('task-box', true);
   for (const b of $('project-list').querySelectorAll('button')) b.className = b.dataset.id === p.id ? 'chosen' : '';
   renderTasks();
+  $('task-search').focus();
 }
 
 function renderTasks() {
@@ -268,8 +305,11 @@ $('task-list').addEventListener('click', (e) => {
   const b = e.target.closest('button');
   if (!b) return;
   const ref = b.dataset.subtask ? taskRef(b.dataset.parent, b.dataset.subtask) : taskRef(b.dataset.task);
-  if (ref) choose(ref);
+  if (ref) { choose(ref); $('start').focus(); }
 });
+wirePickerKeys($('project-search'), $('project-list'));
+// Escape in the empty task search goes back to the projects.
+wirePickerKeys($('task-search'), $('task-list'), { onBack: () => { $('project-search').focus(); return true; } });
 
 $('create-project').addEventListener('click', async () => {
   const name = $('project-search').value.trim();
@@ -298,6 +338,12 @@ $('stop').addEventListener('click', async () => {
   await act('stop');
   await reloadState();
 });
+for (const choice of ['keep', 'stop', 'drop']) {
+  $(`idle-${choice}`).addEventListener('click', async () => {
+    const data = await act('answerIdle', { choice });
+    if (data) render(data);
+  });
+}
 $('discard').addEventListener('click', async () => {
   await act('discard');
   await reloadState();
@@ -326,7 +372,7 @@ $('parked').addEventListener('click', async (e) => {
 chrome.storage.onChanged.addListener((changes, area) => {
   if (area !== 'local') return;
   if ('catalog' in changes && pickerLoaded) setCatalog(changes.catalog.newValue);
-  if (['timer', 'outboxSize', 'outboxError', 'notice', 'totals', 'auth', 'tokens', 'pendingPage', 'parked'].some((k) => k in changes)) reloadState();
+  if (['timer', 'outboxSize', 'outboxError', 'notice', 'totals', 'auth', 'tokens', 'pendingPage', 'parked', 'idle'].some((k) => k in changes)) reloadState();
 });
 
 // First paint from storage (no worker round trip), then refresh through the

@@ -2,12 +2,11 @@
 // tyme-sandbox on 127.0.0.1. Each test has its own sandbox and profile.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import path from 'node:path';
 import { startSandbox } from '../support/sandbox.mjs';
 import { traits, onlyIn, refreshPath, refreshRequests, tokenRequests, refreshDirect, api } from '../support/dialect.mjs';
 import {
-  ROOT, EXT_DIR, EXTENSION_ID, REDIRECT_URI, launchExtension, configure, signIn, waitFor, servePages, popupView,
+  ROOT, EXTENSION_ID, REDIRECT_URI, launchExtension, configure, signIn, waitFor, servePages, popupView, imageErrorDispatched,
 } from './support.mjs';
 
 const SHOTS = path.join(ROOT, 'out', 'screenshots');
@@ -73,17 +72,6 @@ function serverEntry(env, match, what) {
 async function startOn(env, task, url, title) {
   return ok(await env.ext.send('start', { task, page: { url, title } }));
 }
-
-test('manifest asks for exactly the minimal permissions', () => {
-  const m = JSON.parse(fs.readFileSync(path.join(EXT_DIR, 'manifest.json'), 'utf8'));
-  assert.equal(m.manifest_version, 3);
-  assert.deepEqual(m.permissions, ['identity', 'storage', 'contextMenus', 'activeTab', 'alarms']);
-  assert.deepEqual(m.host_permissions, ['https://api.tyme-app.com/*']);
-  assert.equal(m.content_security_policy.extension_pages, "script-src 'self' 'wasm-unsafe-eval'; object-src 'self'");
-  assert.equal(m.background.type, 'module');
-  assert.equal(m.content_scripts, undefined);
-  assert.ok(!JSON.stringify(m).includes('<all_urls>'));
-});
 
 test('sign-in through launchWebAuthFlow with auto-approve', journey(async (env) => {
   assert.equal(env.ext.extensionId, EXTENSION_ID);
@@ -165,7 +153,8 @@ test('start from the popup on a real page, then stop', async () => {
     assert.equal(local.entity.id, running.id, 'client-generated id used on the server');
     await waitFor(async () => /\d:\d\d:\d\d/.test((await popupView(popup)).elapsed));
     assert.equal((await popupView(popup)).task, 'Client work › Reading');
-    await new Promise((r) => setTimeout(r, 1100));
+    // the popup's clock ticks past its first second before the screenshot
+    await waitFor(async () => (await popupView(popup)).elapsed !== '0:00:00', { what: 'the elapsed time past 0:00:00' });
     await env.ext.screenshot(popup, path.join(SHOTS, 'running.png'));
     const badge = await w.evaluate(() => chrome.action.getBadgeText({}));
     assert.equal(badge, '0m');
@@ -308,12 +297,14 @@ test('expired tokens mid-session: the next action succeeds with exactly one refr
 // A request found the access token expired (a 401 on a data path) and its
 // refresh is under way: every token request of the refresh but the slow last
 // one (on the seed, the first refresh is first refused at the live path) is in
-// the log, which was cleared before the tokens expired.
+// the log, which was cleared before the tokens expired, and that last one is
+// in flight at the sandbox (sent, held by its latency).
 async function refreshUnderWay(env, { learned }) {
   const first = refreshRequests(env.sandbox, { learned }).slice(0, -1);
   await waitFor(async () => {
     const log = await env.sandbox.log();
-    return log.some((l) => l.path.startsWith('/data/') && l.status === 401) && JSON.stringify(tokenRequests(log)) === JSON.stringify(first);
+    return log.some((l) => l.path.startsWith('/data/') && l.status === 401) && JSON.stringify(tokenRequests(log)) === JSON.stringify(first)
+      && (await env.sandbox.inFlight()).some((r) => r.method === 'POST' && r.path === refreshPath(env.sandbox));
   }, { what: 'the refresh under way' });
 }
 
@@ -325,11 +316,13 @@ test('sign-out while a token refresh is in flight: the old client cannot sign ba
   const inFlight = env.ext.send('search', { type: 'Project', name: '' });
   await refreshUnderWay(env, { learned: false });
   await ok(await env.ext.send('signOut'));
+  // The request answers only after its refresh handed the rotated pair to
+  // onTokens and waited for it (src/wasm/client.rs): from here on nothing
+  // of that refresh can still be written.
   const res = await inFlight;
   assert.ok(res, 'the request answered');
   // the refresh went through on the server, but its rotated pair is dropped
-  await waitFor(async () => (await env.sandbox.state()).stats.refreshes === 1, { what: 'the refresh on the server', timeout: 5000 });
-  await new Promise((r) => setTimeout(r, 300));
+  assert.equal((await env.sandbox.state()).stats.refreshes, 1, 'the refresh on the server');
   const st = await env.ext.storage(['tokens', 'auth']);
   assert.equal(st.tokens, undefined, 'no tokens after sign-out');
   assert.equal(st.auth.status, 'signed_out');
@@ -343,9 +336,8 @@ test('sign-out while a token refresh is in flight: the old client cannot sign ba
   const inFlight2 = env.ext.send('search', { type: 'Project', name: '' });
   await refreshUnderWay(env, { learned: true });
   await ok(await env.ext.send('saveSettings', { baseUrl: env.sandbox.url, clientId: 'another-client' }));
-  await inFlight2;
-  await waitFor(async () => (await env.sandbox.state()).stats.refreshes === 2, { what: 'the second refresh', timeout: 5000 });
-  await new Promise((r) => setTimeout(r, 300));
+  assert.ok(await inFlight2, 'the second request answered (after its refresh\'s onTokens)');
+  assert.equal((await env.sandbox.state()).stats.refreshes, 2, 'the second refresh on the server');
   const st2 = await env.ext.storage(['tokens', 'auth']);
   assert.equal(st2.tokens, undefined, 'no tokens after the client id changed');
   assert.equal(st2.auth.status, 'signed_out');
@@ -424,7 +416,8 @@ test('a page title with markup renders as text', signedInJourney(async (env) => 
   assert.ok(v.note.includes(title), v.note);
   assert.equal(await popup.locator('#run-note img').count(), 0);
   assert.equal(await popup.locator('img[src=x]').count(), 0);
-  await new Promise((r) => setTimeout(r, 300));
+  // an inline onerror of the title would have run by now
+  await imageErrorDispatched(popup);
   assert.equal(dialog, false);
   await env.ext.screenshot(popup, path.join(SHOTS, 'markup-title-as-text.png'));
 }));

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { startSandbox } from '../support/sandbox.mjs';
 import { api, refreshPath } from '../support/dialect.mjs';
-import { EXT_DIR, REDIRECT_URI, launchExtension, configure, signIn, waitFor, popupView } from './support.mjs';
+import { EXT_DIR, REDIRECT_URI, launchExtension, configure, signIn, waitFor, popupView, imageErrorDispatched } from './support.mjs';
 
 const CLIENT = 'tyme-tab-security';
 const SECRET = 'cs-7f1e9a3b5d2c4e6f8a0b1c2d3e4f5a6b';
@@ -46,9 +46,10 @@ async function wrapAuthFlow(ext, { tamperState = null } = {}) {
 test('manifest: exactly the minimal permissions, one host, no content scripts, strict CSP', () => {
   const m = JSON.parse(fs.readFileSync(path.join(EXT_DIR, 'manifest.json'), 'utf8'));
   assert.equal(m.manifest_version, 3);
-  assert.deepEqual(m.permissions, ['identity', 'storage', 'contextMenus', 'activeTab', 'alarms']);
+  assert.deepEqual(m.permissions, ['identity', 'storage', 'contextMenus', 'activeTab', 'alarms', 'idle']);
   assert.deepEqual(m.host_permissions, ['https://api.tyme-app.com/*']);
   assert.equal(m.content_scripts, undefined);
+  assert.equal(m.background.type, 'module');
   const text = JSON.stringify(m);
   assert.ok(!text.includes('<all_urls>'), 'no <all_urls>');
   assert.ok(!(m.permissions || []).includes('tabs') && !(m.optional_permissions || []).includes('tabs'), 'no "tabs"');
@@ -319,7 +320,7 @@ test('untrusted page titles and server-side names are shown as text in the popup
     await p2.waitForSelector('#pending-page:not([hidden])');
     assert.equal(await p2.textContent('#pending-page'), `Pick a task to track: ${title}`);
     assert.deepEqual(await p2.evaluate(() => [...document.querySelectorAll('img')].map((i) => i.getAttribute('src'))), ['../icons/icon-32.png']);
-    await new Promise((r) => setTimeout(r, 300));
+    await imageErrorDispatched(p2); // an inline onerror of the title would have run by now
     assert.deepEqual(dialogs, [], 'no script from the data ran');
   } finally { await env.close(); }
 });

@@ -12,6 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { X509Certificate, createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { CHROMIUM, CHROMIUM_ARGS, CHROMIUM_SANDBOX } from '../support/chromium.mjs';
+import { waitFor } from '../support/wait.mjs';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 // TYME_TAB_EXTENSION points at another copy of the extension (e.g. an unpacked dist build).
@@ -21,10 +22,12 @@ export const EXTENSION_ID = 'lnbnkbecnbgfjimheicebbkfalphbcmg';
 export const REDIRECT_URI = `https://${EXTENSION_ID}.chromiumapp.org/`;
 export { CHROMIUM };
 
-export function chromiumArgs(extDir = EXT_DIR, extra = []) {
+/** Chromium's flags for the extension at extDir (plus any in alsoLoad, e.g. the bench's floor extension). */
+export function chromiumArgs(extDir = EXT_DIR, extra = [], alsoLoad = []) {
+  const dirs = [extDir, ...alsoLoad].join(',');
   return [
     ...CHROMIUM_ARGS,
-    `--disable-extensions-except=${extDir}`, `--load-extension=${extDir}`, ...extra,
+    `--disable-extensions-except=${dirs}`, `--load-extension=${dirs}`, ...extra,
   ];
 }
 
@@ -36,19 +39,20 @@ export function assertBuilt(extDir = EXT_DIR) {
 /**
  * Launch Chromium with the extension (`extDir`: another copy of it, e.g. a
  * deliberately broken one in the soak's tests). Returns a handle:
- * { context, extensionId, profileDir, worker(), openPopup(query), call(type, payload),
+ * { context, extensionId, profileDir, worker(), openPopup(query), clickAction(page), inPopup(fn, arg), call(type, payload),
  *   send(page, type, payload), storage(keys), setStorage(obj), stopWorker(), screenshot(page, file), close() }
+ * `env`: variables added to the browser's environment (e.g. TZ); `alsoLoad`: more extension folders loaded beside it (the bench's floor).
  */
-export async function launchExtension({ profileDir, headless = true, args = [], keepProfile = false, extDir = EXT_DIR } = {}) {
+export async function launchExtension({ profileDir, headless = true, args = [], keepProfile = false, env = {}, alsoLoad = [], extDir = EXT_DIR } = {}) {
   assertBuilt(extDir);
   const dir = profileDir || fs.mkdtempSync(path.join(os.tmpdir(), 'tyme-tab-profile-'));
   fs.mkdirSync(dir, { recursive: true });
   const context = await chromium.launchPersistentContext(dir, {
-    executablePath: CHROMIUM, headless, args: chromiumArgs(extDir, args), viewport: { width: 380, height: 600 },
-    chromiumSandbox: CHROMIUM_SANDBOX,
+    executablePath: CHROMIUM, headless, args: chromiumArgs(extDir, args, alsoLoad), viewport: { width: 380, height: 600 },
+    chromiumSandbox: CHROMIUM_SANDBOX, ...(Object.keys(env).length ? { env: { ...process.env, ...env } } : {}),
   });
   let sw = context.serviceWorkers().find((w) => w.url().startsWith(`chrome-extension://${EXTENSION_ID}/`));
-  if (!sw) sw = await context.waitForEvent('serviceworker', { predicate: (w) => w.url().startsWith('chrome-extension://'), timeout: 15000 });
+  if (!sw) sw = await context.waitForEvent('serviceworker', { predicate: (w) => w.url().startsWith('chrome-extension://') && (!alsoLoad.length || w.url().startsWith(`chrome-extension://${EXTENSION_ID}/`)), timeout: 15000 });
   const extensionId = new URL(sw.url()).host;
   if (extensionId !== EXTENSION_ID) throw new Error(`unexpected extension id ${extensionId} (manifest key changed?)`);
   const base = `chrome-extension://${extensionId}`;
@@ -84,6 +88,36 @@ export async function launchExtension({ profileDir, headless = true, args = [], 
       await page.waitForSelector('body[data-ready="1"]', { timeout: 15000 });
       return page;
     },
+    /**
+     * The toolbar button clicked on `page`'s tab, as the browser runs it for a
+     * person (CDP Extensions.triggerAction: the action's popup opens over that
+     * tab and the extension is granted activeTab on it). Brings the tab to the
+     * front first: the popup is the one of the active tab's window.
+     */
+    async clickAction(page) {
+      await page.bringToFront();
+      const url = page.url();
+      const s = await context.browser().newBrowserCDPSession();
+      try {
+        const { targetInfos } = await s.send('Target.getTargets', { filter: [{ type: 'tab' }] });
+        const tabs = targetInfos.filter((t) => t.type === 'tab' && t.url === url);
+        if (tabs.length !== 1) throw new Error(`clickAction: ${tabs.length} tabs show ${url}`);
+        await s.send('Extensions.triggerAction', { id: extensionId, targetId: tabs[0].targetId });
+      } finally { await s.detach().catch(() => {}); }
+    },
+    /**
+     * The action popup the browser opened (not a tab), as a window object of
+     * the helper page's process: `fn(popupWindow)` runs in it. Waits until the
+     * popup has rendered (body[data-ready]). Open the helper page (page())
+     * before the popup: opening a page afterwards takes the focus and the
+     * browser closes the popup.
+     */
+    async inPopup(fn, arg = null, { timeout = 15000 } = {}) {
+      const p = await ext.page();
+      await waitFor(() => p.evaluate(() => chrome.extension.getViews({ type: 'popup' }).some((v) => v.document.body.dataset.ready === '1')), { timeout, what: 'the action popup' });
+      // An expression (run by the DevTools protocol, so the pages' CSP does not apply).
+      return p.evaluate(`(${fn.toString()})(chrome.extension.getViews({ type: 'popup' })[0], ${JSON.stringify(arg)})`);
+    },
     async openOptions() {
       const page = await context.newPage();
       await page.goto(`${base}/options/options.html`);
@@ -112,18 +146,30 @@ export async function launchExtension({ profileDir, headless = true, args = [], 
       const w = await ext.worker();
       return w.evaluate((o) => chrome.storage.local.set(o), obj);
     },
-    /** Stop every service worker through the DevTools protocol. */
+    /** Stop every service worker through the DevTools protocol; resolves
+     *  when the protocol reports each version of this extension's worker
+     *  stopped (its workerVersionUpdated event), 15 s being a safety net. */
     async stopWorker() {
       const p = await ext.page();
       const s = await context.newCDPSession(p);
-      await s.send('ServiceWorker.enable');
-      await s.send('ServiceWorker.stopAllWorkers');
-      await s.detach().catch(() => {});
-      for (let i = 0; i < 50; i++) {
-        const alive = context.serviceWorkers().find((x) => x.url().startsWith(base));
-        if (!alive) return;
-        try { await Promise.race([alive.evaluate(() => 1), new Promise((_, r) => setTimeout(() => r(new Error('timeout')), 200))]); } catch { return; }
-        await new Promise((r) => setTimeout(r, 100));
+      const status = new Map(); // versionId -> runningStatus, this extension's only
+      let changed = () => {};
+      s.on('ServiceWorker.workerVersionUpdated', ({ versions }) => {
+        for (const v of versions) if (v.scriptURL.startsWith(`${base}/`)) status.set(v.versionId, v.runningStatus);
+        changed();
+      });
+      try {
+        await s.send('ServiceWorker.enable');
+        await s.send('ServiceWorker.stopAllWorkers');
+        await new Promise((res, rej) => {
+          const timer = setTimeout(() => rej(new Error(`the service worker did not stop within 15 s (${JSON.stringify([...status])})`)), 15000);
+          changed = () => {
+            if (status.size && [...status.values()].every((st) => st === 'stopped')) { clearTimeout(timer); res(); }
+          };
+          changed();
+        });
+      } finally {
+        await s.detach().catch(() => {});
       }
     },
     async screenshot(page, file) {
@@ -152,7 +198,23 @@ export async function signIn(ext) {
   return res.data;
 }
 
-export { waitFor } from '../support/wait.mjs';
+export { waitFor };
+
+/**
+ * Load an image that fails (`src="x"`, as in `<img src=x onerror=…>`) in
+ * `page` and wait for its error event: once it has fired, the error of such
+ * an image in the page's markup (and any handler of it) would have been
+ * dispatched too, so a check that no script ran can follow.
+ */
+export async function imageErrorDispatched(page) {
+  const outcome = await page.evaluate(() => new Promise((res) => {
+    const probe = new Image();
+    probe.onerror = () => res('error');
+    probe.onload = () => res('load');
+    probe.src = 'x';
+  }));
+  if (outcome !== 'error') throw new Error(`the probe image did not fail to load (${outcome})`);
+}
 
 /**
  * Serve a few HTML pages on 127.0.0.1. pages: {'/path': {title, body?}}.

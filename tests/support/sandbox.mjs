@@ -138,6 +138,10 @@ export async function startSandbox({ args = [], clients = [] } = {}) {
     clearFaults: () => control('DELETE', 'faults'),
     expireTokens: () => control('POST', 'expire_tokens', {}),
     revokeTokens: () => control('POST', 'revoke_tokens', {}),
+    removeEntity: (type, id) => control('POST', 'remove', { type, id }),
+    expireCodes: () => control('POST', 'expire_codes', {}),
+    // The API requests received and not answered yet ([{method, path}]).
+    inFlight: () => control('GET', 'in_flight'),
     addClient: ({ client_id, client_secret, redirect_uris }) =>
       control('POST', 'clients', { client_id, client_secret, redirect_uris }),
     setInteractive: (interactive) => control('POST', 'mode', { interactive: !!interactive }),

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setup, signIn, openConsole } from './support.mjs';
 import { traits, refreshPath, refreshRequests, tokenRequests } from '../support/dialect.mjs';
+import { waitFor } from '../support/wait.mjs';
 
 test('sign-in redirects to the sandbox, exchanges the code with PKCE, keeps tokens for the session only', async (t) => {
   const { sb, www, page, pageErrors, discoveries } = await setup(t);
@@ -96,25 +97,20 @@ test('sign-out stops the old client: a refresh already running does not store to
   await sb.faults({ latency_ms: 1500, path_prefix: refreshPath(sb) });
   await sb.clearLog();
   await page.fill('.col[data-kind="category"] .filter', 'x');
-  const logged = async (pred) => {
-    for (let i = 0; i < 100; i++) {
-      if ((await sb.log()).some(pred)) return;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error('request not seen in the sandbox log');
-  };
-  await logged((r) => r.path.startsWith('/data/search_entity') && r.status === 401);
+  const logged = (pred, what) => waitFor(async () => (await sb.log()).some(pred), { interval: 50, what });
+  await logged((r) => r.path.startsWith('/data/search_entity') && r.status === 401, 'the search refused with 401');
   // The refresh under way: every token request of it but the slow last one
   // (on the seed, the first refresh is refused at the live path first).
   const first = JSON.stringify(refreshRequests(sb, { learned: false }).slice(0, -1));
-  for (let i = 0; JSON.stringify(tokenRequests(await sb.log())) !== first; i++) {
-    if (i > 100) throw new Error('the refresh was not seen under way');
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await waitFor(async () => JSON.stringify(tokenRequests(await sb.log())) === first
+    && (await sb.inFlight()).some((r) => r.method === 'POST' && r.path === refreshPath(sb)), { interval: 50, what: 'the refresh under way (in flight at the sandbox)' });
   await page.click('#sign-out'); // while the refresh is in flight
   assert.equal(await page.getAttribute('#auth-status', 'data-state'), 'signed-out');
-  await logged((r) => r.path === refreshPath(sb) && r.method === 'POST' && r.status === 200);
-  await page.waitForTimeout(500); // time for the old client to hand the new pair over
+  await logged((r) => r.path === refreshPath(sb) && r.method === 'POST' && r.status === 200, 'the refresh answered');
+  // The old client retries the search with the new pair only after its
+  // onTokens was called and returned (src/wasm/client.rs): once that retry
+  // is answered, the old client has handed the pair over.
+  await logged((r) => r.path.startsWith('/data/search_entity') && r.status === 200, 'the search retried after the refresh');
 
   // (compared in the page, so a failure does not print the tokens)
   assert.equal(await page.evaluate(() => sessionStorage.getItem('tyme.www.tokens') === null), true, 'tokens stored again after sign-out');

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import {
   setup, signIn, selectItem, createProject, createTask, openConsole,
 } from './support.mjs';
+import { waitFor } from '../support/wait.mjs';
 
 const writes = async (sb) => (await sb.log()).filter((r) => r.method === 'POST' && r.path.startsWith('/data/update_entity'));
 
@@ -32,13 +33,17 @@ test('a tab loading while another sends a write does not send it again', async (
   await a.click('#stop-timer');
   await a.waitForSelector('#running', { state: 'hidden' });
   await a.waitForFunction(() => document.querySelector('#outbox-size').textContent === '0', null, { timeout: 15000 });
-  await b.waitForTimeout(3500); // anything B had sent has been answered by now
+  // The shared outbox is empty, so no tab can start another write; one
+  // either tab started before is still in flight at the sandbox until answered.
+  assert.equal(await b.evaluate(() => (JSON.parse(localStorage.getItem('tyme.www.outbox') || '{}').ops || []).length), 0);
+  await waitFor(async () => !(await sb.inFlight()).some((r) => r.path.startsWith('/data/update_entity')), { timeout: 15000, what: 'no write in flight' });
 
   const st = await sb.state();
   assert.equal(st.time_entries.length, 1);
   assert.ok(st.time_entries[0].time_end !== null, 'the entry ends stopped');
   const sent = await writes(sb);
   assert.deepEqual(sent.map((r) => r.status), [200, 200], `start and stop once each, got ${sent.length} writes`);
-  assert.equal(await b.textContent('#outbox-size'), '0');
+  // B shows the shared outbox emptied (its storage event).
+  await b.waitForFunction(() => document.querySelector('#outbox-size').textContent === '0');
   assert.deepEqual(pageErrors, []);
 });

@@ -35,7 +35,8 @@ test('start and stop a timer on a task and a sub-task, then edit a note', async 
   assert.ok(Math.abs(secs(running.time_start) - t0) <= 2);
   assert.equal(await page.isDisabled('#start-timer'), true);
 
-  await page.waitForTimeout(1100);
+  // The running clock (counted from the stored start) shows a second gone by.
+  await page.waitForFunction(() => document.querySelector('#running-elapsed').textContent !== '0:00:00');
   await page.click('#stop-timer');
   await page.waitForSelector('#running', { state: 'hidden' });
   await waitOutboxEmpty(page);

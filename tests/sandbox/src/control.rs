@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use crate::faults::Faults;
 use crate::http::{json_resp, reject, Req, Resp};
-use crate::model::{Applied, StopError};
+use crate::model::{Applied, Removal, StopError};
 use crate::state::{rng_state, start_data, unix_now, App, Client, St};
 use crate::webhooks::fire;
 
@@ -113,6 +113,24 @@ pub(crate) fn control(app: &Arc<App>, req: &Req) -> Resp {
             app.save(&st);
             json_resp(200, &json!({"status":"ok","expired":n}))
         }
+        ("POST", "/_sandbox/expire_codes") => {
+            // Every authorization code issued and not exchanged yet expires
+            // now: its exchange answers invalid_grant "code expired".
+            let mut st = app.lock();
+            let now = unix_now();
+            let mut n = 0;
+            for c in st.codes.values_mut() {
+                if c.expires_at > now - 1 {
+                    c.expires_at = now - 1;
+                    n += 1;
+                }
+            }
+            json_resp(200, &json!({"status":"ok","expired":n}))
+        }
+        ("GET", "/_sandbox/in_flight") => {
+            let list: Vec<Value> = app.lock().in_flight.iter().map(|(_, v)| v.clone()).collect();
+            json_resp(200, &Value::Array(list))
+        }
         ("POST", "/_sandbox/revoke_tokens") => {
             // As a user revoking the app's access: every access and refresh
             // token issued so far stops working (401, then invalid_grant).
@@ -178,6 +196,30 @@ pub(crate) fn control(app: &Arc<App>, req: &Req) -> Resp {
                 Ok(a) => changed(app, st, a),
                 Err(r) => reject(r),
             }
+        }
+        ("POST", "/_sandbox/remove") => {
+            // An entity deleted in the Tyme app (with its children, as the
+            // live DELETE /data/entity does); an unknown id removes nothing.
+            let v = match body() {
+                Ok(v) => v,
+                Err(r) => return r,
+            };
+            let Some(id) = id_of(&v) else {
+                return json_resp(400, &json!({"error":"invalid_request","field":"id","message":"id is required"}));
+            };
+            let mut r = Removal::default();
+            match v["type"].as_str() {
+                Some("Category") => r.categories.push(id),
+                Some("Project") => r.projects.push(id),
+                Some("TimedTask") => r.tasks.push(id),
+                Some("TimedSubTask") => r.subtasks.push(id),
+                Some("TimedTaskRecord") => r.time_entries.push(id),
+                _ => return json_resp(400, &json!({"error":"invalid_request","field":"type","message":"type must be Category, Project, TimedTask, TimedSubTask or TimedTaskRecord"})),
+            }
+            let mut st = app.lock();
+            let n = st.data.remove(&r);
+            app.save(&st);
+            json_resp(200, &json!({"status":"ok","removed":n}))
         }
         ("POST", "/_sandbox/stop_time") => {
             let v = match body() {

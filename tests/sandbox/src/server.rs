@@ -102,6 +102,8 @@ pub async fn start(mut cfg: Config) -> std::io::Result<Running> {
         faults: Faults::default(),
         interactive: !cfg.auto_approve,
         rng: cfg.seed.map_or((uuid::Uuid::new_v4().as_u128() as u64) | 1, rng_state),
+        in_flight: Vec::new(),
+        in_flight_seq: 0,
     };
     let listener = TcpListener::bind((cfg.host.as_str(), cfg.port)).await?;
     let addr = listener.local_addr()?;
@@ -230,6 +232,8 @@ pub(crate) async fn handle(app: Arc<App>, req: Request<Incoming>, kill: Arc<Noti
 
     // Fault injection.
     let (delay, fail) = app.decide_fault(&req.path);
+    // From here until answered (or dropped), the request is listed as in flight.
+    let _in_flight = app.in_flight(&req);
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }

@@ -142,6 +142,10 @@ pub(crate) struct St {
     pub(crate) faults: Faults,
     pub(crate) interactive: bool,
     pub(crate) rng: u64,
+    /// API requests received and not answered yet (`GET /_sandbox/in_flight`):
+    /// (number, `{method, path}`), each removed by its `InFlight` guard.
+    pub(crate) in_flight: Vec<(u64, Value)>,
+    pub(crate) in_flight_seq: u64,
 }
 
 /// The xorshift state for a seed: splitmix64 of it (so nearby seeds give
@@ -186,7 +190,29 @@ pub(crate) fn start_data(cfg: &Config) -> Data {
     Data { dialect: cfg.dialect, ..data }
 }
 
+/// One API request in flight: listed from its fault decision on, and
+/// removed when it is answered or dropped (its client gone, a drop fault).
+pub(crate) struct InFlight<'a> {
+    app: &'a App,
+    n: u64,
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.app.lock().in_flight.retain(|(n, _)| *n != self.n);
+    }
+}
+
 impl App {
+    /// List `req` as in flight until the returned guard is dropped.
+    pub(crate) fn in_flight(&self, req: &Req) -> InFlight<'_> {
+        let mut st = self.lock();
+        st.in_flight_seq += 1;
+        let n = st.in_flight_seq;
+        st.in_flight.push((n, json!({"method": req.method.as_str(), "path": req.path})));
+        InFlight { app: self, n }
+    }
+
     pub(crate) fn lock(&self) -> MutexGuard<'_, St> {
         self.st.lock().unwrap_or_else(|e| e.into_inner())
     }

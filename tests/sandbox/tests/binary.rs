@@ -134,29 +134,28 @@ async fn demo_flag_and_control_flag() {
 /// Run the binary until it exits (at most 10 s, then kill it and fail):
 /// (exit code, stdout, stderr).
 fn run_to_exit(args: &[&str]) -> (Option<i32>, String, String) {
-    use std::io::Read;
-    let mut child = Command::new(BIN)
+    let child = Command::new(BIN)
         .args(args)
         .env("TYME_SANDBOX_CONTROL_TOKEN", CONTROL_TOKEN)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        if std::time::Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
+    let pid = child.id();
+    // Waited for on a thread; its exit is the event, 10 s a safety net.
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    let out = match rx.recv_timeout(std::time::Duration::from_secs(10)) {
+        Ok(out) => out.unwrap(),
+        Err(_) => {
+            let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
             panic!("the binary kept running with args {args:?}");
         }
-        std::thread::sleep(std::time::Duration::from_millis(20));
     };
-    let (mut out, mut err) = (String::new(), String::new());
-    child.stdout.take().unwrap().read_to_string(&mut out).unwrap();
-    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    let status = out.status;
+    let (out, err) = (String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned());
     (status.code(), out, err)
 }
 

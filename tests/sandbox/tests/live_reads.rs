@@ -268,7 +268,7 @@ async fn webhooks_subscribe_deliver_and_unsubscribe() {
     tree(&api).await;
     put(&api, json!({"type":"TimedTaskRecord","id":"e1","related_id":"702","user_id":"1002","time_start":"2026-11-29 09:00:00"})).await;
     put(&api, json!({"type":"TimedTaskRecord","id":"e1","related_id":"702","user_id":"1002","time_end":"2026-11-29 09:15:00"})).await;
-    assert!(eventually(|| rx.got.lock().unwrap().len() >= 3).await, "{:?}", rx.got.lock().unwrap());
+    assert!(rx.wait_until(|got| got.len() >= 3).await, "{:?}", rx.got.lock().unwrap());
     let got = rx.got.lock().unwrap().clone();
     let of = |t: &str| got.iter().find(|g| g["trigger_type"] == t).unwrap_or_else(|| panic!("no {t}: {got:?}"))["entity"].clone();
     assert_eq!(

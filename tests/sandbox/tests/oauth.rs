@@ -86,13 +86,19 @@ async fn code_is_single_use_and_bound_to_redirect_and_client() {
 
 #[tokio::test]
 async fn expired_code_is_rejected() {
-    let s = tyme_sandbox::start(tyme_sandbox::Config { code_lifetime: 1, ..cfg() }).await.unwrap();
+    let s = server().await;
     let addr = s.addr.to_string();
     let code = get_code(&addr, "app", "").await;
-    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    // The code's lifetime runs out now (the control API), not by the clock.
+    let r = raw(&addr, "POST", "/_sandbox/expire_codes", &[], None).await.unwrap();
+    assert_eq!(r.json()["expired"], 1);
     let r = exchange(&addr, json!({"grant_type":"authorization_code","code":code,"redirect_uri":REDIRECT,"client_id":"app"})).await;
     assert_eq!(r.status, 400);
     assert_eq!(r.json()["error_description"], "code expired");
+    // A code issued after that is not touched by it.
+    let code = get_code(&addr, "app", "").await;
+    let r = exchange(&addr, json!({"grant_type":"authorization_code","code":code,"redirect_uri":REDIRECT,"client_id":"app"})).await;
+    assert_eq!(r.status, 200, "{}", r.body);
 }
 
 #[tokio::test]
@@ -222,12 +228,22 @@ async fn data_calls_need_a_valid_unexpired_token() {
     assert_eq!(r.status, 200);
 }
 
+/// The configured lifetime is the one the token answer announces, for a
+/// sign-in and a refresh (its expiry itself: `expire_tokens` above, never
+/// the wall clock).
 #[tokio::test]
 async fn token_lifetime_is_configurable() {
-    let s = tyme_sandbox::start(tyme_sandbox::Config { token_lifetime: 1, ..cfg() }).await.unwrap();
+    let s = tyme_sandbox::start(tyme_sandbox::Config { token_lifetime: 7321, ..cfg() }).await.unwrap();
+    let addr = s.addr.to_string();
+    let code = get_code(&addr, "app", "").await;
+    let r = exchange(&addr, json!({"grant_type":"authorization_code","code":code,"redirect_uri":REDIRECT,"client_id":"app"})).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json()["expires_in"], 7321);
+    let refresh = r.json()["refresh_token"].as_str().unwrap().to_string();
     let mut api = Api::new(&s);
-    sign_in(&mut api).await;
+    api.token = Some(r.json()["access_token"].as_str().unwrap().to_string());
     assert_eq!(api.get("/data/search_entity?type=Project&name=").await.status, 200);
-    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
-    assert_eq!(api.get("/data/search_entity?type=Project&name=").await.status, 401);
+    let r = api.post("/v1/refresh_token", &json!({"grant_type":"refresh_token","refresh_token":refresh,"client_id":"app"})).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json()["expires_in"], 7321);
 }

@@ -26,8 +26,11 @@ async fn webhooks_are_delivered_for_each_trigger() {
     let e = api.update(json!({"type":"TimedTaskRecord","subtask_id":st["id"],"time_start":"2025-01-01 10:00:00","time_end":null})).await.json();
     api.update(json!({"type":"TimedTaskRecord","id":e["id"],"time_end":"2025-01-01 11:00:00"})).await;
 
-    assert!(eventually(|| rx.got.lock().unwrap().len() >= 6).await, "deliveries: {:?}", rx.got.lock().unwrap());
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(rx.wait_until(|got| got.len() >= 6).await, "deliveries: {:?}", rx.got.lock().unwrap());
+    // Each event's deliveries are recorded with the change that fires it:
+    // once all are answered, none is still on its way to the receiver.
+    let settled = api.settled_deliveries().await;
+    assert_eq!(settled.len(), 6, "{settled:?}");
     let got = rx.got.lock().unwrap().clone();
     assert_eq!(got.len(), 6, "{got:?}");
     let mut triggers: Vec<String> = got.iter().map(|g| g["trigger_type"].as_str().unwrap().to_string()).collect();
@@ -49,10 +52,19 @@ async fn webhooks_are_delivered_for_each_trigger() {
     assert_eq!(r.status, 200);
     let r = api.post("/webhooks/unsubscribe", &json!({"hookUrl": rx.url, "trigger_type": "project"})).await;
     assert_eq!(r.status, 200);
-    api.update(json!({"type":"ProjectCategory","name":"C2"})).await;
-    api.update(json!({"type":"Project","name":"P2"})).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(rx.got.lock().unwrap().len(), 6);
+    assert_eq!(api.update(json!({"type":"ProjectCategory","name":"C2"})).await.status, 200);
+    assert_eq!(api.update(json!({"type":"Project","name":"P2"})).await.status, 200);
+    // The changes are made (their answers came): a delivery they fired would
+    // be recorded by now. A task, still subscribed, proves the receiver
+    // still gets what it asked for.
+    assert_eq!(api.update(json!({"type":"TimedTask","name":"T3","project_id":p["id"]})).await.status, 200);
+    assert!(rx.wait_until(|got| got.len() >= 7).await, "the task's delivery: {:?}", rx.got.lock().unwrap());
+    let settled = api.settled_deliveries().await;
+    assert_eq!(settled.len(), 7, "one more delivery, the task's: {settled:?}");
+    let got = rx.got.lock().unwrap().clone();
+    assert_eq!(got.len(), 7, "{got:?}");
+    assert_eq!(got[6]["trigger_type"], "task", "{got:?}");
+    assert_eq!(got[6]["entity"]["name"], "T3");
 }
 
 #[tokio::test]
@@ -62,7 +74,7 @@ async fn webhook_deliveries_are_retried_then_marked_failed() {
     let rx = receiver(vec![500, 503]).await; // two failures, then 200
     api.subscribe(&rx.url, "category").await;
     api.update(json!({"type":"ProjectCategory","name":"C"})).await;
-    assert!(eventually(|| rx.got.lock().unwrap().len() == 1).await);
+    assert!(rx.wait_until(|got| got.len() == 1).await);
     assert_eq!(*rx.hits.lock().unwrap(), 3);
     let st = api.state().await;
     assert_eq!(st["deliveries"][0]["attempts"], 3);
@@ -75,19 +87,13 @@ async fn webhook_deliveries_are_retried_then_marked_failed() {
     };
     api.subscribe(&dead, "project").await;
     api.update(json!({"type":"Project","name":"P"})).await;
-    let mut ok = false;
-    for _ in 0..100 {
+    let d = wait_for("the undeliverable hook marked failed", || async {
         let st = api.state().await;
-        if st["deliveries"].as_array().unwrap().iter().any(|d| d["hook_url"] == json!(dead) && d["status"] == "failed") {
-            let d = st["deliveries"].as_array().unwrap().iter().find(|d| d["hook_url"] == json!(dead)).unwrap().clone();
-            assert_eq!(d["attempts"], 3);
-            assert!(d["last_error"].as_str().unwrap().contains("connection"));
-            ok = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert!(ok, "undeliverable hook not marked failed");
+        st["deliveries"].as_array().unwrap().iter().find(|d| d["hook_url"] == json!(dead) && d["status"] == "failed").cloned()
+    })
+    .await;
+    assert_eq!(d["attempts"], 3);
+    assert!(d["last_error"].as_str().unwrap().contains("connection"), "{d}");
 }
 
 #[tokio::test]
@@ -282,7 +288,8 @@ async fn latency_lets_an_earlier_write_land_after_a_later_one() {
     assert_eq!(api.update(json!({"type":"ProjectCategory","id":"c1","name":"first"})).await.status, 200);
     faults(&api, json!({"latency_ms": 1500, "path_prefix": "/data/update_entity"})).await;
     let mut slow = send_update(&api, &json!({"type":"ProjectCategory","id":"c1","name":"earlier"})).await;
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    // In flight: its latency is decided, so the faults can go.
+    wait_for("the slow write in flight", || async { (api.in_flight().await.len() == 1).then_some(()) }).await;
     raw(&api.addr, "DELETE", "/_sandbox/faults", &[], None).await.unwrap();
     assert_eq!(api.update(json!({"type":"ProjectCategory","id":"c1","name":"later"})).await.status, 200);
     assert_eq!(api.state().await["categories"][0]["name"], "later");
@@ -302,11 +309,14 @@ async fn a_delayed_request_whose_client_is_gone_is_not_applied() {
     assert_eq!(api.update(json!({"type":"ProjectCategory","id":"c1","name":"first"})).await.status, 200);
     faults(&api, json!({"latency_ms": 1000, "path_prefix": "/data/update_entity"})).await;
     let c = send_update(&api, &json!({"type":"ProjectCategory","id":"c1","name":"abandoned"})).await;
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    wait_for("the write in flight", || async { (api.in_flight().await.len() == 1).then_some(()) }).await;
     drop(c);
+    // The server notices its client gone and drops the request (no longer in flight)...
+    wait_for("the abandoned write dropped", || async { api.in_flight().await.is_empty().then_some(()) }).await;
     raw(&api.addr, "DELETE", "/_sandbox/faults", &[], None).await.unwrap();
     assert_eq!(api.update(json!({"type":"ProjectCategory","id":"c1","name":"newer"})).await.status, 200);
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // ...and so it can never be applied after the newer write.
+    assert!(api.in_flight().await.is_empty());
     assert_eq!(api.state().await["categories"][0]["name"], "newer");
     assert_eq!(update_posts(&api).await, 2, "the abandoned request was never processed nor logged");
 }

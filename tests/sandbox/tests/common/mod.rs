@@ -151,6 +151,20 @@ impl Api {
     pub async fn state(&self) -> Value {
         raw(&self.addr, "GET", "/_sandbox/state", &[], None).await.unwrap().json()
     }
+    /// The API requests received and not answered yet (`[{method, path}]`).
+    pub async fn in_flight(&self) -> Vec<Value> {
+        raw(&self.addr, "GET", "/_sandbox/in_flight", &[], None).await.unwrap().json().as_array().unwrap().clone()
+    }
+    /// The webhook deliveries once none is pending: every event fired so far
+    /// has its delivery recorded (synchronously, with the change that fired
+    /// it), so after this no delivery of those events is still on its way.
+    pub async fn settled_deliveries(&self) -> Vec<Value> {
+        wait_for("every webhook delivery answered or failed", || async {
+            let d = self.state().await["deliveries"].as_array().unwrap().clone();
+            d.iter().all(|d| d["status"] != "pending").then_some(d)
+        })
+        .await
+    }
 }
 
 pub fn query_param(url: &str, name: &str) -> Option<String> {
@@ -240,6 +254,26 @@ pub struct Receiver {
     pub url: String,
     pub got: Arc<Mutex<Vec<Value>>>,
     pub hits: Arc<Mutex<u32>>,
+    /// Woken on every request the receiver answers.
+    pub arrived: Arc<tokio::sync::Notify>,
+}
+
+impl Receiver {
+    /// Wait until `f` holds of the bodies received (woken by each delivery,
+    /// no polling); false when 10 s pass first (a safety net).
+    pub async fn wait_until<F: FnMut(&[Value]) -> bool>(&self, mut f: F) -> bool {
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            // Registered before the check, so a delivery between the two wakes it.
+            let next = self.arrived.notified();
+            if f(&self.got.lock().unwrap()) {
+                return true;
+            }
+            if tokio::time::timeout_at(deadline, next).await.is_err() {
+                return f(&self.got.lock().unwrap());
+            }
+        }
+    }
 }
 
 pub async fn receiver(plan: Vec<u16>) -> Receiver {
@@ -247,12 +281,13 @@ pub async fn receiver(plan: Vec<u16>) -> Receiver {
     let url = format!("http://{}/hook", l.local_addr().unwrap());
     let got = Arc::new(Mutex::new(Vec::new()));
     let hits = Arc::new(Mutex::new(0u32));
-    let (g, h) = (got.clone(), hits.clone());
+    let arrived = Arc::new(tokio::sync::Notify::new());
+    let (g, h, a) = (got.clone(), hits.clone(), arrived.clone());
     let plan = Arc::new(Mutex::new(plan));
     tokio::spawn(async move {
         loop {
             let Ok((mut s, _)) = l.accept().await else { return };
-            let (g, h, plan) = (g.clone(), h.clone(), plan.clone());
+            let (g, h, a, plan) = (g.clone(), h.clone(), a.clone(), plan.clone());
             tokio::spawn(async move {
                 let mut buf = Vec::new();
                 let mut tmp = [0u8; 4096];
@@ -280,6 +315,7 @@ pub async fn receiver(plan: Vec<u16>) -> Receiver {
                             if status == 200 {
                                 g.lock().unwrap().push(serde_json::from_str(&body[..len]).unwrap_or(Value::Null));
                             }
+                            a.notify_waiters();
                             let resp = format!("HTTP/1.1 {status} X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
                             let _ = s.write_all(resp.as_bytes()).await;
                             break;
@@ -289,16 +325,23 @@ pub async fn receiver(plan: Vec<u16>) -> Receiver {
             });
         }
     });
-    Receiver { url, got, hits }
+    Receiver { url, got, hits, arrived }
 }
 
-/// Poll until `f` holds or 5 s pass.
-pub async fn eventually<F: FnMut() -> bool>(mut f: F) -> bool {
-    for _ in 0..100 {
-        if f() {
-            return true;
+/// Wait until the async condition `f` holds: the control API has no push,
+/// so it is asked again every 50 ms (the JS suites' waitFor); panics naming
+/// `what` after 10 s, a safety net only.
+pub async fn wait_for<T, F, Fut>(what: &str, mut f: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        if let Some(v) = f().await {
+            return v;
         }
+        assert!(tokio::time::Instant::now() < deadline, "timed out waiting for {what}");
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    false
 }

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { EXT_DIR } from './support.mjs';
+import { EXT_DIR } from '../e2e/support.mjs';
 import { prng } from '../support/random.mjs';
 
 const { buildIndex, filterProjects, filterTasks, MAX_ROWS } = await import(path.join(EXT_DIR, 'picker.js'));

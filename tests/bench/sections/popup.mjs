@@ -1,0 +1,64 @@
+// The popup: navigation → its main action rendered (Tyme Tab: the running
+// timer with Stop, performance mark 'tyme:timer-rendered'; the floor: its one
+// button, mark 'floor:rendered'), with the worker warm and cold, side by side.
+import { add, log, raw, ok, median, p95, round, N_POPUP } from '../lib.mjs';
+import { overFloor } from '../floor.mjs';
+
+export async function popupInteractive(ext, ref, floor) {
+  log(`popup time to interactive (${N_POPUP} opens warm, ${N_POPUP} cold)`);
+  await ok(ext.send('start', { task: ref, page: { url: 'https://example.com/tti', title: 'TTI' } }), 'start');
+  const open = async () => {
+    const page = await ext.context.newPage();
+    await page.goto(`${ext.base}/popup/popup.html`);
+    const handle = await page.waitForFunction(() => {
+      const m = performance.getEntriesByName('tyme:timer-rendered')[0];
+      const el = document.getElementById('run-elapsed');
+      return m && el && /^\d+:\d\d:\d\d$/.test(el.textContent) && !document.getElementById('running').hidden ? m.startTime : null;
+    }, null, { timeout: 15000, polling: 20 });
+    const mark = await handle.jsonValue();
+    await page.waitForSelector('body[data-ready="1"]', { timeout: 15000 });
+    const readyAt = await page.evaluate(() => performance.now()); // upper bound: polled
+    await page.close();
+    return { mark, readyAt };
+  };
+  const openFloor = async () => {
+    const page = await ext.context.newPage();
+    await page.goto(`${floor.base}/popup.html`);
+    const handle = await page.waitForFunction(() => performance.getEntriesByName('floor:rendered')[0]?.startTime ?? null, null, { timeout: 15000, polling: 20 });
+    const mark = await handle.jsonValue();
+    await page.close();
+    return mark;
+  };
+  const warm = [];
+  const cold = [];
+  const floorWarm = [];
+  const floorCold = [];
+  await open(); // first open of each page (compiles and caches the popup's code), not counted
+  await openFloor();
+  for (let i = 0; i < N_POPUP; i++) {
+    await ext.worker();
+    await floor.worker();
+    warm.push(await open());
+    floorWarm.push(await openFloor());
+  }
+  for (let i = 0; i < N_POPUP; i++) {
+    await ext.stopWorker();
+    cold.push(await open());
+    await ext.stopWorker();
+    floorCold.push(await openFloor());
+  }
+  raw.popup = { warm, cold, floorWarm, floorCold };
+  const w = warm.map((x) => x.mark);
+  const c = cold.map((x) => x.mark);
+  add('popup', `popup first render, worker warm, over the floor: median (n=${w.length})`, overFloor(median(w), median(floorWarm)), 'ms', { op: '<=', limit: 10 },
+    `Tyme Tab ${round(median(w), 1)} ms, floor ${round(median(floorWarm), 1)} ms (navigation → main action rendered)`);
+  add('popup', `popup first render, worker cold, over the floor: median (n=${c.length})`, overFloor(median(c), median(floorCold)), 'ms', { op: '<=', limit: 10 },
+    `Tyme Tab ${round(median(c), 1)} ms, floor ${round(median(floorCold), 1)} ms`);
+  add('popup', `popup interactive, worker warm: median (n=${w.length})`, round(median(w), 1), 'ms', { op: '<=', limit: 100 }, 'navigation → running timer with elapsed time rendered');
+  add('popup', 'popup interactive, worker warm: p95', round(p95(w), 1), 'ms');
+  add('popup', `popup interactive, worker cold: median (n=${c.length})`, round(median(c), 1), 'ms');
+  add('popup', 'popup interactive, worker cold: p95', round(p95(c), 1), 'ms');
+  add('popup', 'popup refreshed through the worker (warm / cold median)', `${round(median(warm.map((x) => x.readyAt)), 0)} / ${round(median(cold.map((x) => x.readyAt)), 0)}`, 'ms', null, 'navigation → data-ready after the refresh round trip (one summary request at most); polled, an upper bound');
+  await ok(ext.send('stop'), 'stop');
+  return { warm: median(w), cold: median(c), floorWarm: median(floorWarm), floorCold: median(floorCold) };
+}
