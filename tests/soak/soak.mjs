@@ -499,6 +499,13 @@ export async function runSoak({
       size = st.outboxSize;
       if (size !== 0) { stats.signouts++; stats.drainSignIns++; await signInAgain(); }
     }
+    // What did not drain, for the report: each op's state and last error (no entity body).
+    let leftOps = [];
+    if (size !== 0) {
+      const { outbox } = await (await ext.page()).evaluate(() => chrome.storage.local.get('outbox'));
+      leftOps = ((outbox && outbox.ops) || []).map(({ entity, ...op }) => ({ ...op, type: entity && entity.type, id: entity && entity.id }));
+      if (verbose || leftOps.length) out(`soak: left in the outbox: ${JSON.stringify(leftOps).slice(0, 2000)}`);
+    }
     if (drainBefore != null) drainWoke = (await workerOrigin()) !== drainBefore;
     const drainS = (Date.now() - tDrain) / 1000;
     await harvestLog(null);
