@@ -151,7 +151,9 @@ test-www: www-shared
 	@for d in $(DIALECTS); do echo "== web console, sandbox dialect $$d"; \
 	  TYME_DIALECT=$$d $(NODE_TEST) tests/www/ || exit 1; done
 
-# A short soak (N=40, >=30% injected faults, worker kills) per dialect is part of `make test`.
+# A short soak (N=40: all nine fault phases, >=30% injected faults, worker kills,
+# edits, a drain by alarms only) and four broken copies of the extension it must
+# catch, per dialect, are part of `make test`.
 test-soak:
 	@for d in $(DIALECTS); do echo "== soak, sandbox dialect $$d"; \
 	  TYME_DIALECT=$$d SOAK_N=$${SOAK_TEST_N:-40} $(NODE_TEST) tests/soak/ || exit 1; done

@@ -14,7 +14,7 @@ import { keepParked } from './worker/accounts.js';
 import { signIn, signOut } from './worker/session.js';
 import { saveSettings } from './worker/settings.js';
 import { flush, started, onlineAgain, retryNetworkFailures } from './worker/outbox.js';
-import { startTimer, stopTimer, discardTimer } from './worker/timer.js';
+import { startTimer, stopTimer, discardTimer, editEntry } from './worker/timer.js';
 import { reconcile } from './worker/totals.js';
 import { search, create, syncCatalog, backgroundSync } from './worker/catalog.js';
 import { createMenus, handleMenuClick, toggleTimer } from './worker/menu.js';
@@ -41,6 +41,7 @@ const handlers = {
   start: (p) => startTimer(p && p.task, p && p.page),
   stop: () => stopTimer(),
   discard: () => discardTimer(),
+  editEntry: (p) => editEntry(p),
   flush: async () => { await flush(); return getState(); },
   syncCatalog: (p) => syncCatalog({ fresh: !!(p && p.fresh) }),
   dismissNotice: () => dismissNotice(),

@@ -1,7 +1,7 @@
 // The running timer (`timer` in storage): start, stop, discard. Every change
 // is queued in the outbox in the same storage write as the timer itself.
 import { outboxNew, outboxEnqueue } from '../pkg/tyme_tab.js';
-import { startedEntry, stoppedEntry, discardedEntry } from '../shared/entities.js';
+import { startedEntry, finishedEntry, stoppedEntry, discardedEntry } from '../shared/entities.js';
 import { taskLabel } from '../shared/format.js';
 import { foldStopped } from '../common.js';
 import { t } from '../i18n.js';
@@ -91,4 +91,31 @@ export async function discardTimer() {
   await timerGone();
   flush().catch(() => {});
   return discarded;
+}
+
+// A past time entry changed: its task, start, end and page (the note made
+// from the page, scrubbed, as for a start). The whole entry is written again
+// through the outbox, after its start and stop, so the change survives
+// offline and a stopped worker like any other write. The running timer's
+// entry is not edited here: it is stopped first.
+export async function editEntry(p) {
+  const ref = checkTaskRef(p && p.task);
+  const id = p && typeof p.id === 'string' ? p.id : '';
+  const startMs = Number(p && p.startMs);
+  const endMs = Number(p && p.endMs);
+  if (!id) throw new UserError('invalid_input', t('err_pick_entry'));
+  if (!Number.isFinite(startMs) || !Number.isFinite(endMs) || endMs < startMs) throw new UserError('invalid_input', t('err_end_before_start'));
+  const client = await getClient();
+  const note = await noteFor(p.page);
+  const entity = await locked(async () => {
+    if (!sameAccount(client)) throw signedOutError();
+    const got = await store.get(['timer', 'outbox']);
+    if (got.timer && got.timer.entity.id === id) throw new UserError('invalid_input', t('err_stop_before_edit'));
+    const e = { ...finishedEntry(ref, note, startMs, endMs), id };
+    const outbox = outboxEnqueue(got.outbox || outboxNew(), e, Date.now());
+    await store.set({ ...outboxKeys(outbox), totals: null });
+    return e;
+  });
+  flush().catch(() => {});
+  return entity;
 }

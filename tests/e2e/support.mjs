@@ -31,23 +31,24 @@ export function chromiumArgs(extDir = EXT_DIR, extra = [], alsoLoad = []) {
   ];
 }
 
-export function assertBuilt() {
-  const wasm = path.join(EXT_DIR, 'pkg', 'tyme_tab_bg.wasm');
+export function assertBuilt(extDir = EXT_DIR) {
+  const wasm = path.join(extDir, 'pkg', 'tyme_tab_bg.wasm');
   if (!fs.existsSync(wasm)) throw new Error(`${wasm} is missing: run \`make wasm\` first`);
 }
 
 /**
- * Launch Chromium with the extension. Returns a handle:
+ * Launch Chromium with the extension (`extDir`: another copy of it, e.g. a
+ * deliberately broken one in the soak's tests). Returns a handle:
  * { context, extensionId, profileDir, worker(), openPopup(query), clickAction(page), inPopup(fn, arg), call(type, payload),
  *   send(page, type, payload), storage(keys), setStorage(obj), stopWorker(), screenshot(page, file), close() }
  * `env`: variables added to the browser's environment (e.g. TZ); `alsoLoad`: more extension folders loaded beside it (the bench's floor).
  */
-export async function launchExtension({ profileDir, headless = true, args = [], keepProfile = false, env = {}, alsoLoad = [] } = {}) {
-  assertBuilt();
+export async function launchExtension({ profileDir, headless = true, args = [], keepProfile = false, env = {}, alsoLoad = [], extDir = EXT_DIR } = {}) {
+  assertBuilt(extDir);
   const dir = profileDir || fs.mkdtempSync(path.join(os.tmpdir(), 'tyme-tab-profile-'));
   fs.mkdirSync(dir, { recursive: true });
   const context = await chromium.launchPersistentContext(dir, {
-    executablePath: CHROMIUM, headless, args: chromiumArgs(EXT_DIR, args, alsoLoad), viewport: { width: 380, height: 600 },
+    executablePath: CHROMIUM, headless, args: chromiumArgs(extDir, args, alsoLoad), viewport: { width: 380, height: 600 },
     chromiumSandbox: CHROMIUM_SANDBOX, ...(Object.keys(env).length ? { env: { ...process.env, ...env } } : {}),
   });
   let sw = context.serviceWorkers().find((w) => w.url().startsWith(`chrome-extension://${EXTENSION_ID}/`));

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use crate::faults::Faults;
 use crate::http::{json_resp, reject, Req, Resp};
 use crate::model::{Applied, Removal, StopError};
-use crate::state::{start_data, unix_now, App, Client, St};
+use crate::state::{rng_state, start_data, unix_now, App, Client, St};
 use crate::webhooks::fire;
 
 /// Answer a change made as the Tyme app would: fire its webhooks (which
@@ -90,6 +90,9 @@ pub(crate) fn control(app: &Arc<App>, req: &Req) -> Resp {
             }
             f.counted = f.fail_next > 0 || f.fail_percent > 0.0;
             let mut st = app.lock();
+            if let Some(seed) = f.seed {
+                st.rng = rng_state(seed);
+            }
             st.faults = f;
             json_resp(200, &json!(st.faults))
         }

@@ -40,6 +40,10 @@ pub(crate) struct Faults {
     /// redirects to, keeping the request's path and query.
     #[serde(default)]
     pub(crate) redirect_to: Option<String>,
+    /// Seeds the fault randomness again when the set is posted, so the same
+    /// seed and the same requests give the same failures and latencies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) seed: Option<u64>,
     /// Set when fail_next or fail_percent was given: only those requests fail.
     #[serde(skip)]
     pub(crate) counted: bool,

@@ -77,6 +77,12 @@ struct Args {
     #[arg(long, default_value_t = 100, value_name = "N")]
     times_page_size: usize,
 
+    /// Seed of the fault randomness (which requests fail, latency jitter),
+    /// for a replayable run; random when absent. `POST /_sandbox/faults`
+    /// with `"seed": N` seeds it again.
+    #[arg(long, value_name = "N")]
+    seed: Option<u64>,
+
     /// Print one line per request (method, path, status, time) to stderr.
     #[arg(long, short)]
     verbose: bool,
@@ -119,6 +125,7 @@ async fn main() {
         dialect: args.dialect,
         times_page_size: args.times_page_size,
         control_token: args.control_token.clone(),
+        seed: args.seed,
     };
     let running = match start(cfg).await {
         Ok(r) => r,

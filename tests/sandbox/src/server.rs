@@ -21,7 +21,7 @@ use crate::control::control;
 use crate::faults::{fault_response, Faults};
 use crate::http::{json_resp, with_cors, Req, Resp, MAX_BODY};
 use crate::routes::route;
-use crate::state::{start_data, App, Config, Persisted, St};
+use crate::state::{rng_state, start_data, App, Config, Persisted, St};
 
 /// A running server.
 pub struct Running {
@@ -101,7 +101,7 @@ pub async fn start(mut cfg: Config) -> std::io::Result<Running> {
         log: Vec::new(),
         faults: Faults::default(),
         interactive: !cfg.auto_approve,
-        rng: (uuid::Uuid::new_v4().as_u128() as u64) | 1,
+        rng: cfg.seed.map_or((uuid::Uuid::new_v4().as_u128() as u64) | 1, rng_state),
         in_flight: Vec::new(),
         in_flight_seq: 0,
     };

@@ -68,6 +68,10 @@ pub struct Config {
     /// `control` on and none given, `start` makes a random one
     /// (`Running::control_token`).
     pub control_token: Option<String>,
+    /// Seed of the fault randomness (which requests fail, the latency
+    /// jitter); none: a random one. `POST /_sandbox/faults {"seed":N}`
+    /// seeds it again.
+    pub seed: Option<u64>,
 }
 
 impl Default for Config {
@@ -88,6 +92,7 @@ impl Default for Config {
             dialect: Dialect::Seed,
             times_page_size: 100,
             control_token: None,
+            seed: None,
         }
     }
 }
@@ -143,9 +148,18 @@ pub(crate) struct St {
     pub(crate) in_flight_seq: u64,
 }
 
+/// The xorshift state for a seed: splitmix64 of it (so nearby seeds give
+/// unrelated streams), never 0 (a zero state would stay 0).
+pub(crate) fn rng_state(seed: u64) -> u64 {
+    let mut z = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    (z ^ (z >> 31)) | 1
+}
+
 impl St {
     pub(crate) fn rand(&mut self) -> u64 {
-        // xorshift64*, seeded from a random uuid
+        // xorshift64*, seeded from --seed / the faults' `seed`, else a random uuid
         let mut x = self.rng;
         x ^= x >> 12;
         x ^= x << 25;

@@ -320,3 +320,46 @@ async fn a_delayed_request_whose_client_is_gone_is_not_applied() {
     assert_eq!(api.state().await["categories"][0]["name"], "newer");
     assert_eq!(update_posts(&api).await, 2, "the abandoned request was never processed nor logged");
 }
+
+/// The statuses of `n` searches under `fail_percent` 50, after the faults
+/// were posted with `seed` (or on a server started with one).
+async fn statuses(api: &Api, seed: Option<u64>, n: usize) -> Vec<u16> {
+    let mut f = json!({"fail_percent": 50, "status": 500, "latency_jitter_ms": 3});
+    if let Some(s) = seed {
+        f["seed"] = json!(s);
+    }
+    faults(api, f).await;
+    let mut out = Vec::with_capacity(n);
+    for _ in 0..n {
+        out.push(api.get(SEARCH).await.status);
+    }
+    out
+}
+
+#[tokio::test]
+async fn a_fault_seed_replays_the_same_failures() {
+    let s = server().await;
+    let api = signed_in(&s).await;
+    let a = statuses(&api, Some(42), 64).await;
+    let b = statuses(&api, Some(42), 64).await;
+    assert_eq!(a, b, "the same seed, the same requests: the same failures");
+    assert!(a.contains(&500) && a.contains(&200), "{a:?}");
+    assert_ne!(statuses(&api, Some(43), 64).await, a, "another seed, other failures");
+    // Without a seed the stream goes on: the next 64 differ from the seeded ones.
+    assert_ne!(statuses(&api, None, 64).await, a);
+    // The answer shows the seed in force; a set without one shows none.
+    let r = raw(&api.addr, "POST", "/_sandbox/faults", &[], Some("{\"seed\":7,\"fail_next\":1}")).await.unwrap();
+    assert_eq!(r.json()["seed"], json!(7));
+    let r = raw(&api.addr, "POST", "/_sandbox/faults", &[], Some("{\"fail_next\":1}")).await.unwrap();
+    assert!(r.json().get("seed").is_none());
+    // --seed: two servers started with the same seed fail the same requests.
+    let mk = || async {
+        let s = tyme_sandbox::start(tyme_sandbox::Config { seed: Some(9), ..cfg() }).await.unwrap();
+        let api = signed_in(&s).await;
+        let v = statuses(&api, None, 64).await;
+        (s, v)
+    };
+    let (_s1, v1) = mk().await;
+    let (_s2, v2) = mk().await;
+    assert_eq!(v1, v2);
+}
