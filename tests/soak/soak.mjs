@@ -285,8 +285,20 @@ export async function runSoak({
   // for the extension's own retry. The log holds this phase's requests only.
   async function settlePhase() {
     if (!phaseLog.length) return;
-    await waitFor(async () => (await sandbox.log()).some((l) => l.method !== 'OPTIONS' && isFault(l)),
-      { timeout: 60000, interval: 200, what: 'a fault in this phase' }).catch(() => {});
+    // Writes may all wait behind a parent whose create is in backoff, so the
+    // phase would send nothing: as a user would, the popup is opened (a
+    // refresh: the outbox flushed and the totals asked for) every 2 s until
+    // the phase has injected its fault.
+    let nudged = Date.now();
+    await waitFor(async () => {
+      if ((await sandbox.log()).some((l) => l.method !== 'OPTIONS' && isFault(l))) return true;
+      if (Date.now() - nudged >= 2000) {
+        nudged = Date.now();
+        stats.popupOpens++;
+        await ext.send('refresh').catch(() => null);
+      }
+      return false;
+    }, { timeout: 60000, interval: 200, what: 'a fault in this phase' }).catch(() => {});
   }
 
   try {

@@ -144,7 +144,7 @@ const BUGS = [
   {
     name: 'a write sent twice under two ids', counter: 'duplicated', detail: /unexpected TimedTaskRecord/, module: 'worker/timer.js',
     from: '    outbox = outboxEnqueue(outbox, entity, now);\n    const t = { entity',
-    to: '    outbox = outboxEnqueue(outbox, entity, now);\n    outbox = outboxEnqueue(outbox, { ...entity, id: newId() }, now);\n    const t = { entity',
+    to: '    outbox = outboxEnqueue(outbox, entity, now);\n    outbox = outboxEnqueue(outbox, startedEntry(ref, note, now), now);\n    const t = { entity',
   },
 ];
 for (const bug of BUGS) {
