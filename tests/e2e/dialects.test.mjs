@@ -7,11 +7,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { startSandbox } from '../support/sandbox.mjs';
 import {
   traits, onlyIn, refreshRequests, refreshCount, tokenRequests, missesIn, discoveryMisses, api,
 } from '../support/dialect.mjs';
-import { ROOT, REDIRECT_URI, launchExtension, configure, signIn, waitFor, popupView } from './support.mjs';
+import { ROOT, signIn, waitFor, popupView, signedInSandbox } from './support.mjs';
 
 const SHOTS = path.join(ROOT, 'out', 'screenshots');
 const CLIENT = 'tyme-tab-dialects';
@@ -25,11 +24,7 @@ const SUBTASK_ID = '4003';
 // Signed in against a fresh --demo sandbox, the sign-in's warm-up (catalog,
 // and the past days of the week) finished, the request log then cleared.
 async function signedIn(t) {
-  const sandbox = await startSandbox({ args: ['--demo'], clients: [{ client_id: CLIENT, redirect_uris: [REDIRECT_URI] }] });
-  const ext = await launchExtension();
-  t.after(async () => { await ext.close(); await sandbox.stop(); });
-  await configure(ext, { baseUrl: sandbox.url, clientId: CLIENT });
-  await signIn(ext);
+  const { sandbox, ext } = await signedInSandbox(t, CLIENT);
   await waitFor(async () => {
     const st = await ext.storage(['catalogAt', 'pastWeek']);
     return st.catalogAt && st.pastWeek;

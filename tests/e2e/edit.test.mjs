@@ -5,21 +5,13 @@
 // nothing queued. (The soak edits entries under faults as well.)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSandbox } from '../support/sandbox.mjs';
-import { REDIRECT_URI, launchExtension, configure, signIn, waitFor } from './support.mjs';
+import { signedInSandbox, waitFor } from './support.mjs';
 
 const CLIENT = 'tyme-tab-edit';
 const HOTLINE = { taskId: '4002', subtaskId: '', taskName: 'Hotline', subtaskName: '', projectId: '4001', projectName: 'Support Retainer' };
 const ESCALATIONS = { ...HOTLINE, subtaskId: '4003', subtaskName: 'Escalations' };
 
-async function signedIn(t) {
-  const sandbox = await startSandbox({ args: ['--demo'], clients: [{ client_id: CLIENT, redirect_uris: [REDIRECT_URI] }] });
-  const ext = await launchExtension();
-  t.after(async () => { await ext.close(); await sandbox.stop(); });
-  await configure(ext, { baseUrl: sandbox.url, clientId: CLIENT });
-  await signIn(ext);
-  return { sandbox, ext };
-}
+const signedIn = (t) => signedInSandbox(t, CLIENT);
 const entry = async (sandbox, id) => (await sandbox.state()).time_entries.find((e) => e.id === id);
 
 test('a past entry edited (task, times, page) while the server fails and the worker stops reaches the server as edited', async (t) => {

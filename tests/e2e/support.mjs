@@ -13,6 +13,7 @@ import { X509Certificate, createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { CHROMIUM, CHROMIUM_ARGS, CHROMIUM_SANDBOX } from '../support/chromium.mjs';
 import { waitFor } from '../support/wait.mjs';
+import { startSandbox } from '../support/sandbox.mjs';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 // TYME_TAB_EXTENSION points at another copy of the extension (e.g. an unpacked dist build).
@@ -199,6 +200,20 @@ export async function signIn(ext) {
 }
 
 export { waitFor };
+
+/**
+ * A fresh sandbox (started with `sandboxArgs`; the demo set by default) with
+ * `client` registered, and a fresh extension signed in to it; both closed
+ * when the test `t` ends. → { sandbox, ext }
+ */
+export async function signedInSandbox(t, client, { sandboxArgs = ['--demo'] } = {}) {
+  const sandbox = await startSandbox({ args: sandboxArgs, clients: [{ client_id: client, redirect_uris: [REDIRECT_URI] }] });
+  const ext = await launchExtension();
+  t.after(async () => { await ext.close(); await sandbox.stop(); });
+  await configure(ext, { baseUrl: sandbox.url, clientId: client });
+  await signIn(ext);
+  return { sandbox, ext };
+}
 
 /**
  * Load an image that fails (`src="x"`, as in `<img src=x onerror=…>`) in
