@@ -283,7 +283,7 @@ export async function runSoak({
   // matching request fails (fail_next 1), and every operation writes, so this
   // waits only while the outbox holds its writes back (backoff, Retry-After)
   // for the extension's own retry. The log holds this phase's requests only.
-  async function settlePhase() {
+  async function settlePhase(phase) {
     if (!phaseLog.length) return;
     // Writes may all wait behind a parent whose create is in backoff, so the
     // phase would send nothing: as a user would, the popup is opened (a
@@ -294,6 +294,9 @@ export async function runSoak({
       if ((await sandbox.log()).some((l) => l.method !== 'OPTIONS' && isFault(l))) return true;
       if (Date.now() - nudged >= 2000) {
         nudged = Date.now();
+        // A refresh phase's fault needs a refresh: the tokens are expired
+        // again, so the popup's request must refresh first.
+        if (phase && phase.expire) { await sandbox.expireTokens(); stats.expiries++; }
         stats.popupOpens++;
         await ext.send('refresh').catch(() => null);
       }
@@ -380,11 +383,13 @@ export async function runSoak({
     };
 
     let phaseIndex = -1;
+    let phase = null;
     for (let i = 0; i < n; i++) {
       if (faults && i % perPhase === 0) {
-        if (phaseLog.length) { await settlePhase(); await harvestLog(); }
+        if (phaseLog.length) { await settlePhase(phase); await harvestLog(); }
         phaseIndex++;
         const ph = PHASES[phaseIndex % PHASES.length];
+        phase = ph;
         const s = phaseSeed(seed, phaseIndex);
         await sandbox.faults({ ...ph.faults, seed: s });
         phaseLog.push({ name: ph.name, seed: s, ops: 0, requests: 0, faults: 0 });
@@ -487,7 +492,7 @@ export async function runSoak({
       if (before != null && (await workerOrigin()) !== before) stats.kills++;
       if (verbose) out(`op ${i}: ${op} (${Date.now() - t1} ms)`);
     }
-    if (phaseLog.length) { await settlePhase(); await harvestLog(); }
+    if (phaseLog.length) { await settlePhase(phase); await harvestLog(); }
 
     // Drain: no more faults. Signed in, the worker is stopped and the soak
     // sends nothing: only the outbox's alarms and the worker's wake-up may
