@@ -298,7 +298,8 @@ test('expired tokens mid-session: the next action succeeds with exactly one refr
 // refresh is under way: every token request of the refresh but the slow last
 // one (on the seed, the first refresh is first refused at the live path) is in
 // the log, which was cleared before the tokens expired, and that last one is
-// in flight at the sandbox (sent, held by its latency).
+// in flight at the sandbox (sent, held by its latency: 6 s, so a slow
+// machine's polling cannot miss the window).
 async function refreshUnderWay(env, { learned }) {
   const first = refreshRequests(env.sandbox, { learned }).slice(0, -1);
   await waitFor(async () => {
@@ -311,7 +312,7 @@ async function refreshUnderWay(env, { learned }) {
 test('sign-out while a token refresh is in flight: the old client cannot sign back in', signedInJourney(async (env) => {
   await env.sandbox.clearLog();
   await env.sandbox.expireTokens();
-  await env.sandbox.faults({ latency_ms: 1500, path_prefix: refreshPath(env.sandbox) });
+  await env.sandbox.faults({ latency_ms: 6000, path_prefix: refreshPath(env.sandbox) });
   // A request finds the token expired; its refresh is slow to answer.
   const inFlight = env.ext.send('search', { type: 'Project', name: '' });
   await refreshUnderWay(env, { learned: false });
@@ -332,7 +333,7 @@ test('sign-out while a token refresh is in flight: the old client cannot sign ba
   await signIn(env.ext);
   await env.sandbox.clearLog();
   await env.sandbox.expireTokens();
-  await env.sandbox.faults({ latency_ms: 1500, path_prefix: refreshPath(env.sandbox) });
+  await env.sandbox.faults({ latency_ms: 6000, path_prefix: refreshPath(env.sandbox) });
   const inFlight2 = env.ext.send('search', { type: 'Project', name: '' });
   await refreshUnderWay(env, { learned: true });
   await ok(await env.ext.send('saveSettings', { baseUrl: env.sandbox.url, clientId: 'another-client' }));

@@ -94,7 +94,7 @@ test('sign-out stops the old client: a refresh already running does not store to
   const before = JSON.parse(await page.evaluate(() => sessionStorage.getItem('tyme.www.tokens')));
   // The next data call gets a 401 and refreshes; the refresh answers slowly.
   await sb.expireTokens();
-  await sb.faults({ latency_ms: 1500, path_prefix: refreshPath(sb) });
+  await sb.faults({ latency_ms: 6000, path_prefix: refreshPath(sb) });
   await sb.clearLog();
   await page.fill('.col[data-kind="category"] .filter', 'x');
   const logged = (pred, what) => waitFor(async () => (await sb.log()).some(pred), { interval: 50, what });
