@@ -18,14 +18,19 @@ impl Drop for Proc {
     }
 }
 
-fn spawn(args: &[&str]) -> Proc {
-    let mut child = Command::new(BIN)
+/// The sandbox binary started with `args`, its control token set, stdout and stderr piped.
+fn start(args: &[&str]) -> std::process::Child {
+    Command::new(BIN)
         .args(args)
         .env("TYME_SANDBOX_CONTROL_TOKEN", CONTROL_TOKEN)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .unwrap();
+        .unwrap()
+}
+
+fn spawn(args: &[&str]) -> Proc {
+    let mut child = start(args);
     let mut line = String::new();
     BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
     let addr = line
@@ -134,13 +139,7 @@ async fn demo_flag_and_control_flag() {
 /// Run the binary until it exits (at most 10 s, then kill it and fail):
 /// (exit code, stdout, stderr).
 fn run_to_exit(args: &[&str]) -> (Option<i32>, String, String) {
-    let child = Command::new(BIN)
-        .args(args)
-        .env("TYME_SANDBOX_CONTROL_TOKEN", CONTROL_TOKEN)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = start(args);
     let pid = child.id();
     // Waited for on a thread; its exit is the event, 10 s a safety net.
     let (tx, rx) = std::sync::mpsc::channel();
