@@ -5,7 +5,9 @@
 // and context-menu handler while requests fail (500, 503 and 429 with
 // Retry-After, dropped connections, answers lost after the write was
 // applied, failing token refreshes), latency is random, access tokens are
-// expired and the service worker is stopped between operations. Then faults
+// expired, the service worker is stopped between operations and the whole
+// browser is closed and launched again on the same profile (between
+// operations or with a write in flight: tests/soak/restart.mjs). Then faults
 // are cleared, the worker is stopped once more and the outbox is left to
 // drain by itself (its alarms and the worker's wake-up; the soak sends no
 // message meanwhile), and the sandbox state is judged against what the soak
@@ -20,7 +22,8 @@
 // randomness at each phase, which requests fail), SOAK_KILL_EVERY (stop the
 // worker every k ops, default 5), SOAK_EXPIRE_EVERY (expire tokens every m
 // ops, default 9, and at the start of each phase that faults the refresh),
-// SOAK_DRAIN_S (drain time limit, default 600), SOAK_VERBOSE=1 (one line per op).
+// SOAK_RESTART_EVERY (restart the browser once at a random op of every r
+// ops, default 20, 0 = never), SOAK_DRAIN_S (drain time limit, default 600), SOAK_VERBOSE=1 (one line per op).
 //
 // Prints exactly one result line
 //   soak: ops=N faults=F lost=L duplicated=D out_of_order=O signouts=S kills=K accepted=A
@@ -51,6 +54,10 @@ import { prng } from '../support/random.mjs';
 import { waitFor } from '../support/wait.mjs';
 import { launchExtension, configure, REDIRECT_URI } from '../e2e/support.mjs';
 import { fileURLToPath } from 'node:url';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { restartPlan, beforeRestart, restartBrowser, workerOrigin as originOf, MID_WRITE } from './restart.mjs';
 
 const CLIENT = 'tyme-tab-soak';
 
@@ -231,6 +238,9 @@ export function verdict(r) {
     const quiet = r.phases.filter((p) => !p.faults);
     if (r.phases.length < PHASE_COUNT || quiet.length) why.push(`phases without a fault or not run: ${quiet.map((p) => p.name).join(', ') || `${r.phases.length} of ${PHASE_COUNT} ran`}`);
     if (r.killsAttempted && !r.kills) why.push('no worker stop was followed by a new worker instance');
+    if (r.restarts < r.restartsAttempted) why.push(`${r.restartsAttempted - r.restarts} of ${r.restartsAttempted} browser restarts not proven (no new browser process or worker)`);
+    if (r.restartWritesOnce < r.restartWrites) why.push(`${r.restartWrites - r.restartWritesOnce} of ${r.restartWrites} writes in flight at a restart not on the server exactly once`);
+    if (r.startupRetries < r.restartsAttempted) why.push(`the onStartup retry not seen after ${r.restartsAttempted - r.startupRetries} of ${r.restartsAttempted} browser restarts`);
   }
   if (r.anomalies.length) why.push(`${r.anomalies.length} anomalies`);
   return why;
@@ -244,7 +254,7 @@ export function verdict(r) {
  * extension); `extDir`: the extension to load.
  */
 export async function runSoak({
-  n = 40, seed = (Date.now() ^ (process.pid << 8)) >>> 0, killEvery = 5, expireEvery = 9,
+  n = 40, seed = (Date.now() ^ (process.pid << 8)) >>> 0, killEvery = 5, expireEvery = 9, restartEvery = 20,
   drainLimitS = 600, verbose = false, out = console.log, script = null, faults = true, extDir,
 } = {}) {
   if (script) n = script.length;
@@ -255,7 +265,11 @@ export async function runSoak({
   const PHASES = phases(sandbox);
   const perPhase = phaseOps(n);
   let ext = null;
+  // The browser's profile, kept across restarts and removed at the end.
+  const profileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tyme-tab-soak-'));
+  const restarts = faults ? restartPlan(seed, n, restartEvery) : new Map();
   const stats = {
+    restartsAttempted: 0, restarts: 0, restartsInFlight: 0, startupRetries: 0, restartWrites: new Set(),
     killsAttempted: 0, kills: 0, expiries: 0, signIns: 0, signouts: 0, drainSignIns: 0, refused: 0, refusals: [], accepted: 0,
     requests: 0, faults: 0, popupOpens: 0, edits: 0, anomalies: [], ops: {},
   };
@@ -319,7 +333,8 @@ export async function runSoak({
     ];
     if (!tasks.length) throw new Error('the sandbox --demo set has no tasks');
 
-    ext = await launchExtension(extDir ? { extDir } : {});
+    const launch = () => launchExtension({ profileDir, ...(extDir ? { extDir } : {}) });
+    ext = await launch();
     await configure(ext, { baseUrl: sandbox.url, clientId: CLIENT });
 
     // Sign in as a user would: again whenever the extension says so (a spent
@@ -342,7 +357,7 @@ export async function runSoak({
     }
     await ensureSignedIn();
     // The worker instance: its time origin is new with every start of the worker.
-    const workerOrigin = async () => (await ext.worker()).evaluate(() => performance.timeOrigin);
+    const workerOrigin = () => originOf(ext);
 
     let running = null; // { id, state } of the time entry the soak believes is running
     let lastTask = null; // the task of the last start the extension accepted (its context-menu task)
@@ -405,6 +420,8 @@ export async function runSoak({
       }
       if (faults && i > 0 && i % expireEvery === 0) { await sandbox.expireTokens(); stats.expiries++; }
       await ensureSignedIn();
+      const restartKind = restarts.get(i);
+      const preRestart = restartKind ? await beforeRestart(ext) : null;
 
       let op;
       if (script) op = script[i];
@@ -485,11 +502,21 @@ export async function runSoak({
       if (!script && rand() < 0.15) { // the user opens the popup: flush, reconcile, totals
         await ext.send('refresh');
         stats.popupOpens++;
-      } else {
+      } else if (restartKind !== MID_WRITE) {
         await ext.send('flush');
       }
       // A stop counts only when the next operation met another worker.
       if (before != null && (await workerOrigin()) !== before) stats.kills++;
+      if (restartKind) {
+        stats.restartsAttempted++;
+        const rs = await restartBrowser({ ext, before: preRestart, sandbox, midWrite: restartKind === MID_WRITE, relaunch: launch });
+        ext = rs.ext;
+        if (rs.real) stats.restarts++; else stats.anomalies.push(`op ${i}: browser restart not proven (pids ${rs.pids.join(' -> ')})`);
+        if (rs.startupRetry) stats.startupRetries++;
+        if (rs.inFlight) stats.restartsInFlight++;
+        for (const k of rs.writes) stats.restartWrites.add(k);
+        if (verbose) out(`  browser restarted (${restartKind}, pid ${rs.pids.join(' -> ')}, write in flight: ${rs.inFlight}${rs.writes.length ? ` ${rs.writes.join(' ')}` : ''})`);
+      }
       if (verbose) out(`op ${i}: ${op} (${Date.now() - t1} ms)`);
     }
     if (phaseLog.length) { await settlePhase(phase); await harvestLog(); }
@@ -528,6 +555,11 @@ export async function runSoak({
     await harvestLog(null);
     const state = await sandbox.state();
     const cmp = judge(state, intended, demoIds, { userId: traits(sandbox).memberId });
+    // The writes in flight at a restart: each made by the soak and on the server exactly once.
+    const restartWrites = [...stats.restartWrites];
+    const onServer = (k) => { const [type, id] = k.split(':'); return (state[LISTS[type]] || []).filter((e) => e.id === id).length; };
+    const restartWritesOnce = restartWrites.filter((k) => intended.has(k) && onServer(k) === 1).length;
+    for (const k of restartWrites) if (!(intended.has(k) && onServer(k) === 1)) cmp.details.push(`${k} (in flight at a restart): ${onServer(k)} on the server${intended.has(k) ? '' : ', not made by the soak'}`);
     const ref = classifyRefusals(stats.refusals);
     const lost = cmp.lost + ref.lost;
     for (const r of stats.refusals) {
@@ -538,13 +570,16 @@ export async function runSoak({
     const result = {
       ops: n, faults: stats.faults, lost, lostRefused: ref.lost, refusedByCode: ref.byCode, duplicated: cmp.duplicated, out_of_order: cmp.outOfOrder,
       signouts: stats.signouts, signOutCap: signOutCap(stats.expiries), expiries: stats.expiries, kills: stats.kills, killsAttempted: stats.killsAttempted,
-      accepted: stats.accepted, anomalies: stats.anomalies, faulted: faults, phases: phaseLog, drainWoke,
+      accepted: stats.accepted, anomalies: stats.anomalies, faulted: faults,
+      restarts: stats.restarts, restartsAttempted: stats.restartsAttempted, restartsInFlight: stats.restartsInFlight, startupRetries: stats.startupRetries,
+      restartWrites: restartWrites.length, restartWritesOnce, phases: phaseLog, drainWoke,
       requests: stats.requests, rate, elapsedS, drainS, outboxLeft: size, seed, stats, details: cmp.details,
       intended: intended.size,
     };
     out(`soak: ops=${n} faults=${stats.faults} lost=${lost} duplicated=${cmp.duplicated} out_of_order=${cmp.outOfOrder} signouts=${stats.signouts} kills=${stats.kills} accepted=${stats.accepted}`);
     out(`soak: dialect=${sandbox.dialect} seed=${seed} elapsed=${elapsedS.toFixed(1)}s drain=${drainS.toFixed(1)}s (alarms only, worker woken anew: ${drainBefore == null ? 'nothing to drain' : drainWoke}) requests=${stats.requests} fault_rate=${(rate * 100).toFixed(1)}% `
-      + `worker_stops=${stats.killsAttempted} new_workers_seen=${stats.kills} token_expiries=${stats.expiries} sign_ins=${stats.signIns} signouts=${stats.signouts} (cap ${result.signOutCap}) popup_opens=${stats.popupOpens} edits=${stats.edits} `
+      + `worker_stops=${stats.killsAttempted} new_workers_seen=${stats.kills} restarts=${stats.restarts} (of ${stats.restartsAttempted}; with a write in flight ${stats.restartsInFlight}, `
+      + `its writes on the server once ${restartWritesOnce}/${restartWrites.length}; onStartup retries seen ${stats.startupRetries}) token_expiries=${stats.expiries} sign_ins=${stats.signIns} signouts=${stats.signouts} (cap ${result.signOutCap}) popup_opens=${stats.popupOpens} edits=${stats.edits} `
       + `refused=${stats.refused}${stats.refused ? ` (${Object.entries(ref.byCode).map(([c, k]) => `${c}:${k}`).join(' ')})` : ''} `
       + `refused_lost=${ref.lost} (expected by design: ${EXPECTED_REFUSALS.join(', ')}) entities_checked=${intended.size} outbox_left=${size}`);
     out(`soak: ops by kind: ${Object.entries(stats.ops).map(([k, v]) => `${k}:${v}`).join(' ')}`);
@@ -564,6 +599,7 @@ export async function runSoak({
   } finally {
     if (ext) await ext.close();
     await sandbox.stop();
+    fs.rmSync(profileDir, { recursive: true, force: true });
   }
 }
 
@@ -571,7 +607,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const env = process.env;
   const num = (v, d) => (v != null && v !== '' && Number.isFinite(Number(v)) ? Number(v) : d);
   const opts = {
-    n: num(env.SOAK_N, 40), killEvery: num(env.SOAK_KILL_EVERY, 5), expireEvery: num(env.SOAK_EXPIRE_EVERY, 9),
+    n: num(env.SOAK_N, 40), killEvery: num(env.SOAK_KILL_EVERY, 5), expireEvery: num(env.SOAK_EXPIRE_EVERY, 9), restartEvery: num(env.SOAK_RESTART_EVERY, 20),
     drainLimitS: num(env.SOAK_DRAIN_S, 600), verbose: env.SOAK_VERBOSE === '1',
   };
   if (env.SOAK_SEED) opts.seed = num(env.SOAK_SEED, 1);

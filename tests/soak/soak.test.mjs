@@ -12,6 +12,7 @@ import {
   runSoak, judge, verdict, classifyRefusals, EXPECTED_REFUSALS, page, phaseOps, phaseSeed, signOutCap, PHASE_COUNT, parseWire,
 } from './soak.mjs';
 import { EXT_DIR } from '../e2e/support.mjs';
+import { restartPlan, MID_WRITE, BETWEEN_OPS } from './restart.mjs';
 
 const T = (s) => parseWire(s);
 const entry = (id, start, end, extra = {}) => ({
@@ -82,6 +83,7 @@ test('verdict: no free passes (sign-outs over the cap, too few accepted, a quiet
   const ok = {
     ops: 40, lost: 0, duplicated: 0, out_of_order: 0, outboxLeft: 0, signouts: 2, signOutCap: signOutCap(16), expiries: 16,
     accepted: 38, faulted: true, rate: 0.4, phases, kills: 7, killsAttempted: 7, anomalies: [],
+    restarts: 2, restartsAttempted: 2, startupRetries: 2, restartWrites: 1, restartWritesOnce: 1,
   };
   assert.deepEqual(verdict(ok), []);
   assert.equal(signOutCap(16), 2);
@@ -92,12 +94,30 @@ test('verdict: no free passes (sign-outs over the cap, too few accepted, a quiet
   assert.match(verdict({ ...ok, phases: phases.slice(1) }).join(), /8 of 9 ran/);
   assert.match(verdict({ ...ok, kills: 0 }).join(), /no worker stop/);
   assert.match(verdict({ ...ok, outboxLeft: 2 }).join(), /did not drain/);
+  assert.match(verdict({ ...ok, restarts: 1 }).join(), /1 of 2 browser restarts not proven/);
+  assert.match(verdict({ ...ok, startupRetries: 1 }).join(), /onStartup retry not seen after 1 of 2/);
+  assert.match(verdict({ ...ok, restartWritesOnce: 0 }).join(), /1 of 1 writes in flight at a restart not on the server exactly once/);
   assert.match(verdict({ ...ok, rate: 0.2 }).join(), /20.0% of requests failed/);
   // The short soak runs every phase; the long one keeps 6 operations per phase.
   assert.ok(phaseOps(40) * PHASE_COUNT <= 40);
   assert.equal(phaseOps(1000), 6);
   assert.notEqual(phaseSeed(7, 0), phaseSeed(7, 1));
   assert.notEqual(phaseSeed(7, 0), phaseSeed(8, 0));
+});
+
+test('restarts: one at a random operation of each block, the first with a write in flight, the same for the same seed', () => {
+  const plan = restartPlan(7, 40, 20);
+  assert.equal(plan.size, 2, 'the short soak restarts the browser twice');
+  const [first, second] = [...plan.keys()];
+  assert.ok(first >= 0 && first < 20 && second >= 20 && second < 40, `${first}, ${second}`);
+  assert.equal(plan.get(first), MID_WRITE);
+  assert.deepEqual([...restartPlan(7, 40, 20)], [...plan], 'the seed replays them');
+  assert.notDeepEqual([...restartPlan(8, 10000, 20)], [...restartPlan(7, 10000, 20)]);
+  const long = restartPlan(7, 10000, 20);
+  assert.equal(long.size, 500);
+  const kinds = [...long.values()];
+  assert.ok(kinds.filter((k) => k === MID_WRITE).length > 200 && kinds.filter((k) => k === BETWEEN_OPS).length > 200, 'both kinds, about half each');
+  assert.equal(restartPlan(7, 40, 0).size, 0, 'SOAK_RESTART_EVERY=0: none');
 });
 
 test('pages: each holds credentials or tracking parts the note must not, and the note is the clean part the soak built', () => {
@@ -176,6 +196,14 @@ test(`soak through the real extension (SOAK_N=${process.env.SOAK_N || 40})`, { t
   for (const p of r.phases) assert.ok(p.faults >= 1, `phase ${p.name} injected a fault`);
   assert.ok(r.stats.edits >= 1, 'past entries were edited');
   assert.ok(r.stats.expiries >= 1, 'tokens expired');
+  // The whole browser closed and launched again on the same profile, each
+  // proven (another browser process, another worker time origin) and each
+  // followed by the extension's onStartup retry.
+  assert.ok(r.restartsAttempted >= 1, 'the browser was restarted');
+  assert.equal(r.restarts, r.restartsAttempted, 'every restart was a new browser process and worker');
+  assert.equal(r.startupRetries, r.restartsAttempted, 'the onStartup retry ran after every restart');
+  assert.match(lines[1], new RegExp(` restarts=${r.restarts} \\(of ${r.restartsAttempted};`));
+  assert.equal(r.restartWritesOnce, r.restartWrites, 'each write in flight at a restart is on the server once');
   assert.ok(r.intended > 0, 'entities were checked');
   assert.equal(r.lostRefused, r.stats.refusals.filter((x) => !EXPECTED_REFUSALS.includes(x.code)).length);
   assert.deepEqual(verdict(r), [], r.details.join('\n'));
