@@ -152,7 +152,7 @@ test-www: www-shared
 	  TYME_DIALECT=$$d $(NODE_TEST) tests/www/ || exit 1; done
 
 # A short soak (N=40: all nine fault phases, >=30% injected faults, worker kills,
-# edits, a drain by alarms only) and four broken copies of the extension it must
+# two browser restarts, edits, a drain by alarms only) and four broken copies of the extension it must
 # catch, per dialect, are part of `make test`.
 test-soak:
 	@for d in $(DIALECTS); do echo "== soak, sandbox dialect $$d"; \
