@@ -6,8 +6,10 @@
 //
 // What differs between the builds is the manifest only (firefoxManifest,
 // storeManifest below); in every package the test hook and the bench
-// instrumentation are left out (stripDevHooks). The files are the same
-// source files otherwise; no file is copied per browser.
+// instrumentation are left out (stripDevHooks, on the sources before they
+// are bundled). A package's scripts are the bundles of scripts/bundle.mjs
+// (build/), built from the stripped sources; the modules they are made of
+// are not packaged. No file is copied per browser.
 //
 // The zips are reproducible: files in byte order of their paths, one fixed
 // time stamp and mode, deflate at level 9 (zlib is deterministic for a given
@@ -18,6 +20,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { bundle, BUILD_DIR } from './bundle.mjs';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const EXT_DIR = path.join(ROOT, 'extension');
@@ -151,19 +154,37 @@ export function buildFiles(browser, { testHooks = false, dir = EXT_DIR } = {}) {
   const src = readManifest(dir);
   if (!fs.existsSync(path.join(dir, 'pkg', 'tyme_tab_bg.wasm'))) throw new Error('extension/pkg is missing: run `make wasm` first');
   const manifest = browser === 'firefox' ? firefoxManifest(src) : storeManifest(src);
-  const files = [];
-  for (const name of listFiles(dir)) {
-    let data = fs.readFileSync(path.join(dir, name));
-    if (name === 'manifest.json') data = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`);
-    else if (name.endsWith('.js') && !name.startsWith('pkg/') && !testHooks) {
-      const src = data.toString('utf8');
-      const stripped = stripDevHooks(src, name);
-      if (stripped !== src) { checkSyntax(stripped, name); data = Buffer.from(stripped); }
+  // The sources, stripped of the hooks, in a scratch tree; the bundles
+  // (scripts/bundle.mjs) are built from that tree, so no hook reaches them.
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tyme-tab-dist-'));
+  try {
+    for (const name of listFiles(dir)) {
+      if (name.startsWith(`${BUILD_DIR}/`)) continue;
+      let data = fs.readFileSync(path.join(dir, name));
+      if (name.endsWith('.js') && !name.startsWith('pkg/') && !testHooks) {
+        const text = data.toString('utf8');
+        const stripped = stripDevHooks(text, name);
+        if (stripped !== text) { checkSyntax(stripped, name); data = Buffer.from(stripped); }
+      }
+      fs.mkdirSync(path.dirname(path.join(tmp, name)), { recursive: true });
+      fs.writeFileSync(path.join(tmp, name), data);
     }
-    files.push({ name, data });
-  }
-  files.sort((a, b) => Buffer.compare(Buffer.from(a.name), Buffer.from(b.name)));
-  return { manifest, files };
+    bundle(tmp);
+    // What the browser loads: the bundles, not the modules they were built
+    // from (every script of the extension is an entry of scripts/bundle.mjs).
+    const files = [];
+    for (const name of listFiles(tmp)) {
+      if (name.endsWith('.js') && !name.startsWith(`${BUILD_DIR}/`)) continue;
+      let data = fs.readFileSync(path.join(tmp, name));
+      if (name === 'manifest.json') data = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`);
+      else if (name.endsWith('.js') && !testHooks && /tymeTab(Bench)?\b|\bT0\b/.test(data.toString('utf8'))) {
+        throw new Error(`${name}: a test hook or bench line is left in the bundle`);
+      }
+      files.push({ name, data });
+    }
+    files.sort((a, b) => Buffer.compare(Buffer.from(a.name), Buffer.from(b.name)));
+    return { manifest, files };
+  } finally { fs.rmSync(tmp, { recursive: true, force: true }); }
 }
 
 // ---------------------------------------------------------------- zip

@@ -1,5 +1,6 @@
 // Popup: renders state and sends requests to the service worker. Plain DOM,
 // every piece of data goes through textContent.
+import { firstRead } from './first-read.js'; // first: its storage read starts before the rest is evaluated
 import { send, hms, el, liveTotals, foldStopped, taskLabel, DEFAULT_BASE_URL, PENDING_PAGE_TTL_MS } from '../common.js';
 import { buildIndex, filterProjects, filterTasks, MAX_ROWS } from '../picker.js';
 import { requestApiHost, hostRefusedMessage } from '../browser.js';
@@ -365,7 +366,7 @@ chrome.storage.onChanged.addListener((changes, area) => {
 // days of the week, cached per day) when the worker's sync alarm has not
 // fetched them yet that day.
 (async () => {
-  const got = await chrome.storage.local.get(['auth', 'timer', 'lastTask', 'recent', 'outboxSize', 'outboxError', 'notice', 'totals', 'pendingPage', 'settings']);
+  const got = await firstRead;
   const signedIn = !!(got.auth && got.auth.status === 'signed_in');
   render({
     signedIn, auth: got.auth, timer: got.timer || null, lastTask: got.lastTask, recent: got.recent || [],

@@ -109,5 +109,10 @@ function clientFor(settings, got, needTokens) {
 export async function serverDialect() {
   const settings = await getSettings();
   const { dialect } = await store.get('dialect');
+  return dialectOf(dialect, settings);
+}
+
+/** What the stored `dialect` tells of the server of `settings` ({}: nothing). */
+export function dialectOf(dialect, settings) {
   return dialect && dialect.server === serverKeyOf(settings) ? dialect.known || {} : {};
 }

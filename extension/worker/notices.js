@@ -25,6 +25,11 @@ export async function holdPage(page) {
 // A page left waiting for a task longer than PENDING_PAGE_TTL_MS is dropped.
 export async function expirePendingPage() {
   const { pendingPage } = await store.get('pendingPage');
+  return keptPendingPage(pendingPage);
+}
+
+/** `pendingPage` as read from storage, or null (and removed) once expired. */
+export async function keptPendingPage(pendingPage) {
   if (pendingPage && !(Date.now() - (pendingPage.at || 0) < PENDING_PAGE_TTL_MS)) {
     await store.remove('pendingPage');
     return null;

@@ -1,23 +1,31 @@
 // What the pages show: the state from storage, and the popup's refresh.
 import { ready } from './wasm.js';
-import { store, getSettings } from './storage.js';
+import { store, settingsOf } from './storage.js';
 import { errorInfo } from './errors.js';
-import { redirectUri, serverDialect } from './auth.js';
+import { redirectUri, dialectOf } from './auth.js';
 import { parkedList } from './accounts.js';
 import { flush } from './outbox.js';
 import { refreshTotals } from './totals.js';
 import { publicSettings } from './settings.js';
-import { expirePendingPage } from './notices.js';
+import { keptPendingPage } from './notices.js';
 import { outboxSize } from '../pkg/tyme_tab.js';
 import { idleQuestion } from '../idle.js';
 
 export async function getState() {
-  await expirePendingPage();
-  const got = await store.get(['settings', 'tokens', 'auth', 'timer', 'lastTask', 'recent', 'outbox', 'outboxError', 'notice', 'totals', 'pendingPage', 'parked', 'idle']);
-  await ready;
-  const size = got.outbox ? outboxSize(got.outbox) : 0;
+  // One storage read: a worker just woken answers after one round trip.
+  const got = await store.get(['settings', 'dialect', 'tokens', 'auth', 'timer', 'lastTask', 'recent', 'outbox', 'outboxSize', 'outboxError', 'notice', 'totals', 'pendingPage', 'parked', 'idle']);
+  const pendingPage = await keptPendingPage(got.pendingPage);
+  // The wasm core only counts queued writes. Every write of `outbox` writes
+  // its `outboxSize` with it (outboxKeys, the account switch), so a stored 0
+  // means nothing to count, and a worker just woken answers without waiting
+  // for the wasm to compile. Otherwise (and for parked accounts) the core counts.
+  const mayHold = !!got.outbox && got.outboxSize !== 0;
+  if (mayHold || got.parked) await ready;
+  const size = mayHold ? outboxSize(got.outbox) : 0;
+  const settings = settingsOf(got.settings);
+  const dialect = dialectOf(got.dialect, settings);
   return {
-    settings: publicSettings(await getSettings()),
+    settings: publicSettings(settings),
     signedIn: !!got.tokens,
     auth: got.auth || { status: got.tokens ? 'signed_in' : 'signed_out' },
     timer: got.timer || null,
@@ -27,12 +35,12 @@ export async function getState() {
     outboxError: size ? (got.outboxError || null) : null,
     notice: got.notice || null,
     totals: got.totals || null,
-    pendingPage: got.pendingPage || null,
+    pendingPage,
     parked: parkedList(got.parked),
     idle: got.tokens ? idleQuestion(got.idle, got.timer, Date.now()) : null,
     redirectUri: redirectUri(),
     // Discard needs DELETE /data/entity, known with the live API's /data/times.
-    canDiscard: await serverDialect().then((d) => d.delete === true || (d.times === true && d.delete !== false)),
+    canDiscard: dialect.delete === true || (dialect.times === true && dialect.delete !== false),
   };
 }
 

@@ -20,6 +20,7 @@
 //   idle          {timerId, since, until|null}: time away while that timer ran (idle.js)
 // chrome.storage.sync: siteRules [{host, path, task}] (site-rules.js)
 import { DEFAULT_BASE_URL } from '../shared/rules.js';
+import { ready } from './wasm.js';
 
 export const store = {
   async get(keys) { return chrome.storage.local.get(keys); },
@@ -29,6 +30,11 @@ export const store = {
 
 export async function getSettings() {
   const { settings } = await store.get('settings');
+  return settingsOf(settings);
+}
+
+/** The stored `settings` value with the defaults of what it lacks. */
+export function settingsOf(settings) {
   return {
     clientId: '', clientSecret: '', baseUrl: DEFAULT_BASE_URL, scrubParams: null, allowIncognito: false,
     ...(settings || {}),
@@ -43,7 +49,10 @@ let mutex = Promise.resolve();
 let waiting = 0;
 export function locked(fn) {
   waiting++;
-  const go = () => { waiting--; return fn(); };
+  // What runs under the lock builds outbox states and entries with the core:
+  // the wasm is made ready first, as a worker just woken can be asked to stop
+  // a timer before its wasm has compiled.
+  const go = () => { waiting--; return ready.then(fn); };
   const run = mutex.then(go, go);
   mutex = run.catch(() => {});
   return run;

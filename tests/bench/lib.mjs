@@ -110,7 +110,7 @@ export async function workerTarget(ext) {
   const port = devtoolsPort(ext.profileDir);
   return waitFor(async () => {
     const list = await (await fetch(`http://127.0.0.1:${port}/json/list`)).json();
-    return list.find((t) => t.type === 'service_worker' && t.url === `${ext.base}/background.js`);
+    return list.find((t) => t.type === 'service_worker' && t.url === `${ext.base}/build/background.js`);
   }, { what: 'service worker target', timeout: 15000 });
 }
 

@@ -307,7 +307,7 @@ test('untrusted page titles and server-side names are shown as text in the popup
       bold: document.querySelectorAll('b').length,
     }));
     assert.deepEqual(dom.imgs, ['../icons/icon-32.png'], 'only the header icon is an img');
-    assert.deepEqual(dom.scripts, ['popup.js']);
+    assert.deepEqual(dom.scripts, ['../build/popup.js']);
     assert.equal(dom.bold, 0);
 
     // The same title as a page waiting for a task (context menu with no task chosen yet).

@@ -35,6 +35,14 @@ export function chromiumArgs(extDir = EXT_DIR, extra = [], alsoLoad = []) {
 export function assertBuilt(extDir = EXT_DIR) {
   const wasm = path.join(extDir, 'pkg', 'tyme_tab_bg.wasm');
   if (!fs.existsSync(wasm)) throw new Error(`${wasm} is missing: run \`make wasm\` first`);
+  // The browser loads the bundles of scripts/bundle.mjs (build/), not the
+  // sources: a source changed after them would go untested.
+  const bundled = path.join(extDir, 'build', 'background.js');
+  if (!fs.existsSync(bundled)) throw new Error(`${bundled} is missing: run \`make build\` (or node scripts/bundle.mjs) first`);
+  const builtAt = fs.statSync(bundled).mtimeMs;
+  const newer = fs.readdirSync(extDir, { recursive: true }).filter((f) => /\.js$/.test(f) && !/^build[\\/]/.test(f))
+    .find((f) => fs.statSync(path.join(extDir, f)).mtimeMs > builtAt);
+  if (newer) throw new Error(`${path.join(extDir, newer)} is newer than the bundles: run \`make build\` (or node scripts/bundle.mjs) first`);
 }
 
 /**

@@ -11,6 +11,7 @@ import zlib from 'node:zlib';
 import {
   EXT_DIR, GECKO_ID, GECKO_MIN_VERSION, readManifest, writePackages, storeProblems, stripDevHooks,
 } from '../../scripts/build-dist.mjs';
+import { bundle, BUILD_DIR } from '../../scripts/bundle.mjs';
 import { startSandbox } from '../support/sandbox.mjs';
 import { launchFirefox, REDIRECT_URI, BASE } from './support.mjs';
 
@@ -61,13 +62,30 @@ test('make dist twice on the same tree: byte-identical zips', () => {
   }
 });
 
-test('the packages: the source files, no key, no source maps, no declarations, no test hook or bench lines', () => {
+// The bundles scripts/bundle.mjs makes of a copy of the sources, each script
+// changed by `change` first: {name in build/ → text}.
+function bundlesOf(change) {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tyme-tab-bundles-'));
+  try {
+    fs.cpSync(EXT_DIR, tmp, { recursive: true, filter: (f) => path.relative(EXT_DIR, f) !== BUILD_DIR });
+    for (const f of fs.readdirSync(tmp, { recursive: true })) {
+      if (f.endsWith('.js') && !f.startsWith('pkg/')) fs.writeFileSync(path.join(tmp, f), change(fs.readFileSync(path.join(tmp, f), 'utf8')));
+    }
+    const { outputs } = bundle(tmp);
+    return Object.fromEntries(outputs.map((o) => [o, fs.readFileSync(path.join(tmp, o), 'utf8')]));
+  } finally { fs.rmSync(tmp, { recursive: true, force: true }); }
+}
+
+test('the packages: the bundles and the source files they load, no key, no source maps, no declarations, no test hook or bench lines', () => {
+  const stripped = bundlesOf((src) => stripDevHooks(src));
   for (const b of ['chrome', 'firefox']) {
     const entries = unzip(fs.readFileSync(zipOf(first, b)));
     const names = entries.map((e) => e.name);
-    for (const f of ['manifest.json', 'background.js', 'worker/menu.js', 'worker/outbox.js', 'shared/entities.js', 'shared/outbox-driver.js', 'browser.js', 'common.js', 'popup/popup.html', 'options/options.js', 'pkg/tyme_tab.js', 'pkg/tyme_tab_bg.wasm', 'icons/icon-128.png']) {
+    for (const f of ['manifest.json', 'build/background.js', 'build/popup.js', 'build/options.js', 'popup/popup.html', 'popup/popup.css', 'options/options.html', 'pkg/tyme_tab_bg.wasm', 'icons/icon-128.png', '_locales/en/messages.json']) {
       assert.ok(names.includes(f), `${b}: ${f} packaged`);
     }
+    // The scripts are the bundles only: the modules they are made of are not packaged.
+    assert.deepEqual(names.filter((n) => n.endsWith('.js')).sort(), Object.keys(stripped).sort(), `${b}: the bundles are the only scripts`);
     assert.deepEqual(names.filter((n) => /\.map$|\.d\.ts$|\.pem$|(^|\/)\./.test(n)), [], `${b}: nothing but what runs`);
     for (const e of entries.filter((x) => x.name.endsWith('.js'))) {
       const js = e.data.toString('utf8');
@@ -76,20 +94,19 @@ test('the packages: the source files, no key, no source maps, no declarations, n
     }
     const m = JSON.parse(entries.find((e) => e.name === 'manifest.json').data);
     assert.equal(m.key, undefined, `${b}: no key`);
-    // Every file is its source file, byte for byte; scripts less their hook and bench lines only.
+    // Every bundle is the one of the sources less their hook and bench lines; every other file is its source file, byte for byte.
     for (const e of entries.filter((x) => x.name !== 'manifest.json')) {
-      const src = fs.readFileSync(path.join(EXT_DIR, e.name));
-      if (e.name.endsWith('.js') && !e.name.startsWith('pkg/')) assert.equal(e.data.toString('utf8'), stripDevHooks(src.toString('utf8')), `${b}: ${e.name}`);
-      else assert.ok(e.data.equals(src), `${b}: ${e.name} is the source file`);
+      if (e.name.endsWith('.js')) assert.equal(e.data.toString('utf8'), stripped[e.name], `${b}: ${e.name}`);
+      else assert.ok(e.data.equals(fs.readFileSync(path.join(EXT_DIR, e.name))), `${b}: ${e.name} is the source file`);
     }
   }
   // The hook is all that is stripped: the listeners and handlers stay.
   const chromeZip = unzip(fs.readFileSync(zipOf(first, 'chrome')));
-  const bg = chromeZip.find((e) => e.name === 'background.js').data.toString('utf8');
-  for (const s of ['chrome.runtime.onMessage.addListener', 'chrome.contextMenus.onClicked.addListener', 'chrome.alarms.onAlarm.addListener', 'export async function dispatch']) assert.ok(bg.includes(s), s);
-  assert.ok(chromeZip.find((e) => e.name === 'worker/menu.js').data.toString('utf8').includes('export async function handleMenuClick'), 'the menu handler');
-  const src = fs.readFileSync(path.join(EXT_DIR, 'background.js'), 'utf8');
-  assert.ok(src.split('\n').length - bg.split('\n').length <= 12, 'a few lines stripped, not more');
+  const bg = chromeZip.find((e) => e.name === 'build/background.js').data.toString('utf8');
+  for (const s of ['chrome.runtime.onMessage.addListener', 'chrome.contextMenus.onClicked.addListener', 'chrome.alarms.onAlarm.addListener', 'async function dispatch', 'async function handleMenuClick']) assert.ok(bg.includes(s), s);
+  const withHooks = bundlesOf((src) => src)['build/background.js'];
+  assert.ok(withHooks.includes('globalThis.tymeTab ='), 'the unstripped bundle has the hook');
+  assert.ok(withHooks.split('\n').length - bg.split('\n').length <= 12, 'a few lines stripped, not more');
   // What is stripped, on a sample of each kind.
   const sample = [
     '// Header.', '', '// bench instrumentation (tests/bench): first statement.', 'const T0 = performance.now();', 'import x from "./x.js";',
@@ -107,7 +124,7 @@ test('the Chrome package manifest holds only what the Chrome Web Store accepts',
   const { key, ...rest } = src;
   assert.ok(key, 'the source manifest keeps its key for a stable unpacked id');
   assert.deepEqual(m, rest, 'the source manifest less its key');
-  assert.equal(m.background.service_worker, 'background.js');
+  assert.equal(m.background.service_worker, 'build/background.js');
   // The check itself: what the store refuses is reported.
   assert.match(storeProblems({ ...m, key: 'x' }).join(), /key "key"/);
   assert.match(storeProblems({ ...m, browser_specific_settings: {} }).join(), /browser_specific_settings/);

@@ -13,6 +13,7 @@ import {
 } from './soak.mjs';
 import { EXT_DIR } from '../e2e/support.mjs';
 import { restartPlan, MID_WRITE, BETWEEN_OPS } from './restart.mjs';
+import { bundle } from '../../scripts/bundle.mjs';
 
 const T = (s) => parseWire(s);
 const entry = (id, start, end, extra = {}) => ({
@@ -133,7 +134,7 @@ test('pages: each holds credentials or tracking parts the note must not, and the
 
 // A copy of the extension with one deliberate bug: in `module` (a path in
 // extension/), the `from` text replaced by `to` (the test fails if `from`
-// is not there).
+// is not there), bundled again as `make build` does (scripts/bundle.mjs).
 function brokenCopy(name, module, from, to) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `tyme-tab-broken-${name}-`));
   fs.cpSync(EXT_DIR, dir, { recursive: true });
@@ -141,6 +142,8 @@ function brokenCopy(name, module, from, to) {
   const src = fs.readFileSync(file, 'utf8');
   assert.ok(src.includes(from), `${module} no longer holds the text the ${name} bug replaces`);
   fs.writeFileSync(file, src.replace(from, to));
+  const { inputs } = bundle(dir);
+  assert.ok(inputs.includes(module), `${module} is bundled into the worker`);
   return dir;
 }
 // Every kind of user action, in an order that ends with a start, a stop and an edit.
