@@ -13,9 +13,10 @@ import { idleQuestion } from '../idle.js';
 
 export async function getState() {
   await expirePendingPage();
-  const got = await store.get(['settings', 'tokens', 'auth', 'timer', 'lastTask', 'recent', 'outbox', 'outboxError', 'notice', 'totals', 'pendingPage', 'parked', 'idle']);
+  const got = await store.get(['settings', 'tokens', 'auth', 'timer', 'lastTask', 'recent', 'outboxLog', 'outboxSize', 'outboxError', 'notice', 'totals', 'pendingPage', 'parked', 'idle']);
   await ready;
-  const size = got.outbox ? outboxSize(got.outbox) : 0;
+  // A queue stored before the journal (no head, journal.js) is counted from itself.
+  const size = got.outboxLog ? got.outboxSize || 0 : outboxSize((await store.get('outbox')).outbox || null);
   return {
     settings: publicSettings(await getSettings()),
     signedIn: !!got.tokens,

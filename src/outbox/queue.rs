@@ -194,8 +194,19 @@ impl OutboxState {
     pub fn fail(&mut self, op_id: &str, failure: &Failure, now: i64, rand: f64) -> Result<(), Error> {
         let now = check_time(now)?;
         let Some(i) = self.find(op_id) else { return Ok(()) };
+        // A newer full body of the entity waits behind it: that one is sent instead.
         let retry_after = failure.retry_after.map(|s| s.min(MAX_RETRY_AFTER_SECS));
         let class = classify(&failure.code);
+        let key = self.ops[i].key();
+        if self.ops[i + 1..].iter().any(|o| o.key() == key) {
+            self.ops.remove(i);
+            // A server's Retry-After still holds the whole queue.
+            if let (FailureClass::Retry, Some(s)) = (class, retry_after) {
+                let until = now.saturating_add(i64::from(s) * 1000).min(MAX_ABS_TIME_MS);
+                self.hold_until = Some(self.hold_until.map_or(until, |h| h.max(until)));
+            }
+            return Ok(());
+        }
         let op = &mut self.ops[i];
         op.attempts = op.attempts.saturating_add(1);
         op.sending_since = None;

@@ -110,15 +110,15 @@ export async function offlineWeek() {
       lastWrite.set(key, i);
     });
     if (lastWrite.size !== N_ENTITIES) throw new Error(`${lastWrite.size} entities written, ${N_ENTITIES} planned`);
-    raw.offline = { enqueueMs: times, enqueueSeconds };
+    raw.offline = { enqueueMs: times, kinds: msgs.map((m) => m.kind), enqueueSeconds };
     for (const n of at(N_WRITES)) {
       const win = times.slice(n - 100, n);
       add('offline', `enqueue offline, writes ${n - 99}–${n}: median`, round(median(win), 2), 'ms');
       add('offline', `enqueue offline, writes ${n - 99}–${n}: p95`, round(p95(win), 2), 'ms', n === N_WRITES && !QUICK ? { op: '<=', limit: 5 } : null,
         'the page\'s sendMessage → answer (create, start, stop, editEntry: one write each), the worker offline');
     }
-    // The worker's flush after each write has failed once (or is still failing): wait until it is quiet.
-    await waitFor(async () => (await storageGet(ext, 'outboxError')).outboxError, { what: 'a failed send recorded offline', timeout: 60000 });
+    // The worker's flush after a write has seen the browser offline (and recorded it, for the first wake-up online).
+    await waitFor(async () => (await storageGet(ext, 'offlineAt')).offlineAt, { what: 'the worker recorded being offline', timeout: 60000 });
     const q = await queueBytes(ext);
     const { outboxSize } = await storageGet(ext, 'outboxSize');
     raw.offline.storage = q;
