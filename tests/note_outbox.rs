@@ -911,3 +911,39 @@ proptest! {
         }
     }
 }
+
+// ------------------------------------------------ how the core's work grows
+// Figures, not a check (timing budgets live in tests/bench/): run with
+//   cargo test --release --test note_outbox outbox_work_grows -- --ignored --nocapture
+#[test]
+#[ignore]
+fn outbox_work_grows() {
+    use std::time::Instant;
+    let distinct = |i: usize| rec(&format!("r{i}"), None);
+    for n in [100usize, 1_000, 2_000, 10_000] {
+        let t = Instant::now();
+        let mut one = OutboxState::new();
+        for i in 0..n {
+            one.enqueue(distinct(i), i as i64).unwrap();
+        }
+        let enqueue_each = t.elapsed();
+        let t = Instant::now();
+        let mut all = OutboxState::new();
+        all.enqueue_all((0..n).map(|i| (distinct(i), i as i64)).collect()).unwrap();
+        let enqueue_all = t.elapsed();
+        assert_eq!(all, one);
+        let t = Instant::now();
+        let due = all.due(n as i64).len();
+        let one_due = t.elapsed();
+        let t = Instant::now();
+        while let Some(op) = all.due(n as i64).into_iter().next() {
+            all.mark_sending(&op.op_id, n as i64).unwrap();
+            all.ack(&op.op_id);
+        }
+        let drain = t.elapsed();
+        println!(
+            "n={n:>6}: enqueue one at a time {:>9.2} ms ({:.2} µs/op) | enqueue_all {:>7.2} ms | due() once {:>7.3} ms ({due} due) | drain due+mark+ack per op {:>9.1} ms",
+            enqueue_each.as_secs_f64() * 1e3, enqueue_each.as_secs_f64() * 1e6 / n as f64, enqueue_all.as_secs_f64() * 1e3, one_due.as_secs_f64() * 1e3, drain.as_secs_f64() * 1e3
+        );
+    }
+}
