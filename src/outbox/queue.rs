@@ -154,6 +154,21 @@ impl OutboxState {
         self.sendable_heads().filter(|op| self.ready(op, now)).cloned().collect()
     }
 
+    /// The first op of `due(now)`, without copying the others: what a
+    /// sender that sends one op at a time asks for (a drain of n ops then
+    /// copies n ops, not n²/2).
+    pub fn next_due(&self, now: i64) -> Option<PendingOp> {
+        if self.hold_until.is_some_and(|h| h > now) {
+            return None;
+        }
+        self.sendable_heads().find(|op| self.ready(op, now)).cloned()
+    }
+
+    /// The pending op with this id.
+    pub fn op(&self, op_id: &str) -> Option<&PendingOp> {
+        self.find(op_id).map(|i| &self.ops[i])
+    }
+
     /// The op is being sent now (it is in flight until ack/fail).
     pub fn mark_sending(&mut self, op_id: &str, now: i64) -> Result<(), Error> {
         let now = check_time(now)?;
