@@ -6,7 +6,7 @@
 // object: nothing to write) as one locked read-change-write and resolves to
 // the state after it, or to null when the state is no longer this sender's
 // (another account): the drain then stops.
-import { outboxDue, outboxMarkSending, outboxAck, outboxFail, outboxPending } from '../pkg/tyme_tab.js';
+import { outboxNextDue, outboxMarkSending, outboxAck, outboxFail, outboxOp } from '../pkg/tyme_tab.js';
 
 // After a failure with one of these, nothing else would get through either.
 export const STOP_CODES = new Set(['network', 'unauthorized', 'reauth_required', 'signed_out']);
@@ -43,7 +43,7 @@ export async function drainOutbox({ update, send, onSent = async () => {}, onFai
   for (let i = 0; i < MAX_SENDS; i++) {
     let op = null;
     const claimed = await update((s) => {
-      op = outboxDue(s, now())[0] || null;
+      op = outboxNextDue(s, now());
       return op ? outboxMarkSending(s, op.opId, now()) : s;
     });
     if (claimed === null) return { sent, failed, stopped: true };
@@ -52,7 +52,7 @@ export async function drainOutbox({ update, send, onSent = async () => {}, onFai
     try { await send(op.entity); } catch (e) { error = e || new Error('failed'); }
     if (!error) {
       const acked = await update((s) => {
-        const cur = outboxPending(s).find((p) => p.opId === op.opId);
+        const cur = outboxOp(s, op.opId);
         // A newer write that replaced this op while it was in flight must still be sent.
         if (cur && !sameEntity(cur.entity, op.entity)) return s;
         return outboxAck(s, op.opId);

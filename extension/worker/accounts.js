@@ -13,6 +13,7 @@ import { stoppedEntry } from '../shared/entities.js';
 import { ready } from './wasm.js';
 import { store, locked } from './storage.js';
 import { ALARM_SYNC, ALARM_TICK, updateBadge, scheduleOutboxAlarms } from './alarms.js';
+import { readOutbox, queueKeys, dropTaken } from './journal.js';
 
 export const serverKeyOf = (s) => JSON.stringify([s.baseUrl, s.clientId]);
 export const accountKeyOf = (a) => JSON.stringify(a.userId ? [a.baseUrl, a.clientId, a.userId] : [a.baseUrl, a.clientId]);
@@ -36,9 +37,11 @@ export function accountEpoch() { return epoch; }
 export async function switchAccountLocked(from, to, extra = {}) {
   await ready;
   const now = Date.now();
-  const got = await store.get(['outbox', 'timer', 'recent', 'lastTask', 'parked']);
+  const got = await store.get(['timer', 'recent', 'lastTask', 'parked']);
   const parked = { ...(got.parked || {}) };
-  let outbox = got.outbox || outboxNew();
+  // The queue with the writes of its journal: parked as one queue.
+  const { state, head, taken } = await readOutbox();
+  let outbox = state;
   if (got.timer) outbox = outboxEnqueue(outbox, stoppedEntry(got.timer.entity, now), now);
   outbox = outboxRequeueInFlight(outbox, now);
   const recent = got.recent || [];
@@ -61,9 +64,10 @@ export async function switchAccountLocked(from, to, extra = {}) {
   await store.set({
     ...extra,
     account: to, parked,
-    outbox: restored, outboxSize: outboxSize(restored), outboxError: null,
+    ...queueKeys(restored, head), outboxError: null,
     timer: null, endedAt: now, recent: back ? back.recent || [] : [], lastTask: back ? back.lastTask || null : null,
   });
+  await dropTaken(taken);
 }
 
 export async function afterSwitch() {

@@ -22,8 +22,11 @@ export async function ensureSyncAlarm() {
 
 export async function scheduleOutboxAlarms() {
   await ready;
-  const { outbox } = await store.get('outbox');
-  const size = outbox ? outboxSize(outbox) : 0;
+  // Small keys only (journal.js): this runs after every flush, offline too.
+  const { outboxLog, outboxSize: stored } = await store.get(['outboxLog', 'outboxSize']);
+  // A queue stored before the journal has no head: its size and wake come from the queue itself.
+  const { outbox } = outboxLog ? {} : await store.get('outbox');
+  const size = outboxLog ? stored || 0 : outbox ? outboxSize(outbox) : 0;
   if (!size) {
     await chrome.alarms.clear(ALARM_OUTBOX);
     await chrome.alarms.clear(ALARM_WAKE);
@@ -32,7 +35,10 @@ export async function scheduleOutboxAlarms() {
   if (!(await chrome.alarms.get(ALARM_OUTBOX))) {
     await chrome.alarms.create(ALARM_OUTBOX, { periodInMinutes: 0.5 });
   }
-  const wake = outboxNextWake(outbox);
+  // Offline, writes wait in the journal for the first wake-up online: the periodic alarm is enough.
+  if (self.navigator && navigator.onLine === false) return;
+  const journal = outboxLog && outboxLog.next > outboxLog.through;
+  const wake = journal ? Date.now() : outboxLog ? outboxLog.wake : outboxNextWake(outbox);
   if (wake != null) await chrome.alarms.create(ALARM_WAKE, { when: Math.max(wake, Date.now() + 1000) });
 }
 

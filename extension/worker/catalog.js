@@ -6,14 +6,15 @@
 // creates go in at once, marked pending until the outbox has sent them. The
 // popup filters it in memory (picker.js).
 import { t } from '../i18n.js';
-import { outboxNew, outboxEnqueue, outboxPending } from '../pkg/tyme_tab.js';
+import { outboxPending } from '../pkg/tyme_tab.js';
 import { newChild, PARENT_KEY } from '../shared/entities.js';
 import { checkName } from '../shared/rules.js';
 import { ready } from './wasm.js';
 import { store, locked } from './storage.js';
 import { UserError, signedOutError, errorInfo, refusal } from './errors.js';
 import { getClient, current, sameAccount, serverDialect } from './auth.js';
-import { flush, isPending, outboxKeys } from './outbox.js';
+import { flush, pendingSet, queueWrites } from './outbox.js';
+import { readOutbox } from './journal.js';
 import { ALARM_SYNC, ensureSyncAlarm } from './alarms.js';
 import { pastWeekFor } from './totals.js';
 
@@ -40,7 +41,7 @@ export async function search({ type, name = '', parentId = null }) {
     error = errorInfo(e);
   }
   // Entities created here but not yet confirmed by the server are usable at once.
-  const { outbox } = await store.get('outbox');
+  const { state: outbox } = await readOutbox();
   if (outbox) {
     const needle = String(name).toLowerCase();
     for (const p of outboxPending(outbox)) {
@@ -61,14 +62,15 @@ async function fetchCatalog() {
   const lists = await Promise.all(Object.keys(CATALOG_LISTS).map((type) => client.searchEntity(type, '', null)));
   return locked(async () => {
     if (!current(client)) throw signedOutError();
-    const { catalog, outbox } = await store.get(['catalog', 'outbox']);
+    const { catalog } = await store.get(['catalog']);
+    const pending = await pendingSet();
     const next = { at: Date.now() };
     Object.entries(CATALOG_LISTS).forEach(([type, key], i) => {
       next[key] = (lists[i] || []).filter((e) => e && e.id).map((e) => slim(type, e));
       // Local creates the server did not list: still waiting in the outbox, or made during this fetch.
       const have = new Set(next[key].map((x) => x.id));
       for (const x of (catalog && catalog[key]) || []) {
-        if (x.local && !have.has(x.id) && (isPending(outbox, x.id) || (x.addedAt || 0) >= startedAt)) next[key].push(x);
+        if (x.local && !have.has(x.id) && (pending.has(x.id) || (x.addedAt || 0) >= startedAt)) next[key].push(x);
       }
     });
     await store.set({ catalog: next, catalogAt: next.at });
@@ -113,12 +115,11 @@ export async function create({ type, name, parentId }) {
   const { entity } = made;
   await locked(async () => {
     if (!sameAccount(client)) throw signedOutError();
-    const got = await store.get(['outbox', 'catalog']);
-    const outbox = outboxEnqueue(got.outbox || outboxNew(), entity, Date.now());
+    const got = await store.get(['catalog']);
     const catalog = got.catalog || emptyCatalog();
     const key = CATALOG_LISTS[type];
     catalog[key] = [...(catalog[key] || []), { ...slim(type, entity), local: true, pending: true, addedAt: Date.now() }];
-    await store.set({ ...outboxKeys(outbox), catalog });
+    await store.set({ ...(await queueWrites([entity])), catalog });
   });
   flush().catch(() => {});
   return entity;

@@ -3,14 +3,14 @@
 // is recorded (`idle` in storage), shown on the badge and asked about in the
 // popup: keep it, stop the timer when it began, or drop it and keep running
 // (two entries). The answer goes through the outbox like every change.
-import { outboxNew, outboxEnqueue, formatDateTime, newId } from '../pkg/tyme_tab.js';
+import { formatDateTime, newId } from '../pkg/tyme_tab.js';
 import { idleMinutesOf, nextIdle, resolveIdle } from '../idle.js';
 import { foldStopped } from '../common.js';
 import { t } from '../i18n.js';
 import { ready } from './wasm.js';
 import { store, locked, getSettings } from './storage.js';
 import { UserError } from './errors.js';
-import { flush, outboxKeys } from './outbox.js';
+import { flush, queueWrites } from './outbox.js';
 import { updateBadge, timerGone } from './alarms.js';
 
 /** The browser's idle detection set to the option (chrome.idle takes seconds, 15 at least). */
@@ -37,16 +37,14 @@ export async function answerIdle({ choice }) {
   await ready;
   const now = Date.now();
   const after = await locked(async () => {
-    const got = await store.get(['timer', 'idle', 'outbox', 'totals']);
+    const got = await store.get(['timer', 'idle', 'totals']);
     const r = resolveIdle(choice, { idle: got.idle, timer: got.timer || null, now, fmt: formatDateTime, newId });
-    let outbox = got.outbox || outboxNew();
-    for (const w of r.writes) outbox = outboxEnqueue(outbox, w, now);
     const extra = {};
     if (r.endedAt != null) {
       extra.endedAt = now;
       if (got.totals) extra.totals = foldStopped(got.totals, got.timer, r.endedAt);
     }
-    await store.set({ ...outboxKeys(outbox), timer: r.timer, idle: null, ...extra });
+    await store.set({ ...(await queueWrites(r.writes, now)), timer: r.timer, idle: null, ...extra });
     return r;
   });
   if (!after.timer) await timerGone(); else await updateBadge();

@@ -1,9 +1,8 @@
-// The worker's side of the outbox: its state in chrome.storage (`outbox`),
+// The worker's side of the outbox: its state in chrome.storage (the queue
+// in `outbox` and the journal of writes not folded into it yet: journal.js),
 // changed under the storage lock, drained by the shared driver
 // (shared/outbox-driver.js) with the signed-in account's client.
-import {
-  outboxNew, outboxSize, outboxPending, outboxRequeueInFlight, outboxRetry,
-} from '../pkg/tyme_tab.js';
+import { outboxRequeueInFlight, outboxRetry, outboxPending } from '../pkg/tyme_tab.js';
 import { drainOutbox } from '../shared/outbox-driver.js';
 import { ready } from './wasm.js';
 import { store, locked } from './storage.js';
@@ -11,27 +10,38 @@ import { errorInfo } from './errors.js';
 import { getClient, sameAccount } from './auth.js';
 import { scheduleOutboxAlarms } from './alarms.js';
 import { markSynced } from './catalog.js';
+import { journalKeys, readOutbox, queueKeys, dropTaken, pendingIds } from './journal.js';
 
-/** The keys to write with a new outbox state. */
-export function outboxKeys(outbox) { return { outbox, outboxSize: outboxSize(outbox) }; }
+/**
+ * Under the lock: the keys that queue `entities` (in order), for the
+ * caller's one storage write (with the timer, the catalog...).
+ */
+export async function queueWrites(entities, now = Date.now()) {
+  await ready;
+  return journalKeys(entities, now);
+}
 
-/** Does a write of entity `id` wait in the outbox? */
-export function isPending(outbox, id) {
-  return !!outbox && outboxPending(outbox).some((p) => p.entity && p.entity.id === id);
+/** The ids of the entities a write of which waits in the outbox (queue or journal). */
+export async function pendingSet() {
+  await ready;
+  return pendingIds();
 }
 
 /**
- * fn(state) → next state, as one locked read-change-write. With `client`:
- * nothing is changed (null) once the stored outbox is another account's.
+ * fn(state) → next state, as one locked read-change-write (the journal
+ * folded in first). With `client`: nothing is changed (null) once the stored
+ * outbox is another account's.
  */
 export async function mutateOutbox(fn, client = null) {
   return locked(async () => {
     await ready;
     if (client && !sameAccount(client)) return null;
-    const { outbox } = await store.get('outbox');
-    const state = outbox || outboxNew();
+    const { state, head, taken, folded } = await readOutbox();
     const next = fn(state);
-    if (next !== state) await store.set(outboxKeys(next));
+    if (next !== state || folded) {
+      await store.set(queueKeys(next, head));
+      await dropTaken(taken);
+    }
     return next;
   });
 }
@@ -59,6 +69,15 @@ export function flush() {
 
 async function doFlush() {
   await started;
+  // The browser knows it is offline: no request can get through, so none is
+  // tried and the journal is not folded (each write stays O(1)). The first
+  // wake-up online sends at once (onlineAgain).
+  if (self.navigator && navigator.onLine === false) {
+    const { offlineAt } = await store.get('offlineAt');
+    if (!offlineAt) await store.set({ offlineAt: Date.now() });
+    await scheduleOutboxAlarms();
+    return;
+  }
   let client;
   try { client = await getClient(); } catch { await scheduleOutboxAlarms(); return; }
   // Every read and change of the outbox checks, under the lock, that it is

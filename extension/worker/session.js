@@ -7,6 +7,7 @@ import { UserError } from './errors.js';
 import { getClient, dropClient, current, adoptAccount } from './auth.js';
 import { accountOf, accountKeyOf, switchAccountLocked, afterSwitch, ACCOUNT_CACHES } from './accounts.js';
 import { flush, mutateOutbox } from './outbox.js';
+import { readOutbox } from './journal.js';
 import { warmCaches } from './catalog.js';
 import { ALARM_SYNC } from './alarms.js';
 
@@ -39,8 +40,8 @@ export async function signIn({ interactive = true } = {}) {
     } else if (userId && !was.userId) {
       // The member is known now: data this member left here before comes back,
       // when nothing of the account waits here yet.
-      const { parked, outbox } = await store.get(['parked', 'outbox']);
-      if (parked && parked[accountKeyOf(accountOf(here, userId))] && !(outbox && outboxSize(outbox))) {
+      const { parked } = await store.get(['parked']);
+      if (parked && parked[accountKeyOf(accountOf(here, userId))] && !outboxSize((await readOutbox()).state)) {
         await switchAccountLocked(null, accountOf(here, userId));
         adoptAccount(client);
         switched = true;

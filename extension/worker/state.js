@@ -13,15 +13,17 @@ import { idleQuestion } from '../idle.js';
 
 export async function getState() {
   // One storage read: a worker just woken answers after one round trip.
-  const got = await store.get(['settings', 'dialect', 'tokens', 'auth', 'timer', 'lastTask', 'recent', 'outbox', 'outboxSize', 'outboxError', 'notice', 'totals', 'pendingPage', 'parked', 'idle']);
+  const got = await store.get(['settings', 'dialect', 'tokens', 'auth', 'timer', 'lastTask', 'recent', 'outbox', 'outboxLog', 'outboxSize', 'outboxError', 'notice', 'totals', 'pendingPage', 'parked', 'idle']);
   const pendingPage = await keptPendingPage(got.pendingPage);
-  // The wasm core only counts queued writes. Every write of `outbox` writes
-  // its `outboxSize` with it (outboxKeys, the account switch), so a stored 0
-  // means nothing to count, and a worker just woken answers without waiting
-  // for the wasm to compile. Otherwise (and for parked accounts) the core counts.
-  const mayHold = !!got.outbox && got.outboxSize !== 0;
+  // With the journal's head (journal.js) the queued writes are counted in
+  // `outboxSize`, kept with every write. A queue stored before the journal
+  // is counted by the core from itself, as is one whose `outboxSize` is not
+  // a stored 0. Only then (and for parked accounts) does a worker just woken
+  // wait for the wasm to compile.
+  const counted = !!got.outboxLog;
+  const mayHold = !counted && !!got.outbox && got.outboxSize !== 0;
   if (mayHold || got.parked) await ready;
-  const size = mayHold ? outboxSize(got.outbox) : 0;
+  const size = counted ? got.outboxSize || 0 : mayHold ? outboxSize(got.outbox) : 0;
   const settings = settingsOf(got.settings);
   const dialect = dialectOf(got.dialect, settings);
   return {

@@ -9,8 +9,11 @@
 //   account       {baseUrl, clientId, userId?}: whose data the keys below are (accounts.js)
 //   parked        {[accountKey]: {baseUrl, clientId, userId?, outbox, recent, lastTask, at, kept}}
 //   dialect       {server: serverKey, known: Dialect}: what the core learned of a server
-//   outbox        the core's OutboxState; outboxSize (its size, for the pages),
-//                 outboxError {code, message, at}|null, offlineAt (a send failed offline)
+//   outbox        the core's OutboxState as of the last fold; outboxLog (the journal's
+//                 head) and outboxLog:<[type,id]> (a write not folded yet, one key per
+//                 entity): see journal.js; outboxSize (changes waiting, for the pages),
+//                 outboxError {code, message, at}|null, offlineAt (a flush found the
+//                 browser offline, or a send failed offline)
 //   timer         {entity, startMs, ref, label, note, adopted?}: the running entry; endedAt
 //                 (ms of the last stop or discard), lastTask, recent (task refs)
 //   totals        {dayStart, weekStart, at, today, week, runningId, checkedId, exact?}

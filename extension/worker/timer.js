@@ -1,6 +1,5 @@
 // The running timer (`timer` in storage): start, stop, discard. Every change
 // is queued in the outbox in the same storage write as the timer itself.
-import { outboxNew, outboxEnqueue } from '../pkg/tyme_tab.js';
 import { startedEntry, finishedEntry, stoppedEntry, discardedEntry } from '../shared/entities.js';
 import { taskLabel } from '../shared/format.js';
 import { foldStopped } from '../common.js';
@@ -8,7 +7,7 @@ import { t } from '../i18n.js';
 import { store, locked, getSettings } from './storage.js';
 import { UserError, signedOutError } from './errors.js';
 import { getClient, sameAccount } from './auth.js';
-import { flush, outboxKeys } from './outbox.js';
+import { flush, queueWrites } from './outbox.js';
 import { ensureTickAlarm, updateBadge, timerGone } from './alarms.js';
 import { noteFor } from './notes.js';
 
@@ -35,20 +34,20 @@ export async function startTimer(refIn, page) {
   const timer = await locked(async () => {
     // The account changed since: the task and page were picked for another one.
     if (!sameAccount(client)) throw signedOutError();
-    const got = await store.get(['timer', 'recent', 'outbox', 'totals']);
-    let outbox = got.outbox || outboxNew();
+    const got = await store.get(['timer', 'recent', 'totals']);
+    const writes = [];
     const extra = {};
     if (got.timer) {
       extra.endedAt = now;
-      outbox = outboxEnqueue(outbox, stoppedEntry(got.timer.entity, now), now);
+      writes.push(stoppedEntry(got.timer.entity, now));
       if (got.totals) extra.totals = foldStopped(got.totals, got.timer, now);
     }
     // The local timer keeps its task in `ref` for display.
     const entity = startedEntry(ref, note, now);
-    outbox = outboxEnqueue(outbox, entity, now);
+    writes.push(entity);
     const t = { entity, startMs: now, ref, label: taskLabel(ref), note };
     const recent = [ref, ...(got.recent || []).filter((r) => !(r.taskId === ref.taskId && (r.subtaskId || '') === ref.subtaskId))].slice(0, RECENT_MAX);
-    await store.set({ ...outboxKeys(outbox), timer: t, lastTask: ref, recent, notice: null, pendingPage: null, ...extra });
+    await store.set({ ...(await queueWrites(writes, now)), timer: t, lastTask: ref, recent, notice: null, pendingPage: null, ...extra });
     return t;
   });
   await ensureTickAlarm();
@@ -60,14 +59,13 @@ export async function startTimer(refIn, page) {
 export async function stopTimer() {
   const now = Date.now();
   const stopped = await locked(async () => {
-    const got = await store.get(['timer', 'outbox', 'totals']);
+    const got = await store.get(['timer', 'totals']);
     if (!got.timer) return null;
     const entity = stoppedEntry(got.timer.entity, now);
-    const outbox = outboxEnqueue(got.outbox || outboxNew(), entity, now);
     // The stopped time goes into the stored totals here, so the idle view
     // shows them without asking the server again.
     const extra = got.totals ? { totals: foldStopped(got.totals, got.timer, now) } : {};
-    await store.set({ ...outboxKeys(outbox), timer: null, endedAt: now, ...extra });
+    await store.set({ ...(await queueWrites([entity], now)), timer: null, endedAt: now, ...extra });
     return { ...got.timer, entity, endMs: now };
   });
   await timerGone();
@@ -82,10 +80,9 @@ export async function stopTimer() {
 export async function discardTimer() {
   const now = Date.now();
   const discarded = await locked(async () => {
-    const got = await store.get(['timer', 'outbox']);
+    const got = await store.get(['timer']);
     if (!got.timer) return null;
-    const outbox = outboxEnqueue(got.outbox || outboxNew(), discardedEntry(got.timer.entity.id), now);
-    await store.set({ ...outboxKeys(outbox), timer: null, reconcile: null, endedAt: now });
+    await store.set({ ...(await queueWrites([discardedEntry(got.timer.entity.id)], now)), timer: null, reconcile: null, endedAt: now });
     return got.timer;
   });
   await timerGone();
@@ -109,11 +106,10 @@ export async function editEntry(p) {
   const note = await noteFor(p.page);
   const entity = await locked(async () => {
     if (!sameAccount(client)) throw signedOutError();
-    const got = await store.get(['timer', 'outbox']);
+    const got = await store.get(['timer']);
     if (got.timer && got.timer.entity.id === id) throw new UserError('invalid_input', t('err_stop_before_edit'));
     const e = { ...finishedEntry(ref, note, startMs, endMs), id };
-    const outbox = outboxEnqueue(got.outbox || outboxNew(), e, Date.now());
-    await store.set({ ...outboxKeys(outbox), totals: null });
+    await store.set({ ...(await queueWrites([e])), totals: null });
     return e;
   });
   flush().catch(() => {});

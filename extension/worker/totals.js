@@ -10,7 +10,7 @@ import { trackedFor, decide as decideReconcile } from '../reconcile.js';
 import { ready } from './wasm.js';
 import { store, locked } from './storage.js';
 import { getClient, current, serverDialect } from './auth.js';
-import { isPending } from './outbox.js';
+import { pendingSet } from './outbox.js';
 import { ensureTickAlarm, updateBadge, timerGone } from './alarms.js';
 import { emptyCatalog } from './catalog.js';
 
@@ -45,11 +45,11 @@ export async function reconcile() {
  */
 async function checkRunning(timer, rows, from) {
   const verdict = await locked(async () => {
-    const cur = await store.get(['timer', 'outbox', 'reconcile']);
+    const cur = await store.get(['timer', 'reconcile']);
     if (!cur.timer || cur.timer.entity.id !== timer.entity.id) return null;
     const { next, stopped } = decideReconcile(cur.reconcile || null, {
       id: timer.entity.id, from, tracked: trackedFor(rows, timer.ref), at: Date.now(),
-      pending: isPending(cur.outbox, timer.entity.id),
+      pending: (await pendingSet()).has(timer.entity.id),
     });
     await store.set({ reconcile: next });
     return stopped;
@@ -92,9 +92,9 @@ export async function pastWeekFor(now) {
 export async function refreshTotals({ force = false } = {}) {
   const now = Date.now();
   const day = dayStart(now);
-  const { totals, timer, outbox } = await store.get(['totals', 'timer', 'outbox']);
+  const { totals, timer } = await store.get(['totals', 'timer']);
   await ready;
-  const confirmed = timer && !isPending(outbox, timer.entity.id) ? timer : null;
+  const confirmed = timer && !(await pendingSet()).has(timer.entity.id) ? timer : null;
   const exact = (await serverDialect()).times !== false;
   // With the server's own list of entries, a confirmed running entry is
   // checked on every popup open (one request), so a stop in Tyme shows at once.
@@ -155,17 +155,18 @@ async function applyEntries(entries, now, checked, client) {
   return locked(async () => {
     // Entries of another account's server are not this account's timer.
     if (!current(client)) return null;
-    const cur = await store.get(['timer', 'outbox', 'catalog', 'endedAt']);
+    const cur = await store.get(['timer', 'catalog', 'endedAt']);
+    const pending = await pendingSet();
     let notice = null;
     const extra = {};
-    if (cur.timer && cur.timer.entity.id === checked && !isPending(cur.outbox, cur.timer.entity.id)) {
+    if (cur.timer && cur.timer.entity.id === checked && !pending.has(cur.timer.entity.id)) {
       const mine = entries.find((e) => e.id === cur.timer.entity.id);
       if (!mine || mine.time_end) {
         notice = stoppedNotice(cur.timer.label, now);
         extra.timer = null;
         extra.notice = notice;
       }
-    } else if (!cur.timer && running.length === 1 && !isPending(cur.outbox, running[0].id) && !((cur.endedAt || 0) >= now)) {
+    } else if (!cur.timer && running.length === 1 && !pending.has(running[0].id) && !((cur.endedAt || 0) >= now)) {
       extra.timer = adoptRunning(running[0], cur.catalog);
     }
     const timer = extra.timer !== undefined ? extra.timer : cur.timer;

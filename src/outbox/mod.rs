@@ -31,6 +31,9 @@
 //!    * `invalid_input` / `not_found` / `forbidden`: retrying cannot help; the
 //!      op is parked as `stuck` (kept and shown) until `retry(op_id, now)`, a
 //!      new write of the entity, or `resume_all(now)`;
+//!    * in every case, an op that a newer write of its entity waits behind
+//!      (it was in flight when that write came) is dropped: the newer full
+//!      body is sent in its place;
 //!    * anything else (`network`, `server`, `rate_limited`, `bad_response`,
 //!      unknown codes): exponential backoff, capped, with full jitter:
 //!      `delay = max(MIN_DELAY_MS, rand * min(MAX_DELAY_MS, BASE_DELAY_MS * 2^(attempts-1)))`;
@@ -41,6 +44,7 @@ use crate::error::Error;
 use serde::Serialize;
 use serde_json::Value;
 
+mod batch;
 mod index;
 mod queue;
 mod stored;

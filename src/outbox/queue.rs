@@ -154,6 +154,21 @@ impl OutboxState {
         self.sendable_heads().filter(|op| self.ready(op, now)).cloned().collect()
     }
 
+    /// The first op of `due(now)`, without copying the others: what a
+    /// sender that sends one op at a time asks for (a drain of n ops then
+    /// copies n ops, not n²/2).
+    pub fn next_due(&self, now: i64) -> Option<PendingOp> {
+        if self.hold_until.is_some_and(|h| h > now) {
+            return None;
+        }
+        self.sendable_heads().find(|op| self.ready(op, now)).cloned()
+    }
+
+    /// The pending op with this id.
+    pub fn op(&self, op_id: &str) -> Option<&PendingOp> {
+        self.find(op_id).map(|i| &self.ops[i])
+    }
+
     /// The op is being sent now (it is in flight until ack/fail).
     pub fn mark_sending(&mut self, op_id: &str, now: i64) -> Result<(), Error> {
         let now = check_time(now)?;
@@ -194,8 +209,19 @@ impl OutboxState {
     pub fn fail(&mut self, op_id: &str, failure: &Failure, now: i64, rand: f64) -> Result<(), Error> {
         let now = check_time(now)?;
         let Some(i) = self.find(op_id) else { return Ok(()) };
+        // A newer full body of the entity waits behind it: that one is sent instead.
         let retry_after = failure.retry_after.map(|s| s.min(MAX_RETRY_AFTER_SECS));
         let class = classify(&failure.code);
+        let key = self.ops[i].key();
+        if self.ops[i + 1..].iter().any(|o| o.key() == key) {
+            self.ops.remove(i);
+            // A server's Retry-After still holds the whole queue.
+            if let (FailureClass::Retry, Some(s)) = (class, retry_after) {
+                let until = now.saturating_add(i64::from(s) * 1000).min(MAX_ABS_TIME_MS);
+                self.hold_until = Some(self.hold_until.map_or(until, |h| h.max(until)));
+            }
+            return Ok(());
+        }
         let op = &mut self.ops[i];
         op.attempts = op.attempts.saturating_add(1);
         op.sending_since = None;

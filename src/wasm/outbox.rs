@@ -46,11 +46,68 @@ pub fn outbox_enqueue(#[wasm_bindgen(unchecked_param_type = "OutboxState | null 
     out(&run().map_err(js_err)?)
 }
 
+/// Record many writes (`[{entity, at}]`, oldest first) in one pass: as
+/// `outboxEnqueue` for each in turn; all or nothing.
+#[wasm_bindgen(js_name = outboxEnqueueAll, unchecked_return_type = "OutboxState")]
+pub fn outbox_enqueue_all(#[wasm_bindgen(unchecked_param_type = "OutboxState | null | undefined")] state: JsValue, #[wasm_bindgen(unchecked_param_type = "{ entity: OutboxEntity, at: number }[]")] writes: JsValue) -> std::result::Result<JsValue, JsValue> {
+    let run = || -> Result<OutboxState> {
+        let mut s = state_in(state)?;
+        let list = match json_of(&writes, "writes")? {
+            serde_json::Value::Array(items) => items,
+            _ => return Err(Error::invalid_input("writes must be an array")),
+        };
+        let mut batch = Vec::with_capacity(list.len());
+        for mut w in list {
+            let at = w.get("at").and_then(serde_json::Value::as_f64).ok_or_else(|| Error::invalid_input("each write needs a number `at`"))?;
+            let entity = w.get_mut("entity").map(serde_json::Value::take).unwrap_or_default();
+            batch.push((entity, ms(at)?));
+        }
+        s.enqueue_all(batch)?;
+        Ok(s)
+    };
+    out(&run().map_err(js_err)?)
+}
+
+/// The key (`type`, a NUL, `id`) of an entity the outbox would take, or the
+/// `invalid_input` error `outboxEnqueue` would give it.
+#[wasm_bindgen(js_name = outboxEntityKey)]
+pub fn outbox_entity_key(#[wasm_bindgen(unchecked_param_type = "OutboxEntity")] entity: JsValue) -> std::result::Result<String, JsValue> {
+    let run = || -> Result<String> {
+        let entity = json_of(&entity, "entity")?;
+        let (ty, id) = crate::outbox::entity_key(&entity)?;
+        if serde_json::to_vec(&entity).map_or(usize::MAX, |s| s.len()) > crate::outbox::MAX_ENTITY_BYTES {
+            return Err(Error::invalid_input("entity too large for the outbox"));
+        }
+        Ok(format!("{ty}\u{0}{id}"))
+    };
+    run().map_err(js_err)
+}
+
 /// What to send now: at most one op per entity, oldest first.
 #[wasm_bindgen(js_name = outboxDue, unchecked_return_type = "PendingOp[]")]
 pub fn outbox_due(#[wasm_bindgen(unchecked_param_type = "OutboxState | null | undefined")] state: JsValue, #[wasm_bindgen(js_name = nowMs)] now_ms: f64) -> std::result::Result<JsValue, JsValue> {
     let run = || -> Result<_> { Ok(state_in(state)?.due(ms(now_ms)?)) };
     out(&run().map_err(js_err)?)
+}
+
+/// The first op `outboxDue` would list, or null (the others not copied).
+#[wasm_bindgen(js_name = outboxNextDue, unchecked_return_type = "PendingOp | null")]
+pub fn outbox_next_due(#[wasm_bindgen(unchecked_param_type = "OutboxState | null | undefined")] state: JsValue, #[wasm_bindgen(js_name = nowMs)] now_ms: f64) -> std::result::Result<JsValue, JsValue> {
+    let run = || -> Result<_> { Ok(state_in(state)?.next_due(ms(now_ms)?)) };
+    match run().map_err(js_err)? {
+        Some(op) => out(&op),
+        None => Ok(JsValue::NULL),
+    }
+}
+
+/// The pending op with this id, or null.
+#[wasm_bindgen(js_name = outboxOp, unchecked_return_type = "PendingOp | null")]
+pub fn outbox_op(#[wasm_bindgen(unchecked_param_type = "OutboxState | null | undefined")] state: JsValue, #[wasm_bindgen(js_name = opId)] op_id: &str) -> std::result::Result<JsValue, JsValue> {
+    let s = state_in(state).map_err(js_err)?;
+    match s.op(op_id) {
+        Some(op) => out(op),
+        None => Ok(JsValue::NULL),
+    }
 }
 
 /// The op is about to be sent: writes of its entity enqueued meanwhile wait behind it.

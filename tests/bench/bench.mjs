@@ -7,13 +7,15 @@
 //
 //   node tests/bench/bench.mjs            (make bench builds first)
 //   BENCH_QUICK=1 node tests/bench/bench.mjs   fewer samples, for trying it out
+//   BENCH_ONLY=offline node tests/bench/bench.mjs   the offline section alone
 //   node tests/bench/bench.mjs --results       also put the table, machine line and chart
 //                                              into tests/bench/RESULTS.md / floor.svg
 //
 // Sections (tests/bench/sections/): size, requests per action, worker (start
 // and restart against the floor), popup (first render against the floor),
 // instant (start/stop click to painted view under 2 s latency), memory,
-// picker. Shared parts: lib.mjs; the floor: floor.mjs; chart.mjs.
+// picker, offline (a week of writes queued offline, then the drain; its own
+// browser and sandbox). Shared parts: lib.mjs; the floor: floor.mjs; chart.mjs.
 // Figures come from: file sizes on disk; the worker's own clock
 // (globalThis.tymeTabBench, set by background.js); the popup's
 // performance.mark('tyme:timer-rendered'); the sandbox request log; the
@@ -42,17 +44,15 @@ const { popupInteractive } = await import('./sections/popup.mjs');
 const { instantActions } = await import('./sections/instant.mjs');
 const { workerMemory } = await import('./sections/memory.mjs');
 const { picker } = await import('./sections/picker.mjs');
+const { offlineWeek } = await import('./sections/offline.mjs');
 
 const OUT_JSON = path.join(OUT_DIR, 'bench.json');
 const OUT_MD = path.join(OUT_DIR, 'bench.md');
 const OUT_SVG = path.join(OUT_DIR, 'bench-floor.svg');
 const RESULTS_SVG = path.join(ROOT, 'tests', 'bench', 'floor.svg');
 
-async function main() {
-  const m = machine();
-  log(`${m.chromium}, ${m.nproc} × ${m.cpu}${QUICK ? ' (BENCH_QUICK: fewer samples)' : ''}`);
-  sizes();
-
+// Every section but the offline one, in one browser beside the floor, against one sandbox.
+async function browserSections(m) {
   const sandbox = await startSandbox({ clients: [{ client_id: CLIENT, redirect_uris: [REDIRECT_URI] }] });
   m.dialect = sandbox.dialect;
   log(`sandbox dialect: ${sandbox.dialect} (TYME_DIALECT)`);
@@ -81,6 +81,22 @@ async function main() {
     if (ext) await ext.close();
     await sandbox.stop();
   }
+  return { failure, chart };
+}
+
+async function main() {
+  const m = machine();
+  log(`${m.chromium}, ${m.nproc} × ${m.cpu}${QUICK ? ' (BENCH_QUICK: fewer samples)' : ''}`);
+  const only = process.env.BENCH_ONLY || '';
+  if (only && only !== 'offline') throw new Error(`BENCH_ONLY=${only}: only "offline" can run alone`);
+  if (!only) sizes();
+
+  let failure = null;
+  let chart = null;
+  if (!only) ({ failure, chart } = await browserSections(m));
+  if (!failure) {
+    try { m.dialect = await offlineWeek(); } catch (e) { failure = e; }
+  }
 
   const { text, machineLine } = table(m);
   const missed = rows.filter((r) => r.op && !r.pass);
@@ -93,8 +109,8 @@ async function main() {
   }, null, 2)}\n`);
   fs.writeFileSync(OUT_MD, `${text}\n\n${machineLine}\n`);
   if (chart) fs.writeFileSync(OUT_SVG, chart);
-  if (chart && process.argv.includes('--results') && !failure && !QUICK) fs.writeFileSync(RESULTS_SVG, chart);
-  if (process.argv.includes('--results') && !failure && !QUICK) writeResults(text, machineLine);
+  if (chart && process.argv.includes('--results') && !failure && !QUICK && !only) fs.writeFileSync(RESULTS_SVG, chart);
+  if (process.argv.includes('--results') && !failure && !QUICK && !only) writeResults(text, machineLine);
   console.log(text);
   console.log(`\n${machineLine}`);
   console.log(`Run took ${seconds} s. Figures as JSON: ${path.relative(ROOT, OUT_JSON)} (table as Markdown: ${path.relative(ROOT, OUT_MD)})`);

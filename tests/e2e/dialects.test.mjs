@@ -147,13 +147,11 @@ test('live: Discard deletes the entry on the server, queued while offline (and a
   await popup.click('#discard');
   await popup.waitForSelector('#idle:not([hidden])');
   assert.equal((await popupView(popup)).running, false);
-  // queued, and its send failed for want of a network
-  const op = await waitFor(async () => {
-    const { outbox } = await env.ext.storage('outbox');
-    const o = outbox && outbox.ops.find((x) => x.entity.id === timer.entity.id);
-    return o && o.lastError && o.lastError.code === 'network' ? o : null;
-  }, { what: 'the discard queued and failed offline' });
-  assert.deepEqual(op.entity, { type: 'TimedTaskRecord', id: timer.entity.id, deleted: true });
+  // queued (offline, in the outbox's journal: nothing is tried), and the worker knows it is offline
+  await waitFor(async () => (await env.ext.storage('offlineAt')).offlineAt, { what: 'the worker recorded being offline' });
+  const stored = await env.ext.storage(null);
+  const op = Object.keys(stored).filter((k) => k.startsWith('outboxLog:')).map((k) => stored[k]).find((x) => x.entity.id === timer.entity.id);
+  assert.deepEqual(op && op.entity, { type: 'TimedTaskRecord', id: timer.entity.id, deleted: true });
   assert.equal((await env.ext.storage('timer')).timer, null);
   assert.ok((await entries(env.sandbox)).some((e) => e.id === timer.entity.id), 'still on the server while offline');
   // (Chromium's offline emulation lets a CORS preflight through, not the request.)

@@ -161,13 +161,13 @@ const BUGS = [
   },
   {
     name: 'dropped stop', counter: 'out_of_order', detail: /still running on the server/, module: 'worker/timer.js',
-    from: 'const outbox = outboxEnqueue(got.outbox || outboxNew(), entity, now);\n    // The stopped time',
-    to: 'const outbox = got.outbox || outboxNew();\n    // The stopped time',
+    from: "await store.set({ ...(await queueWrites([entity], now)), timer: null,",
+    to: "await store.set({ ...(await queueWrites([], now)), timer: null,",
   },
   {
     name: 'a write sent twice under two ids', counter: 'duplicated', detail: /unexpected TimedTaskRecord/, module: 'worker/timer.js',
-    from: '    outbox = outboxEnqueue(outbox, entity, now);\n    const t = { entity',
-    to: '    outbox = outboxEnqueue(outbox, entity, now);\n    outbox = outboxEnqueue(outbox, startedEntry(ref, note, now), now);\n    const t = { entity',
+    from: '    writes.push(entity);\n    const t = { entity',
+    to: '    writes.push(entity);\n    writes.push(startedEntry(ref, note, now));\n    const t = { entity',
   },
 ];
 for (const bug of BUGS) {

@@ -261,17 +261,26 @@ impl App {
         if self.cfg.verbose {
             eprintln!("{} {} {} {}ms", req.method, req.path, status, ms);
         }
+        // The id of the entity a write names (its JSON body's `id`), so a
+        // test can read the order in which entities were written.
+        let entity = serde_json::from_slice::<Value>(&req.body)
+            .ok()
+            .and_then(|v| v.get("id").and_then(Value::as_str).map(str::to_string));
         let mut st = self.lock();
         if st.log.len() >= MAX_LOG {
             st.log.remove(0);
         }
-        st.log.push(json!({
+        let mut line = json!({
             "method": req.method.as_str(),
             "path": req.path,
             "status": status,
             "at": chrono::Utc::now().format("%Y-%m-%d %H:%M:%S%.3f").to_string(),
             "ms": ms,
-        }));
+        });
+        if let Some(id) = entity {
+            line["entity"] = Value::String(id);
+        }
+        st.log.push(line);
     }
 
     /// The member of a valid, unexpired bearer token, or the 401 answer.

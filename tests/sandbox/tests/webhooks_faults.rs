@@ -244,9 +244,13 @@ async fn request_log_records_method_path_status() {
     raw(&api.addr, "DELETE", "/_sandbox/log", &[], None).await.unwrap();
     api.get(SEARCH).await;
     api.update(json!({"name":"x"})).await;
+    api.update(json!({"type":"Project","id":"logged-id","name":"x"})).await;
     let log = raw(&api.addr, "GET", "/_sandbox/log", &[], None).await.unwrap().json();
     let log = log.as_array().unwrap();
-    assert_eq!(log.len(), 2, "control calls are not logged: {log:?}");
+    assert_eq!(log.len(), 3, "control calls are not logged: {log:?}");
+    // A write's entity id is logged (the order in which entities were written); a body without one logs none.
+    assert_eq!(log[2]["entity"], "logged-id");
+    assert!(log[1].get("entity").is_none());
     assert_eq!(log[0]["method"], "GET");
     assert_eq!(log[0]["path"], "/data/search_entity");
     assert_eq!(log[0]["status"], 200);
