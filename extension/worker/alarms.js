@@ -20,6 +20,12 @@ export async function ensureSyncAlarm() {
   if (!(await chrome.alarms.get(ALARM_SYNC))) await chrome.alarms.create(ALARM_SYNC, { periodInMinutes: SYNC_PERIOD_MIN });
 }
 
+// Armed before any write leaves: a worker stopped while a request is out
+// (before it could schedule the retry) is woken again by this alarm.
+export async function armOutboxAlarm() {
+  if (!(await chrome.alarms.get(ALARM_OUTBOX))) await chrome.alarms.create(ALARM_OUTBOX, { periodInMinutes: 0.5 });
+}
+
 export async function scheduleOutboxAlarms() {
   await ready;
   // Small keys only (journal.js): this runs after every flush, offline too.
@@ -32,9 +38,7 @@ export async function scheduleOutboxAlarms() {
     await chrome.alarms.clear(ALARM_WAKE);
     return;
   }
-  if (!(await chrome.alarms.get(ALARM_OUTBOX))) {
-    await chrome.alarms.create(ALARM_OUTBOX, { periodInMinutes: 0.5 });
-  }
+  await armOutboxAlarm();
   // Offline, writes wait in the journal for the first wake-up online: the periodic alarm is enough.
   if (self.navigator && navigator.onLine === false) return;
   const journal = outboxLog && outboxLog.next > outboxLog.through;

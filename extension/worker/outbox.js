@@ -8,7 +8,7 @@ import { ready } from './wasm.js';
 import { store, locked } from './storage.js';
 import { errorInfo } from './errors.js';
 import { getClient, sameAccount } from './auth.js';
-import { scheduleOutboxAlarms } from './alarms.js';
+import { scheduleOutboxAlarms, armOutboxAlarm } from './alarms.js';
 import { markSynced } from './catalog.js';
 import { journalKeys, readOutbox, queueKeys, dropTaken, pendingIds } from './journal.js';
 
@@ -80,6 +80,8 @@ async function doFlush() {
   }
   let client;
   try { client = await getClient(); } catch { await scheduleOutboxAlarms(); return; }
+  const { outboxSize: waiting } = await store.get('outboxSize');
+  if (waiting) await armOutboxAlarm();
   // Every read and change of the outbox checks, under the lock, that it is
   // still this client's account's: ops of an account are sent with its client only.
   await drainOutbox({
