@@ -64,9 +64,16 @@ export async function bigCatalog(ext, sandbox, ref, floor) {
     await openFloorTimed(ext, floor);
     const marks = [];
     const floorMarks = [];
+    // Warm: each worker has just answered a message from its extension's page (a
+    // handle on a worker stopped meanwhile can hang in Playwright, so none is used).
+    const wake = async (page) => {
+      const answered = page.evaluate(() => chrome.runtime.sendMessage({ type: 'getState' }));
+      const late = new Promise((_, rej) => setTimeout(() => rej(new Error('big catalog: a worker did not answer within 15 s')), 15000));
+      return Promise.race([answered, late]);
+    };
     for (let i = 0; i < N_POPUP; i++) {
-      await ext.worker();
-      await floor.worker();
+      await wake(await ext.page());
+      await wake(await floor.page());
       marks.push((await openTimed(ext)).mark);
       floorMarks.push(await openFloorTimed(ext, floor));
     }

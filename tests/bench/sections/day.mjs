@@ -48,6 +48,7 @@ export async function workingDay(ext, sandbox, ref) {
   const minutes = DAY_HOURS * 60;
   const every = minutes / DAY_STARTS;
   log(`hours of running: ${DAY_HOURS} simulated hours, ${DAY_STARTS} starts and stops, a popup every ${DAY_POPUP_EVERY_MIN} min`);
+  await ok(ext.send('getState'), 'getState'); // wakes the worker through a page, as the popup would
   const w = await ext.worker();
   const target = await workerTarget(ext);
   const cdp = await cdpConnect(target.webSocketDebuggerUrl);
