@@ -93,22 +93,25 @@ chrome.contextMenus.onClicked.addListener((info, tab) => {
   handleMenuClick(info, tab).catch((e) => setNotice(errorReply(e).message));
 });
 
-chrome.alarms.onAlarm.addListener((alarm) => {
+// Answers the work it started (the browser ignores it; the bench's simulated day awaits it).
+function onAlarm(alarm) {
   onlineAgain().catch(() => {});
   if (alarm.name === ALARM_OUTBOX || alarm.name === ALARM_WAKE) {
-    flush().catch(() => {});
+    return flush().catch(() => {});
   } else if (alarm.name === ALARM_SYNC) {
-    backgroundSync().catch(() => {});
+    return backgroundSync().catch(() => {});
   } else if (alarm.name === ALARM_PENDING) {
-    expirePendingPage().catch(() => {});
+    return expirePendingPage().catch(() => {});
   } else if (alarm.name === ALARM_TICK) {
-    (async () => {
+    return (async () => {
       await updateBadge();
       await flush().catch(() => {});
       await reconcile().catch(() => {});
     })();
   }
-});
+  return Promise.resolve();
+}
+chrome.alarms.onAlarm.addListener(onAlarm);
 
 // Time away while a timer runs (worker/idle.js).
 if (chrome.idle) chrome.idle.onStateChanged.addListener((state) => { idleChanged(state).catch(() => {}); });
@@ -148,6 +151,7 @@ wakeUp();
 // bench instrumentation (tests/bench): when the wasm became ready, and its linear memory, read through CDP.
 globalThis.tymeTabBench = { t0: T0, readyAt: null, wasmMemory: null };
 ready.then((w) => { globalThis.tymeTabBench.readyAt = performance.now(); globalThis.tymeTabBench.wasmMemory = w && w.memory; }, () => {});
-// For tests driving the worker directly (Playwright worker.evaluate).
+// For tests driving the worker directly (Playwright worker.evaluate), and for the
+// simulated working day that fires onAlarm, the alarm listener, as the browser would.
 // Nothing here is reachable from a page: a page's only way in is a message.
-globalThis.tymeTab = { dispatch, handleMenuClick, senderAllowed, lockWaiting, idleChanged, toggleTimer };
+globalThis.tymeTab = { dispatch, handleMenuClick, senderAllowed, lockWaiting, idleChanged, toggleTimer, onAlarm };

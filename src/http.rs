@@ -6,8 +6,11 @@ use serde_json::Value;
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::read::kind_of;
 
-/// Bodies larger than this are refused with `bad_response`.
-pub const MAX_BODY: usize = 8 * 1024 * 1024;
+/// Bodies larger than this are refused with `bad_response`. The picker's
+/// catalog is three whole `search_entity` lists (the API pages no entity
+/// list), about 230 bytes an entity: 32 MiB holds some 140,000 projects
+/// (tests/bench: a 50,000-project list is 11.6 MB, past the 8 MiB it was).
+pub const MAX_BODY: usize = 32 * 1024 * 1024;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {

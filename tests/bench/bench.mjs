@@ -14,8 +14,10 @@
 // Sections (tests/bench/sections/): size, requests per action, worker (start
 // and restart against the floor), popup (first render against the floor),
 // instant (start/stop click to painted view under 2 s latency), memory,
-// picker, offline (a week of writes queued offline, then the drain; its own
-// browser and sandbox). Shared parts: lib.mjs; the floor: floor.mjs; chart.mjs.
+// picker, catalog (a 50,000-project catalog: sync, storage, popup, picker),
+// day (8 simulated hours of alarms, popups and start/stops), offline (a week
+// of writes queued offline, then the drain; its own browser and sandbox).
+// Shared parts: lib.mjs; the floor: floor.mjs; chart.mjs.
 // Figures come from: file sizes on disk; the worker's own clock
 // (globalThis.tymeTabBench, set by background.js); the popup's
 // performance.mark('tyme:timer-rendered'); the sandbox request log; the
@@ -45,6 +47,8 @@ const { instantActions } = await import('./sections/instant.mjs');
 const { workerMemory } = await import('./sections/memory.mjs');
 const { picker } = await import('./sections/picker.mjs');
 const { offlineWeek } = await import('./sections/offline.mjs');
+const { bigCatalog } = await import('./sections/catalog.mjs');
+const { workingDay } = await import('./sections/day.mjs');
 
 const OUT_JSON = path.join(OUT_DIR, 'bench.json');
 const OUT_MD = path.join(OUT_DIR, 'bench.md');
@@ -75,6 +79,8 @@ async function browserSections(m) {
     ]);
     await workerMemory(ext, sandbox, ref);
     await picker(ext, sandbox);
+    await bigCatalog(ext, sandbox, ref, floor);
+    await workingDay(ext, sandbox, ref);
   } catch (e) {
     failure = e;
   } finally {

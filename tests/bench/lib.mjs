@@ -18,6 +18,12 @@ export const SAMPLE_AT = QUICK ? 50 : 100;     // first memory sample
 export const N_PROJECTS = QUICK ? 2000 : 10000;
 export const N_TASKS = QUICK ? 1800 : 9000;    // tasks of one project ...
 export const N_SUBTASKS = QUICK ? 200 : 1000;  // ... plus sub-tasks: 10,000 picker items
+export const BIG_PROJECTS = QUICK ? 10000 : 50000; // the big catalog (sections/catalog.mjs), in all
+export const BIG_TASKS = QUICK ? 9000 : 45000;     // ... tasks, in one project
+export const BIG_SUBTASKS = QUICK ? 1000 : 5000;   // ... and sub-tasks
+export const DAY_HOURS = 8;                        // the simulated working day (sections/day.mjs)
+export const DAY_STARTS = 50;                      // start/stop pairs in it
+export const DAY_POPUP_EVERY_MIN = QUICK ? 20 : 5; // a popup opened every this many simulated minutes
 export const OUT_DIR = path.join(ROOT, 'out');
 export const CLIENT = 'tyme-tab-bench';
 export const KB = 1024;
@@ -99,6 +105,7 @@ export async function cdpConnect(url) {
       });
     },
     close() { ws.close(); },
+    ws,
   };
 }
 

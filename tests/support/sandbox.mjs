@@ -139,6 +139,8 @@ export async function startSandbox({ args = [], clients = [] } = {}) {
     expireTokens: () => control('POST', 'expire_tokens', {}),
     revokeTokens: () => control('POST', 'revoke_tokens', {}),
     removeEntity: (type, id) => control('POST', 'remove', { type, id }),
+    // Many new entities at once (seed names, ids given, parents first): the bench's big catalogs.
+    addEntities: (entities) => control('POST', 'entities', { entities }),
     expireCodes: () => control('POST', 'expire_codes', {}),
     // The API requests received and not answered yet ([{method, path}]).
     inFlight: () => control('GET', 'in_flight'),

@@ -3,7 +3,7 @@ import { signInDirect, api } from '../../support/dialect.mjs';
 import { add, log, raw, median, p95, round, N_PROJECTS, N_TASKS, N_SUBTASKS } from '../lib.mjs';
 
 /** Token for seeding the sandbox directly (a second client, the same auto-approve flow). */
-async function seedToken(sandbox) {
+export async function seedToken(sandbox) {
   const redirect = 'http://127.0.0.1/bench-callback';
   await sandbox.addClient({ client_id: 'bench-seed', redirect_uris: [redirect] });
   return (await signInDirect(sandbox, { clientId: 'bench-seed', redirectUri: redirect })).accessToken;
@@ -20,6 +20,33 @@ async function seed(sandbox, token, entities) {
     }
   };
   await Promise.all(Array.from({ length: 8 }, worker));
+}
+
+// Each keystroke: the popup's own input handler, run synchronously by the
+// input event (filter and list rebuild); the rows shown are recorded.
+export function typeKeys(page, inputId, listId, queries) {
+  return page.evaluate(async ([inputId_, listId_, qs]) => {
+    const input = document.getElementById(inputId_);
+    const list = document.getElementById(listId_);
+    const out = [];
+    for (const q of qs) {
+      for (let k = 1; k <= q.length; k++) {
+        const t0 = performance.now();
+        input.value = q.slice(0, k);
+        input.dispatchEvent(new Event('input', { bubbles: true }));
+        const ms = performance.now() - t0;
+        out.push({ q: q.slice(0, k), ms, shown: list.childElementCount, ids: [...list.querySelectorAll('button')].slice(0, 3).map((b) => b.dataset.id || b.dataset.subtask || b.dataset.task) });
+        await new Promise((r) => setTimeout(r, 10)); // let layout and paint happen between keystrokes
+      }
+    }
+    return out;
+  }, [inputId, listId, queries]);
+}
+
+/** The first row listed after typing q is id (else throws). */
+export function expectFirst(keys, q, id) {
+  const k = keys.find((x) => x.q === q);
+  if (!k || k.ids[0] !== id) throw new Error(`picker: "${q}" should list ${id} first: ${JSON.stringify(k)}`);
 }
 
 export async function picker(ext, sandbox) {
@@ -45,28 +72,7 @@ export async function picker(ext, sandbox) {
   const total = N_PROJECTS + N_TASKS + N_SUBTASKS;
   await page.waitForFunction((n) => Number(document.body.dataset.catalogSize) >= n, total, { timeout: 60000 });
 
-  // Each keystroke: the popup's own input handler, run synchronously by the
-  // input event (filter and list rebuild); the rows shown are recorded.
-  const keystrokes = (inputId, listId, queries) => page.evaluate(async ([inputId_, listId_, qs]) => {
-    const input = document.getElementById(inputId_);
-    const list = document.getElementById(listId_);
-    const out = [];
-    for (const q of qs) {
-      for (let k = 1; k <= q.length; k++) {
-        const t0 = performance.now();
-        input.value = q.slice(0, k);
-        input.dispatchEvent(new Event('input', { bubbles: true }));
-        const ms = performance.now() - t0;
-        out.push({ q: q.slice(0, k), ms, shown: list.childElementCount, ids: [...list.querySelectorAll('button')].slice(0, 3).map((b) => b.dataset.id || b.dataset.subtask || b.dataset.task) });
-        await new Promise((r) => setTimeout(r, 10)); // let layout and paint happen between keystrokes
-      }
-    }
-    return out;
-  }, [inputId, listId, queries]);
-  const expectFirst = (keys, q, id) => {
-    const k = keys.find((x) => x.q === q);
-    if (!k || k.ids[0] !== id) throw new Error(`picker: "${q}" should list ${id} first: ${JSON.stringify(k)}`);
-  };
+  const keystrokes = (inputId, listId, queries) => typeKeys(page, inputId, listId, queries);
 
   const projectKeys = await keystrokes('project-search', 'project-list', ['Project 00421', 'project 01', 'Zeta big']);
   raw.pickerProjects = projectKeys;

@@ -4,31 +4,37 @@
 import { add, log, raw, ok, median, p95, round, N_POPUP } from '../lib.mjs';
 import { overFloor } from '../floor.mjs';
 
+/** A fresh popup page with a timer running: its 'tyme:timer-rendered' mark and when it was refreshed (data-ready). */
+export async function openTimed(ext) {
+  const page = await ext.context.newPage();
+  await page.goto(`${ext.base}/popup/popup.html`);
+  const handle = await page.waitForFunction(() => {
+    const m = performance.getEntriesByName('tyme:timer-rendered')[0];
+    const el = document.getElementById('run-elapsed');
+    return m && el && /^\d+:\d\d:\d\d$/.test(el.textContent) && !document.getElementById('running').hidden ? m.startTime : null;
+  }, null, { timeout: 15000, polling: 20 });
+  const mark = await handle.jsonValue();
+  await page.waitForSelector('body[data-ready="1"]', { timeout: 15000 });
+  const readyAt = await page.evaluate(() => performance.now()); // upper bound: polled
+  await page.close();
+  return { mark, readyAt };
+}
+
+/** The floor's popup: its 'floor:rendered' mark. */
+export async function openFloorTimed(ext, floor) {
+  const page = await ext.context.newPage();
+  await page.goto(`${floor.base}/popup.html`);
+  const handle = await page.waitForFunction(() => performance.getEntriesByName('floor:rendered')[0]?.startTime ?? null, null, { timeout: 15000, polling: 20 });
+  const mark = await handle.jsonValue();
+  await page.close();
+  return mark;
+}
+
 export async function popupInteractive(ext, ref, floor) {
   log(`popup time to interactive (${N_POPUP} opens warm, ${N_POPUP} cold)`);
   await ok(ext.send('start', { task: ref, page: { url: 'https://example.com/tti', title: 'TTI' } }), 'start');
-  const open = async () => {
-    const page = await ext.context.newPage();
-    await page.goto(`${ext.base}/popup/popup.html`);
-    const handle = await page.waitForFunction(() => {
-      const m = performance.getEntriesByName('tyme:timer-rendered')[0];
-      const el = document.getElementById('run-elapsed');
-      return m && el && /^\d+:\d\d:\d\d$/.test(el.textContent) && !document.getElementById('running').hidden ? m.startTime : null;
-    }, null, { timeout: 15000, polling: 20 });
-    const mark = await handle.jsonValue();
-    await page.waitForSelector('body[data-ready="1"]', { timeout: 15000 });
-    const readyAt = await page.evaluate(() => performance.now()); // upper bound: polled
-    await page.close();
-    return { mark, readyAt };
-  };
-  const openFloor = async () => {
-    const page = await ext.context.newPage();
-    await page.goto(`${floor.base}/popup.html`);
-    const handle = await page.waitForFunction(() => performance.getEntriesByName('floor:rendered')[0]?.startTime ?? null, null, { timeout: 15000, polling: 20 });
-    const mark = await handle.jsonValue();
-    await page.close();
-    return mark;
-  };
+  const open = () => openTimed(ext);
+  const openFloor = () => openFloorTimed(ext, floor);
   const warm = [];
   const cold = [];
   const floorWarm = [];

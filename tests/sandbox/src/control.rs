@@ -1,6 +1,6 @@
 //! The control API under /_sandbox/ (only with --control): reset, state,
-//! log, faults, tokens, clients, mode, and time entries added or stopped as
-//! the Tyme app would. The same for both dialects.
+//! log, faults, tokens, clients, mode, many entities at once (entities), and
+//! time entries added or stopped as the Tyme app would. The same for both dialects.
 
 use std::sync::{Arc, MutexGuard};
 
@@ -195,6 +195,29 @@ pub(crate) fn control(app: &Arc<App>, req: &Req) -> Resp {
             match st.data.add_time(&v) {
                 Ok(a) => changed(app, st, a),
                 Err(r) => reject(r),
+            }
+        }
+        ("POST", "/_sandbox/entities") => {
+            // Many new categories, projects, tasks and sub-tasks at once, in
+            // the seed's names whatever the dialect, all or nothing, no webhooks.
+            let v = match body() {
+                Ok(v) => v,
+                Err(r) => return r,
+            };
+            let Some(list) = v["entities"].as_array() else {
+                return json_resp(400, &json!({"error":"invalid_request","field":"entities","message":"entities must be a list"}));
+            };
+            let mut st = app.lock();
+            match st.data.add_entities(list) {
+                Ok(n) => {
+                    app.save(&st);
+                    json_resp(200, &json!({"status":"ok","added":n}))
+                }
+                Err(e) => {
+                    let mut b = e.reject.body();
+                    b["index"] = json!(e.index);
+                    json_resp(e.reject.status, &b)
+                }
             }
         }
         ("POST", "/_sandbox/remove") => {

@@ -6,6 +6,7 @@
 //! the seed and live dialects), `tyme_app` (changes made as the Tyme app
 //! would, for the control API), `demo` (the `--demo` data set).
 
+mod bulk;
 mod demo;
 mod fields;
 mod live;
@@ -17,6 +18,7 @@ mod tyme_app;
 mod upsert;
 mod wire;
 
+pub use bulk::BulkError;
 pub use live::{hms, id_value, iso, summary_row};
 pub use remove::Removal;
 pub use tyme_app::StopError;
