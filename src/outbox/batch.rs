@@ -44,22 +44,10 @@ impl OutboxState {
             }
             let seq = next_seq;
             next_seq = after;
-            let op_id = format!("op-{seq}");
-            ids.push(op_id.clone());
             latest.insert(key.clone(), ops.len());
-            ops.push(Some(PendingOp {
-                op_id,
-                seq,
-                entity_type: key.0,
-                entity_id: key.1,
-                entity,
-                enqueued_at: now,
-                attempts: 0,
-                next_attempt_at: now,
-                state: OpState::Queued,
-                sending_since: None,
-                last_error: None,
-            }));
+            let op = PendingOp::queued(seq, key.0, key.1, entity, now);
+            ids.push(op.op_id.clone());
+            ops.push(Some(op));
             live += 1;
         }
         self.ops = ops.into_iter().flatten().collect();

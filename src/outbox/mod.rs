@@ -117,6 +117,23 @@ pub struct PendingOp {
 }
 
 impl PendingOp {
+    /// A write just queued: `op-<seq>`, due now, not tried yet.
+    fn queued(seq: u64, entity_type: String, entity_id: String, entity: Value, now: i64) -> Self {
+        PendingOp {
+            op_id: format!("op-{seq}"),
+            seq,
+            entity_type,
+            entity_id,
+            entity,
+            enqueued_at: now,
+            attempts: 0,
+            next_attempt_at: now,
+            state: OpState::Queued,
+            sending_since: None,
+            last_error: None,
+        }
+    }
+
     fn key(&self) -> (&str, &str) {
         (&self.entity_type, &self.entity_id)
     }

@@ -113,20 +113,9 @@ impl OutboxState {
         }
         let seq = self.next_seq;
         self.next_seq = next_seq;
-        let op_id = format!("op-{seq}");
-        self.ops.push(PendingOp {
-            op_id: op_id.clone(),
-            seq,
-            entity_type: ty,
-            entity_id: id,
-            entity,
-            enqueued_at: now,
-            attempts: 0,
-            next_attempt_at: now,
-            state: OpState::Queued,
-            sending_since: None,
-            last_error: None,
-        });
+        let op = PendingOp::queued(seq, ty, id, entity, now);
+        let op_id = op.op_id.clone();
+        self.ops.push(op);
         Ok(op_id)
     }
 

@@ -9,8 +9,7 @@
 // every fetch of the worker fail.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSandbox } from '../support/sandbox.mjs';
-import { REDIRECT_URI, launchExtension, configure, signIn, waitFor } from './support.mjs';
+import { signedInDemo, waitFor } from './support.mjs';
 
 const CLIENT = 'tyme-tab-online';
 // The window the send is expected in: no outbox alarm and no backoff of the
@@ -19,17 +18,7 @@ const CLIENT = 'tyme-tab-online';
 const LAND_WITHIN_MS = 5000;
 const MIN_BACKOFF_MS = 10_000;
 
-async function setup() {
-  const sandbox = await startSandbox({ args: ['--demo'], clients: [{ client_id: CLIENT, redirect_uris: [REDIRECT_URI] }] });
-  const ext = await launchExtension();
-  try {
-    await configure(ext, { baseUrl: sandbox.url, clientId: CLIENT });
-    await signIn(ext);
-  } catch (e) { await ext.close(); await sandbox.stop(); throw e; }
-  const t = (await sandbox.state()).tasks[0];
-  const task = { taskId: t.id, subtaskId: '', taskName: t.name, projectId: t.project_id, projectName: 'Demo' };
-  return { sandbox, ext, task, async close() { await ext.close(); await sandbox.stop(); } };
-}
+const setup = () => signedInDemo(CLIENT);
 
 async function pendingOps(ext) {
   const { outbox } = await ext.storage('outbox');

@@ -7,22 +7,11 @@
 // protocol's network emulation (as in online.test.mjs).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSandbox } from '../support/sandbox.mjs';
-import { REDIRECT_URI, launchExtension, configure, signIn, waitFor } from './support.mjs';
+import { signedInDemo, waitFor } from './support.mjs';
 
 const CLIENT = 'tyme-tab-outbox-layout';
 
-async function setup() {
-  const sandbox = await startSandbox({ args: ['--demo'], clients: [{ client_id: CLIENT, redirect_uris: [REDIRECT_URI] }] });
-  const ext = await launchExtension();
-  try {
-    await configure(ext, { baseUrl: sandbox.url, clientId: CLIENT });
-    await signIn(ext);
-  } catch (e) { await ext.close(); await sandbox.stop(); throw e; }
-  const t = (await sandbox.state()).tasks[0];
-  const task = { taskId: t.id, subtaskId: '', taskName: t.name, projectId: t.project_id, projectName: 'Demo' };
-  return { sandbox, ext, task, async close() { await ext.close(); await sandbox.stop(); } };
-}
+const setup = () => signedInDemo(CLIENT);
 
 const ok = async (p) => { const r = await p; assert.equal(r.ok, true, JSON.stringify(r.error)); return r.data; };
 const writesIn = (log) => log.filter((e) => e.method === 'POST' && e.path.includes('update_entity') && e.status === 200).map((e) => e.entity);

@@ -224,6 +224,22 @@ export async function signedInSandbox(t, client, { sandboxArgs = ['--demo'] } = 
 }
 
 /**
+ * The sandbox's demo set with the extension signed in, for journeys that
+ * close both themselves: `task` is the demo's first task as the popup picks it.
+ */
+export async function signedInDemo(client) {
+  const sandbox = await startSandbox({ args: ['--demo'], clients: [{ client_id: client, redirect_uris: [REDIRECT_URI] }] });
+  const ext = await launchExtension();
+  try {
+    await configure(ext, { baseUrl: sandbox.url, clientId: client });
+    await signIn(ext);
+  } catch (e) { await ext.close(); await sandbox.stop(); throw e; }
+  const t = (await sandbox.state()).tasks[0];
+  const task = { taskId: t.id, subtaskId: '', taskName: t.name, projectId: t.project_id, projectName: 'Demo' };
+  return { sandbox, ext, task, async close() { await ext.close(); await sandbox.stop(); } };
+}
+
+/**
  * Load an image that fails (`src="x"`, as in `<img src=x onerror=…>`) in
  * `page` and wait for its error event: once it has fired, the error of such
  * an image in the page's markup (and any handler of it) would have been
