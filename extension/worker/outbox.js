@@ -46,6 +46,14 @@ export async function mutateOutbox(fn, client = null) {
   });
 }
 
+function resumeSignInWaits(s) {
+  let next = s;
+  for (const op of outboxPending(s)) {
+    if (op.state === 'waitingForSignIn') next = outboxRetry(next, op.opId, Date.now());
+  }
+  return next;
+}
+
 // A new worker has no request outstanding: ops marked in flight go back to
 // the queue, before this worker sends anything.
 export const started = ready.then(() => mutateOutbox((s) => outboxRequeueInFlight(s, Date.now()))).catch(() => {});
@@ -81,7 +89,14 @@ async function doFlush() {
   let client;
   try { client = await getClient(); } catch { await scheduleOutboxAlarms(); return; }
   const { outboxSize: waiting } = await store.get('outboxSize');
-  if (waiting) await armOutboxAlarm();
+  if (waiting) {
+    await armOutboxAlarm();
+    // This client holds tokens, so nothing waits for a sign-in: a write an
+    // older client's request parked with its 401 after the sign-in had
+    // already resumed the queue is due again (else it waited for a sign-in
+    // that never comes).
+    await mutateOutbox(resumeSignInWaits, client);
+  }
   // Every read and change of the outbox checks, under the lock, that it is
   // still this client's account's: ops of an account are sent with its client only.
   await drainOutbox({
