@@ -66,12 +66,17 @@ export function storeManifest(src) {
  * The Firefox manifest from the Chrome one: the background as a module
  * background page (`background.scripts`, Firefox's MV3 has no extension
  * service worker), the gecko id, minimum version and data collection
- * declaration, and nothing Chromium-only (`key`, `minimum_chrome_version`).
+ * declaration, and nothing Chromium-only (`key`, `minimum_chrome_version`,
+ * `unlimitedStorage`).
  */
 export function firefoxManifest(src) {
   const m = structuredClone(src);
   delete m.key;
   delete m.minimum_chrome_version;
+  // Chromium caps storage.local at 10 MB without it (a big catalog and a long
+  // offline queue could meet that cap), and asks the user nothing for it;
+  // Firefox has no such cap (IndexedDB's limits apply) but would ask.
+  m.permissions = (m.permissions || []).filter((p) => p !== 'unlimitedStorage');
   const bg = src.background || {};
   m.background = { scripts: [bg.service_worker], type: bg.type || 'module' };
   m.browser_specific_settings = {

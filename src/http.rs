@@ -343,8 +343,10 @@ pub fn decode_list_lenient<T>(status: u16, body: &[u8], item: impl Fn(&Value) ->
         other => return Err(Error::bad_response(format!("expected a list, got {}: {}", kind_of(&other), excerpt(body))).with_status(status)),
     };
     let mut out = Listed { items: Vec::with_capacity(items.len()), skipped: 0 };
-    for it in &items {
-        match item(it) {
+    // Each parsed item is dropped once read: the parsed answer and the list
+    // made of it do not both stay whole (a catalog's answer is megabytes).
+    for it in items {
+        match item(&it) {
             Ok(x) => out.items.push(x),
             Err(_) => out.skipped += 1,
         }

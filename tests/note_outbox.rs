@@ -627,6 +627,8 @@ enum Step {
     Restart,
     Resume,
     Retry(usize),
+    Claim(usize),
+    AckSent(usize),
 }
 
 type EntityDef = (&'static str, &'static str, Option<(&'static str, &'static str)>);
@@ -656,6 +658,8 @@ fn step() -> impl Strategy<Value = Step> {
         1 => Just(Step::Restart),
         1 => Just(Step::Resume),
         1 => (0..8usize).prop_map(Step::Retry),
+        2 => (1..5usize).prop_map(Step::Claim),
+        3 => (0..8usize).prop_map(Step::AckSent),
     ]
 }
 
@@ -674,6 +678,8 @@ struct Model {
     latest: HashMap<String, u64>,
     applied: HashMap<String, Vec<u64>>,
     in_flight: Vec<String>,
+    /// The body each op carried when it was claimed or sent.
+    sent: HashMap<String, Value>,
     version: u64,
 }
 
@@ -736,6 +742,7 @@ fn run_steps(steps: &[Step]) {
                 let due = s.due(now);
                 if let Some(op) = due.get(n % due.len().max(1)) {
                     s.mark_sending(&op.op_id, now).unwrap();
+                    m.sent.insert(op.op_id.clone(), op.entity.clone());
                     if !m.in_flight.contains(&op.op_id) {
                         m.in_flight.push(op.op_id.clone());
                     }
@@ -777,6 +784,46 @@ fn run_steps(steps: &[Step]) {
                 s = OutboxState::from_json(&s.to_json()).unwrap();
                 s.requeue_in_flight();
                 m.in_flight.clear();
+            }
+            Step::Claim(max) => {
+                let pending_before: Vec<_> = s.pending().to_vec();
+                let claimed = s.claim(now, *max).unwrap();
+                assert!(claimed.len() <= *max);
+                assert!(claimed.windows(2).all(|w| w[0].op.seq < w[1].op.seq), "claimed out of the queue's order");
+                for (i, c) in claimed.iter().enumerate() {
+                    let k = key_of(&c.op.entity);
+                    let first = pending_before.iter().find(|o| key_of(&o.entity) == k).unwrap();
+                    assert_eq!(first.op_id, c.op.op_id, "claimed op is not the oldest of {k}");
+                    assert_eq!(s.pending().iter().find(|o| o.op_id == c.op.op_id).unwrap().state, OpState::Sending);
+                    // A parent with ops queued: its one op was claimed before this one, and is named in `after`.
+                    for (field, _) in ENTITIES.iter().filter_map(|e| e.2) {
+                        let Some(pid) = c.op.entity.get(field).and_then(Value::as_str) else { continue };
+                        let parent_ops: Vec<_> = pending_before.iter().filter(|o| o.entity_id == pid && o.entity_type != c.op.entity_type).collect();
+                        if parent_ops.is_empty() {
+                            continue;
+                        }
+                        assert_eq!(parent_ops.len(), 1, "{k} claimed while its parent {pid} has two ops");
+                        let earlier = claimed[..i].iter().any(|p| p.op.op_id == parent_ops[0].op_id);
+                        assert!(earlier && c.after.contains(&parent_ops[0].op_id), "{k} claimed without its parent {pid} before it");
+                    }
+                    if !m.in_flight.contains(&c.op.op_id) {
+                        m.in_flight.push(c.op.op_id.clone());
+                    }
+                    m.sent.insert(c.op.op_id.clone(), c.op.entity.clone());
+                }
+            }
+            Step::AckSent(n) => {
+                if !m.in_flight.is_empty() {
+                    let id = m.in_flight.remove(n % m.in_flight.len());
+                    let Some(body) = m.sent.get(&id).cloned() else { continue };
+                    let there = s.pending().iter().any(|o| o.op_id == id && o.entity == body);
+                    let before = s.size();
+                    assert_eq!(s.ack_sent(&[(id.clone(), body.clone())]), usize::from(there));
+                    assert_eq!(s.size(), before - usize::from(there));
+                    if there {
+                        m.applied.entry(key_of(&body)).or_default().push(body["version"].as_u64().unwrap());
+                    }
+                }
             }
             Step::Resume => s.resume_all(now).unwrap(),
             Step::Retry(n) => {

@@ -210,15 +210,15 @@ function renderTasks() {
   const raw = $('task-search').value.trim();
   const { rows, shown, more, exact } = filterTasks(index, chosenProject.id, raw, MAX_ROWS);
   const items = [];
-  for (const { task: t, subs } of rows) {
+  for (const { task, subs } of rows) {
     const li = el('li');
-    const b = el('button', t.name + (t.pending ? t('not_synced') : ''), { type: 'button', 'data-task': t.id });
-    if (chosenTask && chosenTask.taskId === t.id && !chosenTask.subtaskId) b.className = 'chosen';
+    const b = el('button', task.name + (task.pending ? t('not_synced') : ''), { type: 'button', 'data-task': task.id });
+    if (chosenTask && chosenTask.taskId === task.id && !chosenTask.subtaskId) b.className = 'chosen';
     li.append(b);
     items.push(li);
     for (const s of subs) {
       const sli = el('li', null, { class: 'sub' });
-      const sb = el('button', s.name + (s.pending ? t('not_synced') : ''), { type: 'button', 'data-subtask': s.id, 'data-parent': t.id });
+      const sb = el('button', s.name + (s.pending ? t('not_synced') : ''), { type: 'button', 'data-subtask': s.id, 'data-parent': task.id });
       if (chosenTask && chosenTask.subtaskId === s.id) sb.className = 'chosen';
       sli.append(sb);
       items.push(sli);

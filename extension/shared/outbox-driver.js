@@ -6,7 +6,7 @@
 // object: nothing to write) as one locked read-change-write and resolves to
 // the state after it, or to null when the state is no longer this sender's
 // (another account): the drain then stops.
-import { outboxNextDue, outboxMarkSending, outboxAck, outboxFail, outboxOp } from '../pkg/tyme_tab.js';
+import { outboxNextDue, outboxMarkSending, outboxAck, outboxFail, outboxOp, outboxRequeueInFlight } from '../pkg/tyme_tab.js';
 
 // After a failure with one of these, nothing else would get through either.
 export const STOP_CODES = new Set(['network', 'unauthorized', 'reauth_required', 'signed_out']);
@@ -35,9 +35,22 @@ export function failureOf(e, info = null) {
  *   onFailed(op, e, failure)  after the failure is recorded
  *   describe(e)        {code, message} recorded for a failure (default: the error's own)
  *   now()              the clock (ms)
+ *   claim(), recordSent(op)  optional, together: the batch mode (below);
+ *   settle(fn)         there, the update that ends a claim (default: update)
  * → { sent, failed: the last failure or null, stopped: the state was taken away }
+ *
+ * One op at a time, each claim and each ack is a read-change-write of the
+ * whole state. In the batch mode the caller claims every op due at once
+ * (`claim()` → the ops, marked in flight, or null once the state is another
+ * account's) and records each confirmed send on its own (`recordSent(op)`,
+ * a small write, → false once the state is another account's), folded into
+ * the state by its next `update`; so a drain of n ops costs O(n), not O(n²).
  */
-export async function drainOutbox({ update, send, onSent = async () => {}, onFailed = async () => {}, describe = null, now = Date.now }) {
+export async function drainOutbox(opts) {
+  return opts.claim && opts.recordSent ? drainBatches(opts) : drainOneByOne(opts);
+}
+
+async function drainOneByOne({ update, send, onSent = async () => {}, onFailed = async () => {}, describe = null, now = Date.now }) {
   let sent = 0;
   let failed = null;
   for (let i = 0; i < MAX_SENDS; i++) {
@@ -68,6 +81,45 @@ export async function drainOutbox({ update, send, onSent = async () => {}, onFai
     if (after === null) return { sent, failed, stopped: true };
     await onFailed(op, error, failed);
     if (STOP_CODES.has(failed.code)) break;
+  }
+  return { sent, failed, stopped: false };
+}
+
+async function drainBatches({ update, settle = null, send, claim, recordSent, onSent = async () => {}, onFailed = async () => {}, describe = null, now = Date.now }) {
+  let sent = 0;
+  let failed = null;
+  let tries = 0;
+  while (tries < MAX_SENDS) {
+    const ops = await claim();
+    if (ops === null) return { sent, failed, stopped: true };
+    if (!ops.length) break;
+    let stop = false;
+    const notSent = new Set(); // ops of this claim that failed or were left
+    for (const op of ops) {
+      // Its parent's write did not go through: it waits (queued again below).
+      if ((op.after || []).some((id) => notSent.has(id))) { notSent.add(op.opId); continue; }
+      tries++;
+      let error = null;
+      try { await send(op.entity); } catch (e) { error = e || new Error('failed'); }
+      if (!error) {
+        if ((await recordSent(op)) === false) return { sent, failed, stopped: true };
+        sent++;
+        await onSent(op);
+        continue;
+      }
+      notSent.add(op.opId);
+      failed = failureOf(error, describe ? describe(error) : null);
+      const after = await update((s) => outboxFail(s, op.opId, failed, now()));
+      if (after === null) return { sent, failed, stopped: true };
+      await onFailed(op, error, failed);
+      if (STOP_CODES.has(failed.code)) { stop = true; break; }
+    }
+    // The claim's confirmed sends folded in (the caller's update applies
+    // what recordSent recorded before fn runs), and what it left in flight
+    // unsent (after a failure) queued again, due as before.
+    const settled = await (settle || update)((s) => outboxRequeueInFlight(s));
+    if (settled === null) return { sent, failed, stopped: true };
+    if (stop) break;
   }
   return { sent, failed, stopped: false };
 }

@@ -19,7 +19,7 @@ export const serverKeyOf = (s) => JSON.stringify([s.baseUrl, s.clientId]);
 export const accountKeyOf = (a) => JSON.stringify(a.userId ? [a.baseUrl, a.clientId, a.userId] : [a.baseUrl, a.clientId]);
 export const accountOf = (s, userId = null) => ({ baseUrl: s.baseUrl, clientId: s.clientId, ...(userId ? { userId } : {}) });
 // Data of the signed-in account that another account must not see.
-export const ACCOUNT_CACHES = ['catalog', 'catalogAt', 'totals', 'pastWeek', 'reconcile'];
+export const ACCOUNT_CACHES = ['catalog', 'catalogAt', 'catalogItems', 'totals', 'pastWeek', 'reconcile'];
 // What the core learned of a server: kept across sign-ins to it, dropped with a change of server.
 export const SERVER_CACHES = ['dialect'];
 
@@ -64,7 +64,7 @@ export async function switchAccountLocked(from, to, extra = {}) {
   await store.set({
     ...extra,
     account: to, parked,
-    ...queueKeys(restored, head), outboxError: null,
+    ...queueKeys(restored, head), outboxBatch: [], outboxError: null,
     timer: null, endedAt: now, recent: back ? back.recent || [] : [], lastTask: back ? back.lastTask || null : null,
   });
   await dropTaken(taken);

@@ -2,7 +2,7 @@
 // sub-task, slimmed to what the picker shows, in chrome.storage.local
 // (`catalog`, with its fetch time in the small `catalogAt` key). Fetched
 // after sign-in, on first need, when the user asks (the popup's refresh
-// button), and by the sync alarm when older than CATALOG_MAX_AGE_MS; local
+// button), and by the sync alarm when older than catalogMaxAge; local
 // creates go in at once, marked pending until the outbox has sent them. The
 // popup filters it in memory (picker.js).
 import { t } from '../i18n.js';
@@ -18,7 +18,17 @@ import { readOutbox } from './journal.js';
 import { ALARM_SYNC, ensureSyncAlarm } from './alarms.js';
 import { pastWeekFor } from './totals.js';
 
-const CATALOG_MAX_AGE_MS = 5 * 60_000; // the alarm refetches the catalog when older than this
+const CATALOG_MAX_AGE_MS = 5 * 60_000; // the alarm refetches the catalog when older than this ...
+// ... for a catalog of up to this many items; a bigger one is refetched less
+// often, in proportion (its every fetch moves megabytes), at least hourly.
+const CATALOG_ITEMS_PER_PERIOD = 5_000;
+const CATALOG_MAX_AGE_CAP_MS = 60 * 60_000;
+
+/** How old the catalog may grow before the sync alarm fetches it again. */
+export function catalogMaxAge(items) {
+  const periods = Math.max(1, Math.ceil((Number(items) || 0) / CATALOG_ITEMS_PER_PERIOD));
+  return Math.min(CATALOG_MAX_AGE_CAP_MS, periods * CATALOG_MAX_AGE_MS);
+}
 const CATALOG_LISTS = { Project: 'projects', TimedTask: 'tasks', TimedSubTask: 'subtasks' };
 const SEARCHABLE = ['ProjectCategory', 'Project', 'TimedTask', 'TimedSubTask'];
 
@@ -73,7 +83,8 @@ async function fetchCatalog() {
         if (x.local && !have.has(x.id) && (pending.has(x.id) || (x.addedAt || 0) >= startedAt)) next[key].push(x);
       }
     });
-    await store.set({ catalog: next, catalogAt: next.at });
+    const items = next.projects.length + next.tasks.length + next.subtasks.length;
+    await store.set({ catalog: next, catalogAt: next.at, catalogItems: items });
     return { at: next.at, projects: next.projects.length, tasks: next.tasks.length, subtasks: next.subtasks.length };
   });
 }
@@ -92,16 +103,24 @@ export function syncCatalog({ fresh = false } = {}) {
   return catalogAgain;
 }
 
-/** A local create the server confirmed: no longer marked pending. */
-export async function markSynced(entity) {
-  const key = entity && !entity.deleted && CATALOG_LISTS[entity.type];
-  if (!key) return;
+/** Local creates the server confirmed (entities): no longer marked pending, in one write. */
+export async function markSynced(entities) {
+  const ids = new Map();
+  for (const e of entities) {
+    const key = e && !e.deleted && CATALOG_LISTS[e.type];
+    if (key) ids.set(e.id, key);
+  }
+  if (!ids.size) return;
   await locked(async () => {
     const { catalog } = await store.get('catalog');
-    const item = catalog && (catalog[key] || []).find((x) => x.id === entity.id);
-    if (!item || !item.pending) return;
-    item.pending = false;
-    await store.set({ catalog });
+    if (!catalog) return;
+    let changed = false;
+    for (const key of new Set(ids.values())) {
+      for (const item of catalog[key] || []) {
+        if (item.pending && ids.get(item.id) === key) { item.pending = false; changed = true; }
+      }
+    }
+    if (changed) await store.set({ catalog });
   });
 }
 
@@ -135,11 +154,11 @@ export function warmCaches({ fresh = false } = {}) {
   ensureSyncAlarm().catch(() => {});
 }
 
-// The sync alarm: catalog when older than CATALOG_MAX_AGE_MS (30 s slack for
+// The sync alarm: catalog when older than catalogMaxAge (30 s slack for
 // alarm jitter), past days of the week once a day; stops itself when signed out.
 export async function backgroundSync() {
-  const { tokens, catalogAt } = await store.get(['tokens', 'catalogAt']);
+  const { tokens, catalogAt, catalogItems } = await store.get(['tokens', 'catalogAt', 'catalogItems']);
   if (!tokens) { await chrome.alarms.clear(ALARM_SYNC); return; }
-  if (!catalogAt || Date.now() - catalogAt >= CATALOG_MAX_AGE_MS - 30_000) await syncCatalog().catch(() => {});
+  if (!catalogAt || Date.now() - catalogAt >= catalogMaxAge(catalogItems) - 30_000) await syncCatalog().catch(() => {});
   if ((await serverDialect()).times !== true) await pastWeekFor(Date.now()).catch(() => {});
 }

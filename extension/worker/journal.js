@@ -14,6 +14,11 @@
 //                          yet (a later write of it replaces it: the core would
 //                          replace it too, as neither was sent)
 //   outboxSize             base + count: the changes waiting, for the pages
+//   outboxBatch            the opIds a drain claimed at once (in flight)
+//   outboxSent:<opId>      the entity sent, once the server confirmed it:
+//                          one small key per answer, not a rewrite of the
+//                          queue; taken out of it by the next fold (before
+//                          the journal's writes, which are all newer)
 //
 // Every change is one storage write: a write's entry with the new head (and
 // whatever the caller writes along, the timer); a fold's new queue with the
@@ -21,11 +26,12 @@
 // stopped between that write and their removal are numbered below `through`:
 // ignored, and removed by the next fold. A queue stored by an older version
 // (no head) is read as it is, with an empty journal.
-import { outboxNew, outboxSize, outboxNextWake, outboxEnqueueAll, outboxEntityKey, outboxPending } from '../pkg/tyme_tab.js';
+import { outboxNew, outboxSize, outboxNextWake, outboxEnqueueAll, outboxEntityKey, outboxPending, outboxAckSent, outboxClaim } from '../pkg/tyme_tab.js';
 import { store } from './storage.js';
 import { UserError } from './errors.js';
 
 export const LOG_PREFIX = 'outboxLog:';
+export const SENT_PREFIX = 'outboxSent:';
 const MAX_OPS = 10_000; // the core's MAX_OPS: refused beyond, never dropped
 
 const emptyHead = () => ({ next: 1, through: 1, count: 0, base: 0, wake: null });
@@ -54,20 +60,56 @@ export async function journalKeys(entities, now) {
 }
 
 /**
- * The queue with the journal folded in (nothing written): {state, head,
- * taken (entry keys folded or stale: removed after the caller's write),
- * folded (the journal had live entries)}.
+ * The queue with the confirmed sends and the journal folded in (nothing
+ * written): {state, head, taken (keys folded or stale: removed after the
+ * caller's write), folded (anything was folded)}.
  */
 export async function readOutbox() {
-  const got = await store.get(['outbox', 'outboxLog']);
-  const state = got.outbox || outboxNew();
+  const got = await store.get(['outbox', 'outboxLog', 'outboxBatch']);
+  let state = got.outbox || outboxNew();
   const head = { ...emptyHead(), ...(got.outboxLog || {}) };
-  if (!got.outboxLog || head.next === head.through) return { state, head, taken: [], folded: false };
-  const all = await store.get(null);
-  const taken = Object.keys(all).filter((k) => k.startsWith(LOG_PREFIX));
-  const live = taken.map((k) => all[k]).filter((x) => x && x.n >= head.through && x.n < head.next).sort((a, b) => a.n - b.n);
-  const next = live.length ? outboxEnqueueAll(state, live.map((x) => ({ entity: x.entity, at: x.at }))) : state;
-  return { state: next, head, taken, folded: live.length > 0 };
+  const taken = [];
+  let folded = false;
+  const batch = Array.isArray(got.outboxBatch) ? got.outboxBatch : [];
+  if (batch.length) {
+    const sent = await store.get(batch.map((id) => SENT_PREFIX + id));
+    const acks = Object.entries(sent).map(([k, entity]) => ({ opId: k.slice(SENT_PREFIX.length), entity }));
+    if (acks.length) {
+      state = outboxAckSent(state, acks);
+      taken.push(...Object.keys(sent));
+      folded = true;
+    }
+  }
+  if (!got.outboxLog || head.next === head.through) return { state, head, taken, folded };
+  const keys = (await store.keys()).filter((k) => k.startsWith(LOG_PREFIX));
+  const all = await store.get(keys);
+  taken.push(...keys);
+  const live = keys.map((k) => all[k]).filter((x) => x && x.n >= head.through && x.n < head.next).sort((a, b) => a.n - b.n);
+  if (live.length) {
+    state = outboxEnqueueAll(state, live.map((x) => ({ entity: x.entity, at: x.at })));
+    folded = true;
+  }
+  return { state, head, taken, folded };
+}
+
+/**
+ * Under the lock, with the queue just read (readOutbox): claim up to `max`
+ * due ops (outboxClaim) → {state, ops, keys: what to write}.
+ */
+export function claimKeys(state, head, now, max) {
+  const { state: next, ops } = outboxClaim(state, now, max);
+  return { state: next, ops, keys: { ...queueKeys(next, head), outboxBatch: ops.map((o) => o.opId) } };
+}
+
+/**
+ * Under the lock: the keys that record the server's confirmation of `op`
+ * (one small key, and the count of changes waiting one less).
+ */
+export async function sentKeys(op) {
+  const { outboxLog } = await store.get('outboxLog');
+  const head = { ...emptyHead(), ...(outboxLog || {}) };
+  head.base = Math.max(0, head.base - 1);
+  return { [SENT_PREFIX + op.opId]: op.entity, outboxLog: head, outboxSize: head.base + head.count };
 }
 
 /** The keys that store `state` as the queue, the journal taken into it. */

@@ -10,7 +10,7 @@ import { errorInfo } from './errors.js';
 import { getClient, sameAccount } from './auth.js';
 import { scheduleOutboxAlarms, armOutboxAlarm } from './alarms.js';
 import { markSynced } from './catalog.js';
-import { journalKeys, readOutbox, queueKeys, dropTaken, pendingIds } from './journal.js';
+import { journalKeys, readOutbox, queueKeys, dropTaken, pendingIds, claimKeys, sentKeys } from './journal.js';
 
 /**
  * Under the lock: the keys that queue `entities` (in order), for the
@@ -32,14 +32,17 @@ export async function pendingSet() {
  * folded in first). With `client`: nothing is changed (null) once the stored
  * outbox is another account's.
  */
-export async function mutateOutbox(fn, client = null) {
+// Most ops one claim takes (each is sent in turn; a bigger queue takes more claims).
+const CLAIM_MAX = 1000;
+
+export async function mutateOutbox(fn, client = null, extra = null) {
   return locked(async () => {
     await ready;
     if (client && !sameAccount(client)) return null;
     const { state, head, taken, folded } = await readOutbox();
     const next = fn(state);
-    if (next !== state || folded) {
-      await store.set(queueKeys(next, head));
+    if (next !== state || folded || extra) {
+      await store.set({ ...queueKeys(next, head), ...extra });
       await dropTaken(taken);
     }
     return next;
@@ -99,21 +102,45 @@ async function doFlush() {
   }
   // Every read and change of the outbox checks, under the lock, that it is
   // still this client's account's: ops of an account are sent with its client only.
+  // Ops are claimed all at once and each confirmation is one small write
+  // (journal.js), so a drain costs each op the same whatever the queue's size.
+  const synced = [];
+  let errorShown = true; // cleared once, at the first confirmed send
   await drainOutbox({
     update: (fn) => mutateOutbox(fn, client),
+    // After a claim's sends: nothing of it is in flight any more.
+    settle: (fn) => mutateOutbox(fn, client, { outboxBatch: [] }),
+    claim: () => locked(async () => {
+      if (!sameAccount(client)) return null;
+      const { state, head, taken, folded } = await readOutbox();
+      const { ops, keys } = claimKeys(state, head, Date.now(), CLAIM_MAX);
+      if (ops.length || folded) {
+        await store.set(keys);
+        await dropTaken(taken);
+      }
+      return ops;
+    }),
+    recordSent: (op) => locked(async () => {
+      if (!sameAccount(client)) return false;
+      await store.set(await sentKeys(op));
+      return true;
+    }),
     send: (entity) => client.sendWrite(entity),
     describe: errorInfo,
     onSent: async (op) => {
-      await store.set({ outboxError: null });
-      await markSynced(op.entity).catch(() => {});
+      if (errorShown) { errorShown = false; await store.set({ outboxError: null }); }
+      synced.push(op.entity);
     },
     onFailed: async (op, e, failure) => {
+      errorShown = true;
       await store.set({ outboxError: { code: failure.code, message: failure.message, at: Date.now() } });
       // Failed while the browser itself is offline: the next wake-up that
       // finds it online again retries at once (see onlineAgain).
       if (failure.code === 'network' && self.navigator && navigator.onLine === false) await store.set({ offlineAt: Date.now() });
     },
   });
+  // The creates the server confirmed lose their "not yet synced" mark, in one catalog write.
+  if (synced.length) await markSynced(synced).catch(() => {});
   await scheduleOutboxAlarms();
 }
 

@@ -18,7 +18,8 @@
 //                 (ms of the last stop or discard), lastTask, recent (task refs)
 //   totals        {dayStart, weekStart, at, today, week, runningId, checkedId, exact?}
 //   pastWeek      {dayStart, weekStart, seconds, at}; reconcile (reconcile.js's observation)
-//   catalog       {at, projects, tasks, subtasks} for the picker; catalogAt (its fetch time)
+//   catalog       {at, projects, tasks, subtasks} for the picker; catalogAt (its fetch time),
+//                 catalogItems (its size: a big one is fetched less often)
 //   notice        {message, at}; pendingPage {url, title, incognito, at} (scrubbed)
 //   idle          {timerId, since, until|null}: time away while that timer ran (idle.js)
 // chrome.storage.sync: siteRules [{host, path, task}] (site-rules.js)
@@ -29,6 +30,11 @@ export const store = {
   async get(keys) { return chrome.storage.local.get(keys); },
   async set(obj) { return chrome.storage.local.set(obj); },
   async remove(keys) { return chrome.storage.local.remove(keys); },
+  // Every key's name, without reading the values (the catalog is megabytes).
+  async keys() {
+    const area = chrome.storage.local;
+    return typeof area.getKeys === 'function' ? area.getKeys() : Object.keys(await area.get(null));
+  },
 };
 
 export async function getSettings() {

@@ -21,6 +21,13 @@ impl<'a> EntityIndex<'a> {
         self.sorted.binary_search_by(|(k, _)| k.cmp(&key)).is_ok()
     }
 
+    /// The index of the entity's oldest op, if it has any, and whether it is its only one.
+    pub(super) fn oldest(&self, key: (&str, &str)) -> Option<(usize, bool)> {
+        let at = self.sorted.partition_point(|(k, _)| *k < key);
+        let only = self.sorted.get(at + 1).is_none_or(|(k, _)| *k != key);
+        self.sorted.get(at).filter(|(k, _)| *k == key).map(|(_, i)| (*i, only))
+    }
+
     /// For each op (by index): is it the oldest op of its entity?
     pub(super) fn heads(&self) -> Vec<bool> {
         let mut head = vec![false; self.sorted.len()];

@@ -45,6 +45,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 mod batch;
+pub use batch::Claimed;
 mod index;
 mod queue;
 mod stored;

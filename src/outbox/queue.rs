@@ -127,7 +127,7 @@ impl OutboxState {
         self.ops.iter().zip(heads).filter(move |(op, head)| *head && !index.waits_for_parent(op)).map(|(op, _)| op)
     }
 
-    fn ready(&self, op: &PendingOp, now: i64) -> bool {
+    pub(super) fn ready(&self, op: &PendingOp, now: i64) -> bool {
         match op.state {
             OpState::Queued => op.next_attempt_at <= now,
             OpState::Sending => op.sending_since.is_none_or(|t| t.saturating_add(SEND_LEASE_MS) <= now),

@@ -132,6 +132,47 @@ pub fn outbox_ack(#[wasm_bindgen(unchecked_param_type = "OutboxState | null | un
     out(&run().map_err(js_err)?)
 }
 
+/// Claim up to `max` due ops at once, each marked in flight: `{state, ops,
+/// after}`, `after[i]` the ops of `ops` that `ops[i]` must follow (see
+/// `OutboxState::claim`).
+#[wasm_bindgen(js_name = outboxClaim, unchecked_return_type = "{ state: OutboxState, ops: PendingOp[], after: string[][] }")]
+pub fn outbox_claim(#[wasm_bindgen(unchecked_param_type = "OutboxState | null | undefined")] state: JsValue, #[wasm_bindgen(js_name = nowMs)] now_ms: f64, max: u32) -> std::result::Result<JsValue, JsValue> {
+    #[derive(serde::Serialize)]
+    struct Claimed {
+        state: OutboxState,
+        ops: Vec<crate::outbox::PendingOp>,
+        after: Vec<Vec<String>>,
+    }
+    let run = || -> Result<Claimed> {
+        let mut s = state_in(state)?;
+        let (ops, after) = s.claim(ms(now_ms)?, max as usize)?.into_iter().map(|c| (c.op, c.after)).unzip();
+        Ok(Claimed { state: s, ops, after })
+    };
+    out(&run().map_err(js_err)?)
+}
+
+/// Sends the server confirmed (`[{opId, entity}]`, the entity as sent):
+/// each op still carrying that entity is removed, in one pass.
+#[wasm_bindgen(js_name = outboxAckSent, unchecked_return_type = "OutboxState")]
+pub fn outbox_ack_sent(#[wasm_bindgen(unchecked_param_type = "OutboxState | null | undefined")] state: JsValue, #[wasm_bindgen(unchecked_param_type = "{ opId: string, entity: OutboxEntity }[]")] sent: JsValue) -> std::result::Result<JsValue, JsValue> {
+    let run = || -> Result<OutboxState> {
+        let mut s = state_in(state)?;
+        let list = match json_of(&sent, "sent")? {
+            serde_json::Value::Array(items) => items,
+            _ => return Err(Error::invalid_input("sent must be an array")),
+        };
+        let mut acks = Vec::with_capacity(list.len());
+        for mut a in list {
+            let id = a.get("opId").and_then(serde_json::Value::as_str).ok_or_else(|| Error::invalid_input("each sent op needs a string `opId`"))?.to_owned();
+            let entity = a.get_mut("entity").map(serde_json::Value::take).ok_or_else(|| Error::invalid_input("each sent op needs its `entity`"))?;
+            acks.push((id, entity));
+        }
+        s.ack_sent(&acks);
+        Ok(s)
+    };
+    out(&run().map_err(js_err)?)
+}
+
 /// `{code, message?, retryAfter?}` as the transport reports a failure.
 fn failure_in(v: &JsValue) -> Result<Failure> {
     let json = json_of(v, "outbox failure")?;

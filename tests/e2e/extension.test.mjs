@@ -244,7 +244,7 @@ test('sign-out clears the cached catalog, totals and the running check of the ac
   await waitFor(async () => (await env.ext.storage('outboxSize')).outboxSize === 0, { what: 'synced' });
   await env.ext.setStorage({ totals: null });
   await ok(await env.ext.send('refresh'));
-  const KEYS = ['catalog', 'catalogAt', 'totals', 'pastWeek', 'reconcile'];
+  const KEYS = ['catalog', 'catalogAt', 'catalogItems', 'totals', 'pastWeek', 'reconcile'];
   const before = await env.ext.storage(KEYS);
   assert.ok(before.catalog.projects.some((p) => p.name === 'Secret project'), 'catalog cached');
   // The running entry's check keeps an observation (`reconcile`) only where it
@@ -265,6 +265,27 @@ test('sign-out clears the cached catalog, totals and the running check of the ac
   await ok(await env.ext.send('saveSettings', { baseUrl: env.sandbox.url, clientId: 'another-client' }));
   assert.deepEqual(await env.ext.storage(KEYS), {});
   assert.deepEqual(await env.ext.storage('dialect'), {}, 'another server (client id) is learned afresh');
+}));
+
+test('the sync alarm refetches a big catalog less often: a catalog of 12,000 items after 15 minutes, not 5', signedInJourney(async (env) => {
+  await ok(await env.ext.send('syncCatalog', { fresh: true }));
+  const { catalogItems, catalog } = await env.ext.storage(['catalogItems', 'catalog']);
+  assert.equal(catalogItems, catalog.projects.length + catalog.tasks.length + catalog.subtasks.length, 'the stored count is the catalog\'s');
+  const w = await env.ext.worker();
+  const searches = async () => (await env.sandbox.log()).filter((e) => e.path.includes('search')).length;
+  // Fires the sync alarm with the catalog `ageMin` minutes old and `items` long; → the searches it sent.
+  const fire = async (ageMin, items) => {
+    await env.ext.setStorage({ catalogAt: Date.now() - ageMin * 60_000, catalogItems: items });
+    await env.sandbox.clearLog();
+    await w.evaluate(() => globalThis.tymeTab.onAlarm({ name: 'sync' }));
+    return searches();
+  };
+  assert.ok(await fire(6, 100) >= 3, 'a small catalog 6 minutes old is fetched again (its three lists)');
+  assert.equal(await fire(6, 12_000), 0, 'a catalog of 12,000 items 6 minutes old is not');
+  assert.equal(await fire(11, 12_000), 0, 'nor at 11 minutes');
+  assert.ok(await fire(16, 12_000) >= 3, 'but at 16 minutes it is');
+  assert.equal(await fire(50, 1_000_000), 0, 'the biggest catalog waits at most an hour ...');
+  assert.ok(await fire(61, 1_000_000) >= 3, '... and is fetched after it');
 }));
 
 test('expired tokens mid-session: the next action succeeds with exactly one refresh', signedInJourney(async (env) => {

@@ -9,6 +9,7 @@
 // every fetch of the worker fail.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import { signedInDemo, waitFor } from './support.mjs';
 
 const CLIENT = 'tyme-tab-online';
@@ -138,5 +139,36 @@ test('an online event in the worker sends what failed for want of a network at o
     // What sent it was the event: no outbox alarm had fired yet and the op's own backoff was not due.
     assert.ok(at < nextAlarm && at < op.nextAttemptAt, 'before any outbox alarm or the backoff could have sent it');
     await waitFor(async () => (await pendingOps(ext)).length === 0, { what: 'the outbox empty' });
+  } finally { await env.close(); }
+});
+
+test('a project and a task created offline are listed in the picker as not yet synced, and lose the mark once the server has them', async () => {
+  const env = await setup();
+  const { ext, sandbox } = env;
+  const mark = JSON.parse(fs.readFileSync(new URL('../../extension/_locales/en/messages.json', import.meta.url), 'utf8')).not_synced.message;
+  try {
+    await ext.context.setOffline(true);
+    const project = await ext.send('create', { type: 'Project', name: 'Offline client' });
+    assert.equal(project.ok, true, JSON.stringify(project.error));
+    const task = await ext.send('create', { type: 'TimedTask', name: 'Offline task', parentId: project.data.id });
+    assert.equal(task.ok, true, JSON.stringify(task.error));
+
+    const popup = await ext.openPopup();
+    await popup.waitForSelector('#idle:not([hidden])');
+    await popup.fill('#project-search', 'Offline client');
+    const projectRow = popup.locator(`#project-list button[data-id="${project.data.id}"]`);
+    assert.equal(await projectRow.textContent(), `Offline client${mark}`);
+    await projectRow.click();
+    const taskRow = popup.locator(`#task-list button[data-task="${task.data.id}"]`);
+    assert.equal(await taskRow.textContent(), `Offline task${mark}`);
+    assert.equal((await sandbox.state()).tasks.some((x) => x.id === task.data.id), false, 'nothing reached the server while offline');
+
+    await ext.context.setOffline(false);
+    assert.equal((await ext.send('getState')).ok, true); // the wake-up online sends the queue
+    await waitFor(async () => (await sandbox.state()).tasks.some((x) => x.id === task.data.id && x.project_id === project.data.id), { what: 'the task on the server' });
+    // The stored catalog drops the mark as each write is confirmed; the open popup re-renders from it.
+    await waitFor(async () => (await taskRow.textContent()) === 'Offline task', { what: 'the task row without the mark' });
+    await popup.fill('#project-search', 'Offline client');
+    await waitFor(async () => (await projectRow.textContent()) === 'Offline client', { what: 'the project row without the mark' });
   } finally { await env.close(); }
 });

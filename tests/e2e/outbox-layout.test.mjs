@@ -128,3 +128,36 @@ test('a worker stopped in the middle of the drain: the next one sends the rest, 
     await assertLanded(sandbox, entries);
   } finally { await env.close(); }
 });
+
+test('a drain writes the whole queue a few times, not once or twice per request: each confirmation is one small key', async () => {
+  const env = await setup();
+  const { ext, sandbox } = env;
+  const N = 30;
+  try {
+    await ext.context.setOffline(true);
+    const { entries, order } = await writeOffline(env, N, 0);
+    await waitFor(async () => (await ext.storage('offlineAt')).offlineAt, { what: 'the worker recorded being offline' });
+    // Every write to chrome.storage.local during the drain (the keys it set), seen from an extension page.
+    const page = await ext.page();
+    await page.evaluate(() => {
+      globalThis.__changes = [];
+      chrome.storage.onChanged.addListener((changes, area) => {
+        const set = Object.keys(changes).filter((k) => changes[k].newValue !== undefined);
+        if (area === 'local' && set.length) globalThis.__changes.push(set);
+      });
+    });
+    await sandbox.clearLog();
+    await ext.context.setOffline(false);
+    await ok(ext.send('getState'));
+    await waitFor(async () => (await ext.storage('outboxSize')).outboxSize === 0, { what: 'the outbox drained' });
+    assert.deepEqual(writesIn(await sandbox.log()), order, 'one request per entry, in order');
+    await assertLanded(sandbox, entries);
+    const changes = await page.evaluate(() => globalThis.__changes);
+    const queueWrites = changes.filter((keys) => keys.includes('outbox')).length;
+    const confirmations = changes.filter((keys) => keys.some((k) => k.startsWith('outboxSent:'))).length;
+    assert.equal(confirmations, N, `one small write per confirmed request (${JSON.stringify(changes)})`);
+    // The journal folded, the claim, the end of the claim: a few, however long the queue.
+    assert.ok(queueWrites <= 4, `${queueWrites} writes of the whole queue for ${N} requests`);
+    assert.deepEqual((await outboxKeys(ext)).filter((k) => k.startsWith('outboxSent:')), [], 'the confirmations are folded in and removed');
+  } finally { await env.close(); }
+});

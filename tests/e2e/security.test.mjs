@@ -46,7 +46,9 @@ async function wrapAuthFlow(ext, { tamperState = null } = {}) {
 test('manifest: exactly the minimal permissions, one host, no content scripts, strict CSP', () => {
   const m = JSON.parse(fs.readFileSync(path.join(EXT_DIR, 'manifest.json'), 'utf8'));
   assert.equal(m.manifest_version, 3);
-  assert.deepEqual(m.permissions, ['identity', 'storage', 'contextMenus', 'activeTab', 'alarms', 'idle']);
+  // unlimitedStorage: no prompt in Chromium; without it storage.local stops at 10 MB (a catalog of
+  // about 57,000 projects), and the outbox's writes would fail with it.
+  assert.deepEqual(m.permissions, ['identity', 'storage', 'contextMenus', 'activeTab', 'alarms', 'idle', 'unlimitedStorage']);
   assert.deepEqual(m.host_permissions, ['https://api.tyme-app.com/*']);
   assert.equal(m.content_scripts, undefined);
   assert.equal(m.background.type, 'module');

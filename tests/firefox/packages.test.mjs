@@ -139,8 +139,11 @@ test('the Firefox package manifest: module background page, gecko id, minimum ve
     gecko: { id: GECKO_ID, strict_min_version: GECKO_MIN_VERSION, data_collection_permissions: { required: ['browsingActivity'] } },
   });
   assert.equal(m.minimum_chrome_version, undefined);
+  // Chromium's storage cap has no Firefox counterpart: the permission (a prompt in Firefox) is left out.
+  assert.ok(src.permissions.includes('unlimitedStorage'));
+  assert.deepEqual(m.permissions, src.permissions.filter((p) => p !== 'unlimitedStorage'));
   // Everything else as in the source.
-  const { key, minimum_chrome_version: _, background, ...same } = src;
+  const { key, minimum_chrome_version: _, background, permissions: __, ...same } = src;
   for (const [k, v] of Object.entries(same)) assert.deepEqual(m[k], v, k);
 });
 
