@@ -2,7 +2,7 @@
 // every piece of data goes through textContent.
 import { firstRead } from './first-read.js'; // first: its storage read starts before the rest is evaluated
 import { send, hms, el, liveTotals, foldStopped, taskLabel, DEFAULT_BASE_URL, PENDING_PAGE_TTL_MS } from '../common.js';
-import { buildIndex, filterProjects, filterTasks, MAX_ROWS } from '../picker.js';
+import { buildIndex, filterProjects, filterTasks, readCatalog, MAX_ROWS } from '../picker.js';
 import { requestApiHost, hostRefusedMessage } from '../browser.js';
 import { wirePickerKeys } from './keys.js';
 import { t, localize } from '../i18n.js';
@@ -144,7 +144,7 @@ function choose(ref, { quiet = false, byRule = false } = {}) {
 let index = buildIndex(null);
 
 async function loadCatalog() {
-  const { catalog } = await chrome.storage.local.get('catalog');
+  const catalog = readCatalog((await chrome.storage.local.get('catalog')).catalog);
   setCatalog(catalog);
   if (!catalog || !catalog.at) syncLists(false);
 }
@@ -354,7 +354,7 @@ $('parked').addEventListener('click', async (e) => {
 
 chrome.storage.onChanged.addListener((changes, area) => {
   if (area !== 'local') return;
-  if ('catalog' in changes && pickerLoaded) setCatalog(changes.catalog.newValue);
+  if ('catalog' in changes && pickerLoaded) setCatalog(readCatalog(changes.catalog.newValue));
   if (['timer', 'outboxSize', 'outboxError', 'notice', 'totals', 'auth', 'tokens', 'pendingPage', 'parked', 'idle'].some((k) => k in changes)) reloadState();
 });
 

@@ -1,6 +1,7 @@
 // The picker's data: search, and the catalog of every project, task and
 // sub-task, slimmed to what the picker shows, in chrome.storage.local
-// (`catalog`, with its fetch time in the small `catalogAt` key). Fetched
+// (`catalog`, one JSON string: picker.js readCatalog; its fetch time in the
+// small `catalogAt` key). Fetched
 // after sign-in, on first need, when the user asks (the popup's refresh
 // button), and by the sync alarm when older than catalogMaxAge; local
 // creates go in at once, marked pending until the outbox has sent them. The
@@ -16,6 +17,7 @@ import { getClient, current, sameAccount, serverDialect } from './auth.js';
 import { flush, pendingSet, queueWrites } from './outbox.js';
 import { readOutbox } from './journal.js';
 import { ALARM_SYNC, ensureSyncAlarm } from './alarms.js';
+import { readCatalog, catalogValue } from '../picker.js';
 import { pastWeekFor } from './totals.js';
 
 const CATALOG_MAX_AGE_MS = 5 * 60_000; // the alarm refetches the catalog when older than this ...
@@ -72,7 +74,7 @@ async function fetchCatalog() {
   const lists = await Promise.all(Object.keys(CATALOG_LISTS).map((type) => client.searchEntity(type, '', null)));
   return locked(async () => {
     if (!current(client)) throw signedOutError();
-    const { catalog } = await store.get(['catalog']);
+    const catalog = readCatalog((await store.get('catalog')).catalog);
     const pending = await pendingSet();
     const next = { at: Date.now() };
     Object.entries(CATALOG_LISTS).forEach(([type, key], i) => {
@@ -84,7 +86,7 @@ async function fetchCatalog() {
       }
     });
     const items = next.projects.length + next.tasks.length + next.subtasks.length;
-    await store.set({ catalog: next, catalogAt: next.at, catalogItems: items });
+    await store.set({ catalog: catalogValue(next), catalogAt: next.at, catalogItems: items });
     return { at: next.at, projects: next.projects.length, tasks: next.tasks.length, subtasks: next.subtasks.length };
   });
 }
@@ -112,7 +114,7 @@ export async function markSynced(entities) {
   }
   if (!ids.size) return;
   await locked(async () => {
-    const { catalog } = await store.get('catalog');
+    const catalog = readCatalog((await store.get('catalog')).catalog);
     if (!catalog) return;
     let changed = false;
     for (const key of new Set(ids.values())) {
@@ -120,7 +122,7 @@ export async function markSynced(entities) {
         if (item.pending && ids.get(item.id) === key) { item.pending = false; changed = true; }
       }
     }
-    if (changed) await store.set({ catalog });
+    if (changed) await store.set({ catalog: catalogValue(catalog) });
   });
 }
 
@@ -134,11 +136,10 @@ export async function create({ type, name, parentId }) {
   const { entity } = made;
   await locked(async () => {
     if (!sameAccount(client)) throw signedOutError();
-    const got = await store.get(['catalog']);
-    const catalog = got.catalog || emptyCatalog();
+    const catalog = readCatalog((await store.get('catalog')).catalog) || emptyCatalog();
     const key = CATALOG_LISTS[type];
     catalog[key] = [...(catalog[key] || []), { ...slim(type, entity), local: true, pending: true, addedAt: Date.now() }];
-    await store.set({ ...(await queueWrites([entity])), catalog });
+    await store.set({ ...(await queueWrites([entity])), catalog: catalogValue(catalog) });
   });
   flush().catch(() => {});
   return entity;

@@ -3,6 +3,7 @@
 // page's site rule's, else the last task; a rule whose task is gone on the
 // server, or no task at all, leaves the page waiting for a pick in the popup.
 import { matchRule, ruleTaskGone } from '../site-rules.js';
+import { readCatalog } from '../picker.js';
 import { t } from '../i18n.js';
 import { store, getSettings } from './storage.js';
 import { startTimer, stopTimer, incognitoRefused } from './timer.js';
@@ -39,8 +40,9 @@ export async function toggleTimer(tab) {
 
 async function startOnPage(page) {
   const rule = matchRule(await getRules(), page.url);
-  const { lastTask, catalog } = await store.get(['lastTask', 'catalog']);
-  const gone = !!rule && ruleTaskGone(rule, catalog);
+  const { lastTask } = await store.get('lastTask');
+  // The catalog (megabytes for a big account) only where a rule names a task.
+  const gone = !!rule && ruleTaskGone(rule, readCatalog((await store.get('catalog')).catalog));
   const task = rule && !gone ? rule.task : gone ? null : lastTask;
   if (!task) {
     if (page.url) await holdPage(page);

@@ -13,7 +13,10 @@ import { idleQuestion } from '../idle.js';
 
 export async function getState() {
   // One storage read: a worker just woken answers after one round trip.
-  const got = await store.get(['settings', 'dialect', 'tokens', 'auth', 'timer', 'lastTask', 'recent', 'outbox', 'outboxLog', 'outboxSize', 'outboxError', 'notice', 'totals', 'pendingPage', 'parked', 'idle']);
+  // Not the queue itself (`outbox`: a week offline makes it big), unless
+  // it was stored before the journal's head, which counts it (below).
+  const got = await store.get(['settings', 'dialect', 'tokens', 'auth', 'timer', 'lastTask', 'recent', 'outboxLog', 'outboxSize', 'outboxError', 'notice', 'totals', 'pendingPage', 'parked', 'idle']);
+  if (!got.outboxLog) Object.assign(got, await store.get('outbox'));
   const pendingPage = await keptPendingPage(got.pendingPage);
   // With the journal's head (journal.js) the queued writes are counted in
   // `outboxSize`, kept with every write. A queue stored before the journal

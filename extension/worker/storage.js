@@ -18,7 +18,8 @@
 //                 (ms of the last stop or discard), lastTask, recent (task refs)
 //   totals        {dayStart, weekStart, at, today, week, runningId, checkedId, exact?}
 //   pastWeek      {dayStart, weekStart, seconds, at}; reconcile (reconcile.js's observation)
-//   catalog       {at, projects, tasks, subtasks} for the picker; catalogAt (its fetch time),
+//   catalog       {at, projects, tasks, subtasks} for the picker, as one JSON string
+//                 (picker.js readCatalog); catalogAt (its fetch time),
 //                 catalogItems (its size: a big one is fetched less often)
 //   notice        {message, at}; pendingPage {url, title, incognito, at} (scrubbed)
 //   idle          {timerId, since, until|null}: time away while that timer ran (idle.js)

@@ -13,6 +13,7 @@ import { getClient, current, serverDialect } from './auth.js';
 import { pendingSet } from './outbox.js';
 import { ensureTickAlarm, updateBadge, timerGone } from './alarms.js';
 import { emptyCatalog } from './catalog.js';
+import { readCatalog } from '../picker.js';
 
 const TOTALS_FRESH_MS = 60_000; // a popup opened within this of the last totals fetch sends nothing
 
@@ -155,7 +156,8 @@ async function applyEntries(entries, now, checked, client) {
   return locked(async () => {
     // Entries of another account's server are not this account's timer.
     if (!current(client)) return null;
-    const cur = await store.get(['timer', 'catalog', 'endedAt']);
+    // Not the catalog (megabytes for a big account): read only to name an entry adopted below.
+    const cur = await store.get(['timer', 'endedAt']);
     const pending = await pendingSet();
     let notice = null;
     const extra = {};
@@ -167,7 +169,7 @@ async function applyEntries(entries, now, checked, client) {
         extra.notice = notice;
       }
     } else if (!cur.timer && running.length === 1 && !pending.has(running[0].id) && !((cur.endedAt || 0) >= now)) {
-      extra.timer = adoptRunning(running[0], cur.catalog);
+      extra.timer = adoptRunning(running[0], readCatalog((await store.get('catalog')).catalog));
     }
     const timer = extra.timer !== undefined ? extra.timer : cur.timer;
     // The server counted the running entry up to `now`.

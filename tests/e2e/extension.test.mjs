@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { startSandbox } from '../support/sandbox.mjs';
+import { readCatalog } from '../../extension/picker.js';
 import { traits, onlyIn, refreshPath, refreshRequests, tokenRequests, refreshDirect, api } from '../support/dialect.mjs';
 import {
   ROOT, EXTENSION_ID, REDIRECT_URI, launchExtension, configure, signIn, waitFor, servePages, popupView, imageErrorDispatched,
@@ -246,7 +247,7 @@ test('sign-out clears the cached catalog, totals and the running check of the ac
   await ok(await env.ext.send('refresh'));
   const KEYS = ['catalog', 'catalogAt', 'catalogItems', 'totals', 'pastWeek', 'reconcile'];
   const before = await env.ext.storage(KEYS);
-  assert.ok(before.catalog.projects.some((p) => p.name === 'Secret project'), 'catalog cached');
+  assert.ok(readCatalog(before.catalog).projects.some((p) => p.name === 'Secret project'), 'catalog cached');
   // The running entry's check keeps an observation (`reconcile`) only where it
   // works from summary growth; with /data/times it reads the entry itself.
   for (const k of KEYS.filter((x) => x !== 'reconcile' || !traits(env.sandbox).times)) assert.ok(before[k], `${k} cached before sign-out`);
@@ -269,8 +270,10 @@ test('sign-out clears the cached catalog, totals and the running check of the ac
 
 test('the sync alarm refetches a big catalog less often: a catalog of 12,000 items after 15 minutes, not 5', signedInJourney(async (env) => {
   await ok(await env.ext.send('syncCatalog', { fresh: true }));
-  const { catalogItems, catalog } = await env.ext.storage(['catalogItems', 'catalog']);
-  assert.equal(catalogItems, catalog.projects.length + catalog.tasks.length + catalog.subtasks.length, 'the stored count is the catalog\'s');
+  const stored = await env.ext.storage(['catalogItems', 'catalog']);
+  assert.equal(typeof stored.catalog, 'string', 'the catalog is stored as one string');
+  const catalog = readCatalog(stored.catalog);
+  assert.equal(stored.catalogItems, catalog.projects.length + catalog.tasks.length + catalog.subtasks.length, 'the stored count is the catalog\'s');
   const w = await env.ext.worker();
   const searches = async () => (await env.sandbox.log()).filter((e) => e.path.includes('search')).length;
   // Fires the sync alarm with the catalog `ageMin` minutes old and `items` long; → the searches it sent.

@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSandbox } from '../support/sandbox.mjs';
+import { readCatalog } from '../../extension/picker.js';
 import { REDIRECT_URI, launchExtension, configure, signIn, waitFor, popupView, servePages } from './support.mjs';
 
 const CLIENT = 'tyme-tab-habits';
@@ -27,7 +28,7 @@ async function setup() {
   }
   await ext.send('flush');
   await ext.send('syncCatalog', { fresh: true });
-  await waitFor(async () => ((await ext.storage('catalog')).catalog?.tasks || []).length === 2, { what: 'both tasks in the catalog' });
+  await waitFor(async () => (readCatalog((await ext.storage('catalog')).catalog)?.tasks || []).length === 2, { what: 'both tasks in the catalog' });
   return { sandbox, ext, refs, async close() { await ext.close(); await sandbox.stop(); } };
 }
 
@@ -214,7 +215,7 @@ test('site rules: a rule whose task was deleted on the server is not used; the p
     assert.equal(del.removed, 1);
     const sync = await env.ext.send('syncCatalog', { fresh: true });
     assert.equal(sync.ok, true, JSON.stringify(sync.error));
-    await waitFor(async () => ((await env.ext.storage('catalog')).catalog?.tasks || []).length === 1, { what: 'the catalog without the deleted task' });
+    await waitFor(async () => (readCatalog((await env.ext.storage('catalog')).catalog)?.tasks || []).length === 1, { what: 'the catalog without the deleted task' });
     const w = await env.ext.worker();
     const m = await w.evaluate((u) => globalThis.tymeTab.handleMenuClick({ menuItemId: 'track-page', pageUrl: u }, { id: 3, url: u, title: 'Intro', incognito: false }), url);
     assert.deepEqual([m.started, m.askedForTask, m.ruleGone], [false, true, true]);

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { EXT_DIR } from '../e2e/support.mjs';
 import { prng } from '../support/random.mjs';
 
-const { buildIndex, filterProjects, filterTasks, MAX_ROWS } = await import(path.join(EXT_DIR, 'picker.js'));
+const { buildIndex, filterProjects, filterTasks, readCatalog, catalogValue, MAX_ROWS } = await import(path.join(EXT_DIR, 'picker.js'));
 
 // ------------------------------------------------------------ reference
 // The same contract written the obvious way: scan everything, no index.
@@ -169,4 +169,18 @@ test('random catalogs and queries: same answers as the reference filter', () => 
     }
   }
   assert.equal(checks, 300 * 12 * 2);
+});
+
+test('the stored catalog: one JSON string, read back whole; an object stored by an older version read as it is; damage reads as none', () => {
+  const c = { at: 5, projects: [{ id: 'p1', name: 'Ünïcode "quoted" \u0000 name' }], tasks: [{ id: 't1', name: 'T', project_id: 'p1' }], subtasks: [] };
+  const stored = catalogValue(c);
+  assert.equal(typeof stored, 'string');
+  assert.deepEqual(readCatalog(stored), c);
+  assert.deepEqual(readCatalog(c), c);
+  assert.equal(readCatalog(stored.slice(0, -3)), null);
+  assert.equal(readCatalog('42'), null);
+  assert.equal(readCatalog(undefined), null);
+  assert.equal(readCatalog(null), null);
+  // What the picker indexes from it.
+  assert.equal(buildIndex(readCatalog(stored)).size, 2);
 });

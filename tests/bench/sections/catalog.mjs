@@ -9,6 +9,7 @@ import { add, log, raw, ok, median, p95, round, KB, settle, countRequests, stora
 import { overFloor } from '../floor.mjs';
 import { openTimed, openFloorTimed } from './popup.mjs';
 import { typeKeys, expectFirst, seedToken } from './picker.mjs';
+import { readCatalog } from '../../../extension/picker.js';
 
 const CHUNK = 4000; // entities per control request (the sandbox takes bodies up to 1 MiB)
 const pad = (i) => String(i).padStart(5, '0');
@@ -80,7 +81,7 @@ export async function bigCatalog(ext, sandbox, ref, floor) {
     await ok(ext.send('stop'), 'stop');
     return { marks, floorMarks, over: overFloor(median(marks), median(floorMarks)), read: await firstRead() };
   };
-  const { catalog: small } = await storageGet(ext, 'catalog');
+  const small = readCatalog((await storageGet(ext, 'catalog')).catalog);
   const smallSize = small ? small.projects.length + small.tasks.length + small.subtasks.length : 0;
   const before = await firstRenders();
   const { want, bigId } = await seedBig(sandbox);
