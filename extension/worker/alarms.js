@@ -26,6 +26,15 @@ export async function armOutboxAlarm() {
   if (!(await chrome.alarms.get(ALARM_OUTBOX))) await chrome.alarms.create(ALARM_OUTBOX, { periodInMinutes: 0.5 });
 }
 
+// The offline flush has recorded `offlineAt` and armed the outbox alarm, in
+// this worker's life: the flushes after the next writes made offline have
+// nothing to add (the queue only grows offline), so they cost no storage
+// round trip. Cleared by a flush online, by clearing the outbox alarms, and
+// with the worker.
+let offlineArmed = false;
+export const offlineNoted = () => offlineArmed;
+export function noteOffline(on) { offlineArmed = on; }
+
 export async function scheduleOutboxAlarms() {
   await ready;
   // Small keys only (journal.js): this runs after every flush, offline too.
@@ -34,6 +43,7 @@ export async function scheduleOutboxAlarms() {
   const { outbox } = outboxLog ? {} : await store.get('outbox');
   const size = outboxLog ? stored || 0 : outbox ? outboxSize(outbox) : 0;
   if (!size) {
+    offlineArmed = false;
     await chrome.alarms.clear(ALARM_OUTBOX);
     await chrome.alarms.clear(ALARM_WAKE);
     return;

@@ -8,7 +8,7 @@ import { ready } from './wasm.js';
 import { store, locked } from './storage.js';
 import { errorInfo } from './errors.js';
 import { getClient, sameAccount } from './auth.js';
-import { scheduleOutboxAlarms, armOutboxAlarm } from './alarms.js';
+import { scheduleOutboxAlarms, armOutboxAlarm, offlineNoted, noteOffline } from './alarms.js';
 import { markSynced } from './catalog.js';
 import { journalKeys, readOutbox, queueKeys, dropTaken, pendingIds, claimKeys, sentKeys } from './journal.js';
 
@@ -84,11 +84,14 @@ async function doFlush() {
   // tried and the journal is not folded (each write stays O(1)). The first
   // wake-up online sends at once (onlineAgain).
   if (self.navigator && navigator.onLine === false) {
+    if (offlineNoted()) return;
     const { offlineAt } = await store.get('offlineAt');
     if (!offlineAt) await store.set({ offlineAt: Date.now() });
     await scheduleOutboxAlarms();
+    noteOffline(true);
     return;
   }
+  noteOffline(false);
   let client;
   try { client = await getClient(); } catch { await scheduleOutboxAlarms(); return; }
   const { outboxSize: waiting } = await store.get('outboxSize');

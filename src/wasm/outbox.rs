@@ -17,6 +17,14 @@ fn state_in(v: JsValue) -> Result<OutboxState> {
     OutboxState::from_value(&json_of(&v, "outbox state")?)
 }
 
+/// A JS array as its parsed JSON items (else `invalid_input` naming `what`).
+fn array_in(v: &JsValue, what: &str) -> Result<Vec<serde_json::Value>> {
+    match json_of(v, what)? {
+        serde_json::Value::Array(items) => Ok(items),
+        _ => Err(Error::invalid_input(format!("{what} must be an array"))),
+    }
+}
+
 fn ms(v: f64) -> Result<i64> {
     if !v.is_finite() || v.abs() > MAX_ABS_TIME_MS as f64 {
         return Err(Error::invalid_input("time must be a finite number of milliseconds"));
@@ -52,10 +60,7 @@ pub fn outbox_enqueue(#[wasm_bindgen(unchecked_param_type = "OutboxState | null 
 pub fn outbox_enqueue_all(#[wasm_bindgen(unchecked_param_type = "OutboxState | null | undefined")] state: JsValue, #[wasm_bindgen(unchecked_param_type = "{ entity: OutboxEntity, at: number }[]")] writes: JsValue) -> std::result::Result<JsValue, JsValue> {
     let run = || -> Result<OutboxState> {
         let mut s = state_in(state)?;
-        let list = match json_of(&writes, "writes")? {
-            serde_json::Value::Array(items) => items,
-            _ => return Err(Error::invalid_input("writes must be an array")),
-        };
+        let list = array_in(&writes, "writes")?;
         let mut batch = Vec::with_capacity(list.len());
         for mut w in list {
             let at = w.get("at").and_then(serde_json::Value::as_f64).ok_or_else(|| Error::invalid_input("each write needs a number `at`"))?;
@@ -154,13 +159,10 @@ pub fn outbox_claim(#[wasm_bindgen(unchecked_param_type = "OutboxState | null | 
 /// Sends the server confirmed (`[{opId, entity}]`, the entity as sent):
 /// each op still carrying that entity is removed, in one pass.
 #[wasm_bindgen(js_name = outboxAckSent, unchecked_return_type = "OutboxState")]
-pub fn outbox_ack_sent(#[wasm_bindgen(unchecked_param_type = "OutboxState | null | undefined")] state: JsValue, #[wasm_bindgen(unchecked_param_type = "{ opId: string, entity: OutboxEntity }[]")] sent: JsValue) -> std::result::Result<JsValue, JsValue> {
+pub fn outbox_ack_sent(#[wasm_bindgen(unchecked_param_type = "OutboxState | null | undefined")] state: JsValue, #[wasm_bindgen(unchecked_param_type = "{ opId: string, entity: PendingOp[\"entity\"] }[]")] sent: JsValue) -> std::result::Result<JsValue, JsValue> {
     let run = || -> Result<OutboxState> {
         let mut s = state_in(state)?;
-        let list = match json_of(&sent, "sent")? {
-            serde_json::Value::Array(items) => items,
-            _ => return Err(Error::invalid_input("sent must be an array")),
-        };
+        let list = array_in(&sent, "sent")?;
         let mut acks = Vec::with_capacity(list.len());
         for mut a in list {
             let id = a.get("opId").and_then(serde_json::Value::as_str).ok_or_else(|| Error::invalid_input("each sent op needs a string `opId`"))?.to_owned();

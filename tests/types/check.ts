@@ -5,7 +5,7 @@
 import init, {
   TymeClient, newId, formatDateTime, parseDateTime, roundDuration, makeNote, scrubUrl, defaultScrubParams,
   outboxNew, outboxEnqueue, outboxDue, outboxMarkSending, outboxAck, outboxFail, outboxRetry, outboxResume,
-  outboxRequeueInFlight, outboxNextWake, outboxSize, outboxPending,
+  outboxRequeueInFlight, outboxNextWake, outboxSize, outboxPending, outboxClaim, outboxAckSent,
 } from "../../extension/pkg/tyme_tab.js";
 import type {
   EntityInput, NoteOptions, OpState, OutboxEntity, OutboxFailure, OutboxLastError, OutboxState, PendingOp,
@@ -69,6 +69,15 @@ export async function check(): Promise<void> {
     state = outboxAck(state, op.opId);
   }
   state = outboxResume(state, now);
+  // A drain's claim, and the confirmations it records.
+  const claimed = outboxClaim(state, now, 50);
+  state = claimed.state;
+  const firstAfter: string[] = claimed.after[0] ?? [];
+  const sentOps: { opId: string, entity: PendingOp["entity"] }[] = claimed.ops.map((o: PendingOp) => ({ opId: o.opId, entity: o.entity }));
+  state = outboxAckSent(state, sentOps);
+  // @ts-expect-error: a confirmation names its op
+  outboxAckSent(state, [{ entity: sentOps[0].entity }]);
+  void firstAfter;
   state = outboxRequeueInFlight(state);
   const hold: number | null = state.holdUntil;
   const wake = outboxNextWake(state);
