@@ -10,7 +10,7 @@ import path from 'node:path';
 import {
   traits, onlyIn, refreshRequests, refreshCount, tokenRequests, missesIn, discoveryMisses, api,
 } from '../support/dialect.mjs';
-import { ROOT, signIn, waitFor, popupView, signedInSandbox } from './support.mjs';
+import { ROOT, signIn, waitFor, popupView, signedInSandbox, warmUpDone } from './support.mjs';
 
 const SHOTS = path.join(ROOT, 'out', 'screenshots');
 const CLIENT = 'tyme-tab-dialects';
@@ -25,10 +25,7 @@ const SUBTASK_ID = '4003';
 // and the past days of the week) finished, the request log then cleared.
 async function signedIn(t) {
   const { sandbox, ext } = await signedInSandbox(t, CLIENT);
-  await waitFor(async () => {
-    const st = await ext.storage(['catalogAt', 'pastWeek']);
-    return st.catalogAt && st.pastWeek;
-  }, { what: 'the sign-in warm-up' });
+  await warmUpDone(ext);
   const signInLog = await sandbox.log();
   await sandbox.clearLog();
   return { sandbox, ext, signInLog };

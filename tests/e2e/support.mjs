@@ -227,6 +227,18 @@ export async function signedInSandbox(t, client, { sandboxArgs = ['--demo'] } = 
  * The sandbox's demo set with the extension signed in, for journeys that
  * close both themselves: `task` is the demo's first task as the popup picks it.
  */
+/**
+ * The sign-in's warm-up has finished: the catalog and the past days of the
+ * week are stored, so no request of it is still out (a test that times its
+ * own requests starts after it).
+ */
+export async function warmUpDone(ext) {
+  await waitFor(async () => {
+    const st = await ext.storage(['catalogAt', 'pastWeek']);
+    return st.catalogAt && st.pastWeek;
+  }, { what: 'the sign-in warm-up' });
+}
+
 export async function signedInDemo(client) {
   const sandbox = await startSandbox({ args: ['--demo'], clients: [{ client_id: client, redirect_uris: [REDIRECT_URI] }] });
   const ext = await launchExtension();
