@@ -13,7 +13,7 @@ import { errorInfo, errorReply } from './worker/errors.js';
 import { keepParked } from './worker/accounts.js';
 import { signIn, signOut } from './worker/session.js';
 import { saveSettings } from './worker/settings.js';
-import { flush, started, onlineAgain, retryNetworkFailures } from './worker/outbox.js';
+import { flush, started, onlineAgain, retryNetworkFailures, retryRefused, discardRefused } from './worker/outbox.js';
 import { startTimer, stopTimer, discardTimer, editEntry } from './worker/timer.js';
 import { reconcile } from './worker/totals.js';
 import { search, create, syncCatalog, backgroundSync } from './worker/catalog.js';
@@ -43,6 +43,8 @@ const handlers = {
   discard: () => discardTimer(),
   editEntry: (p) => editEntry(p),
   flush: async () => { await flush(); return getState(); },
+  retryRefused: async () => { await retryRefused(); return getState(); },
+  discardRefused: async () => { await discardRefused(); return getState(); },
   syncCatalog: (p) => syncCatalog({ fresh: !!(p && p.fresh) }),
   dismissNotice: () => dismissNotice(),
   keepParked: async (p) => { await keepParked(p, true); return getState(); },

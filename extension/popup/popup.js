@@ -92,6 +92,14 @@ function render(s) {
     $('pending').textContent = (n === 1 ? t('changes_one') : t('changes_many', n)) + err;
   }
   show('pending', n > 0);
+  // Changes the server refused wait for the user: send again, or discard (asked twice).
+  const refused = n ? Math.min(n, s.outboxRefused || 0) : 0;
+  show('refused', refused > 0);
+  if (!refused || $('discard-refused-confirm').hidden) {
+    show('discard-refused-confirm', false);
+    show('discard-refused', true);
+  }
+  $('discard-refused-confirm').textContent = refused === 1 ? t('discard_refused_one') : t('discard_refused_many', refused);
 }
 
 // Totals as fetched, plus the running timer's time since (ticks with it).
@@ -256,6 +264,22 @@ async function reloadState() {
   if (res.ok) render(res.data);
 }
 
+$('retry-refused').addEventListener('click', async () => {
+  const d = await act('retryRefused');
+  if (d) render(d);
+});
+$('discard-refused').addEventListener('click', () => {
+  show('discard-refused', false);
+  show('discard-refused-confirm', true);
+  $('discard-refused-confirm').focus();
+});
+$('discard-refused-confirm').addEventListener('click', async () => {
+  const d = await act('discardRefused');
+  show('discard-refused-confirm', false);
+  show('discard-refused', true);
+  if (d) render(d);
+});
+
 $('project-search').addEventListener('input', renderProjects);
 $('task-search').addEventListener('input', renderTasks);
 $('refresh-lists').addEventListener('click', () => syncLists(true));
@@ -355,7 +379,7 @@ $('parked').addEventListener('click', async (e) => {
 chrome.storage.onChanged.addListener((changes, area) => {
   if (area !== 'local') return;
   if ('catalog' in changes && pickerLoaded) setCatalog(readCatalog(changes.catalog.newValue));
-  if (['timer', 'outboxSize', 'outboxError', 'notice', 'totals', 'auth', 'tokens', 'pendingPage', 'parked', 'idle'].some((k) => k in changes)) reloadState();
+  if (['timer', 'outboxSize', 'outboxRefused', 'outboxError', 'notice', 'totals', 'auth', 'tokens', 'pendingPage', 'parked', 'idle'].some((k) => k in changes)) reloadState();
 });
 
 // First paint from storage (no worker round trip), then refresh through the
@@ -370,7 +394,7 @@ chrome.storage.onChanged.addListener((changes, area) => {
   const signedIn = !!(got.auth && got.auth.status === 'signed_in');
   render({
     signedIn, auth: got.auth, timer: got.timer || null, lastTask: got.lastTask, recent: got.recent || [],
-    outboxSize: got.outboxSize || 0, outboxError: got.outboxError, notice: got.notice, totals: got.totals,
+    outboxSize: got.outboxSize || 0, outboxRefused: got.outboxRefused || 0, outboxError: got.outboxError, notice: got.notice, totals: got.totals,
     pendingPage: got.pendingPage && Date.now() - got.pendingPage.at < PENDING_PAGE_TTL_MS ? got.pendingPage : null,
     settings: { clientId: got.settings && got.settings.clientId, baseUrl: got.settings && got.settings.baseUrl },
   });

@@ -14,6 +14,7 @@
 //                          yet (a later write of it replaces it: the core would
 //                          replace it too, as neither was sent)
 //   outboxSize             base + count: the changes waiting, for the pages
+//   outboxRefused          how many of them the server refused (stuck), as of the last fold
 //   outboxBatch            the opIds a drain claimed at once (in flight)
 //   outboxSent:<opId>      the entity sent, once the server confirmed it:
 //                          one small key per answer, not a rewrite of the
@@ -115,8 +116,10 @@ export async function sentKeys(op) {
 /** The keys that store `state` as the queue, the journal taken into it. */
 export function queueKeys(state, head) {
   const size = outboxSize(state);
+  // Changes the server refused (parked as stuck until the user retries or discards them).
+  const refused = size ? outboxPending(state).filter((o) => o.state === 'stuck').length : 0;
   return {
-    outbox: state, outboxSize: size,
+    outbox: state, outboxSize: size, outboxRefused: refused,
     outboxLog: { next: head.next, through: head.next, count: 0, base: size, wake: outboxNextWake(state) },
   };
 }

@@ -2,7 +2,7 @@
 // in `outbox` and the journal of writes not folded into it yet: journal.js),
 // changed under the storage lock, drained by the shared driver
 // (shared/outbox-driver.js) with the signed-in account's client.
-import { outboxRequeueInFlight, outboxRetry, outboxPending } from '../pkg/tyme_tab.js';
+import { outboxRequeueInFlight, outboxRetry, outboxPending, outboxAck } from '../pkg/tyme_tab.js';
 import { drainOutbox } from '../shared/outbox-driver.js';
 import { ready } from './wasm.js';
 import { store, locked } from './storage.js';
@@ -144,6 +144,24 @@ async function doFlush() {
   });
   // The creates the server confirmed lose their "not yet synced" mark, in one catalog write.
   if (synced.length) await markSynced(synced).catch(() => {});
+  await scheduleOutboxAlarms();
+}
+
+// The changes the server refused (parked as stuck: retrying alone cannot
+// help), as the user decides from the popup: sent again now (after a fix
+// in Tyme), or discarded for good.
+const refusedOps = (s) => outboxPending(s).filter((op) => op.state === 'stuck');
+
+export async function retryRefused() {
+  await started;
+  await mutateOutbox((s) => refusedOps(s).reduce((next, op) => outboxRetry(next, op.opId, Date.now()), s));
+  await flush();
+}
+
+export async function discardRefused() {
+  await started;
+  await mutateOutbox((s) => refusedOps(s).reduce((next, op) => outboxAck(next, op.opId), s));
+  await store.set({ outboxError: null });
   await scheduleOutboxAlarms();
 }
 

@@ -15,7 +15,7 @@ export async function getState() {
   // One storage read: a worker just woken answers after one round trip.
   // Not the queue itself (`outbox`: a week offline makes it big), unless
   // it was stored before the journal's head, which counts it (below).
-  const got = await store.get(['settings', 'dialect', 'tokens', 'auth', 'timer', 'lastTask', 'recent', 'outboxLog', 'outboxSize', 'outboxError', 'notice', 'totals', 'pendingPage', 'parked', 'idle']);
+  const got = await store.get(['settings', 'dialect', 'tokens', 'auth', 'timer', 'lastTask', 'recent', 'outboxLog', 'outboxSize', 'outboxRefused', 'outboxError', 'notice', 'totals', 'pendingPage', 'parked', 'idle']);
   if (!got.outboxLog) Object.assign(got, await store.get('outbox'));
   const pendingPage = await keptPendingPage(got.pendingPage);
   // With the journal's head (journal.js) the queued writes are counted in
@@ -38,6 +38,7 @@ export async function getState() {
     recent: got.recent || [],
     outboxSize: size,
     outboxError: size ? (got.outboxError || null) : null,
+    outboxRefused: size ? Math.min(size, got.outboxRefused || 0) : 0,
     notice: got.notice || null,
     totals: got.totals || null,
     pendingPage,

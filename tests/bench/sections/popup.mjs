@@ -14,18 +14,29 @@ export async function openTimed(ext) {
     return m && el && /^\d+:\d\d:\d\d$/.test(el.textContent) && !document.getElementById('running').hidden ? m.startTime : null;
   }, null, { timeout: 15000, polling: 20 });
   const mark = await handle.jsonValue();
+  const steps = await page.evaluate(timeline);
   await page.waitForSelector('body[data-ready="1"]', { timeout: 15000 });
   const readyAt = await page.evaluate(() => performance.now()); // upper bound: polled
   await page.close();
-  return { mark, readyAt };
+  return { mark, readyAt, steps };
 }
 
+// Where a popup's time went, on its clock: the HTML parsed, the script's
+// first line, the first storage read answered (Tyme Tab's marks, bench
+// instrumentation in popup/first-read.js).
+const timeline = () => {
+  const nav = performance.getEntriesByType('navigation')[0];
+  const at = (name) => performance.getEntriesByName(name)[0]?.startTime ?? null;
+  return { parsed: nav ? nav.domInteractive : null, firstLine: at('tyme:first-line') ?? at('floor:rendered'), firstRead: at('tyme:first-read') };
+};
+
 /** The floor's popup: its 'floor:rendered' mark. */
-export async function openFloorTimed(ext, floor) {
+export async function openFloorTimed(ext, floor, steps = null) {
   const page = await ext.context.newPage();
   await page.goto(`${floor.base}/popup.html`);
   const handle = await page.waitForFunction(() => performance.getEntriesByName('floor:rendered')[0]?.startTime ?? null, null, { timeout: 15000, polling: 20 });
   const mark = await handle.jsonValue();
+  if (steps) steps.push(await page.evaluate(timeline));
   await page.close();
   return mark;
 }
@@ -34,7 +45,8 @@ export async function popupInteractive(ext, ref, floor) {
   log(`popup time to interactive (${N_POPUP} opens warm, ${N_POPUP} cold)`);
   await ok(ext.send('start', { task: ref, page: { url: 'https://example.com/tti', title: 'TTI' } }), 'start');
   const open = () => openTimed(ext);
-  const openFloor = () => openFloorTimed(ext, floor);
+  const floorSteps = [];
+  const openFloor = () => openFloorTimed(ext, floor, floorSteps);
   const warm = [];
   const cold = [];
   const floorWarm = [];
@@ -60,6 +72,12 @@ export async function popupInteractive(ext, ref, floor) {
     `Tyme Tab ${round(median(w), 1)} ms, floor ${round(median(floorWarm), 1)} ms (navigation → main action rendered)`);
   add('popup', `popup first render, worker cold, over the floor: median (n=${c.length})`, overFloor(median(c), median(floorCold)), 'ms', { op: '<=', limit: 10 },
     `Tyme Tab ${round(median(c), 1)} ms, floor ${round(median(floorCold), 1)} ms`);
+  // The same opens, step by step (medians; the floor's first line is its render).
+  const med = (xs, k) => round(median(xs.map((x) => x[k]).filter((v) => v != null)), 1);
+  const ws = warm.map((x) => x.steps);
+  const fs = floorSteps.slice(1, warm.length + 1); // the warm opens (the first open of each page is not counted)
+  add('popup', 'popup warm, step by step: HTML parsed / script\'s first line / first storage read answered / rendered', `${med(ws, 'parsed')} / ${med(ws, 'firstLine')} / ${med(ws, 'firstRead')} / ${round(median(w), 1)}`, 'ms', null,
+    `the floor's: ${med(fs, 'parsed')} / ${med(fs, 'firstLine')} / — / ${round(median(floorWarm), 1)} ms (navigation → domInteractive, the bundle's first statement, chrome.storage.local.get answered, the main action rendered)`);
   add('popup', `popup interactive, worker warm: median (n=${w.length})`, round(median(w), 1), 'ms', { op: '<=', limit: 100 }, 'navigation → running timer with elapsed time rendered');
   add('popup', 'popup interactive, worker warm: p95', round(p95(w), 1), 'ms');
   add('popup', `popup interactive, worker cold: median (n=${c.length})`, round(median(c), 1), 'ms');
