@@ -71,7 +71,18 @@ export async function search({ type, name = '', parentId = null }) {
 async function fetchCatalog() {
   const client = await getClient();
   const startedAt = Date.now();
-  const lists = await Promise.all(Object.keys(CATALOG_LISTS).map((type) => client.searchEntity(type, '', null)));
+  // A big catalog's lists one after another: each answer (megabytes) is
+  // parsed and dropped before the next arrives, so the core's memory holds
+  // one at a time (it never shrinks once grown). A small one's at once.
+  const types = Object.keys(CATALOG_LISTS);
+  const { catalogItems } = await store.get('catalogItems');
+  let lists;
+  if ((catalogItems || 0) > CATALOG_ITEMS_PER_PERIOD) {
+    lists = [];
+    for (const type of types) lists.push(await client.searchEntity(type, '', null));
+  } else {
+    lists = await Promise.all(types.map((type) => client.searchEntity(type, '', null)));
+  }
   return locked(async () => {
     if (!current(client)) throw signedOutError();
     const catalog = readCatalog((await store.get('catalog')).catalog);
