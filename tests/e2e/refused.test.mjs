@@ -37,60 +37,59 @@ async function twoRefused(env) {
   return ids;
 }
 
-test('refused changes: the popup offers to send them again, and they land once the server takes them', async () => {
+// A signed-in extension with two refused changes, and a popup showing them: body(env, ids, popup).
+const withRefused = (body) => async () => {
   const env = await signedInDemo(CLIENT);
-  const { ext, sandbox } = env;
   try {
     const ids = await twoRefused(env);
-    const popup = await ext.openPopup();
+    const popup = await env.ext.openPopup();
     await popup.waitForSelector('#refused:not([hidden])');
-    assert.match(await popup.textContent('#pending'), new RegExp(`^${msg('en', 'changes_many', 2)} — `));
-    assert.equal(await popup.textContent('#retry-refused'), msg('en', 'retry_refused'));
-    // Parked: no alarm sends them again on its own.
-    assert.equal(await onServer(sandbox, ids[0]), undefined);
-
-    // Fixed in Tyme (the task made there); the user sends them again.
-    await sandbox.addEntities([{ type: 'TimedTask', id: LATER, name: 'Made later', project_id: env.task.projectId }]);
-    await popup.click('#retry-refused');
-    for (const id of ids) await waitFor(() => onServer(sandbox, id), { what: `entry ${id} on the server` });
-    await popup.waitForSelector('#refused', { state: 'hidden' });
-    await popup.waitForSelector('#pending', { state: 'hidden' });
-    const st = await ext.storage(['outboxSize', 'outboxRefused']);
-    assert.deepEqual(st, { outboxSize: 0, outboxRefused: 0 });
-    for (const [i, id] of ids.entries()) {
-      const e = await onServer(sandbox, id);
-      assert.ok(e.time_end, `entry ${i + 1} stopped on the server`);
-      assert.ok(e.note.includes(`https://example.com/refused/${i + 1}`), e.note);
-    }
+    await body(env, ids, popup);
   } finally { await env.close(); }
-});
+};
 
-test('refused changes: discarding them is asked twice, then they are gone for good and nothing is sent', async () => {
-  const env = await signedInDemo(CLIENT);
+test('refused changes: the popup offers to send them again, and they land once the server takes them', withRefused(async (env, ids, popup) => {
   const { ext, sandbox } = env;
-  try {
-    const ids = await twoRefused(env);
-    const popup = await ext.openPopup();
-    await popup.waitForSelector('#refused:not([hidden])');
-    await popup.click('#discard-refused');
-    // The first click only asks.
-    const confirm = popup.locator('#discard-refused-confirm');
-    await confirm.waitFor();
-    assert.equal(await confirm.textContent(), msg('en', 'discard_refused_many', 2));
-    assert.equal(await popup.locator('#discard-refused').isHidden(), true);
-    assert.equal((await ext.storage('outboxSize')).outboxSize, 2, 'nothing discarded yet');
+  assert.match(await popup.textContent('#pending'), new RegExp(`^${msg('en', 'changes_many', 2)} — `));
+  assert.equal(await popup.textContent('#retry-refused'), msg('en', 'retry_refused'));
+  // Parked: no alarm sends them again on its own.
+  assert.equal(await onServer(sandbox, ids[0]), undefined);
 
-    await sandbox.clearLog();
-    await confirm.click();
-    await popup.waitForSelector('#refused', { state: 'hidden' });
-    await popup.waitForSelector('#pending', { state: 'hidden' });
-    assert.deepEqual(await ext.storage(['outboxSize', 'outboxRefused']), { outboxSize: 0, outboxRefused: 0 });
-    // Gone: a flush (and any wake-up) sends nothing of them.
-    await ok(ext.send('flush'));
-    assert.deepEqual((await sandbox.log()).filter((e) => e.path.includes('update_entity')), [], 'no write sent');
-    for (const id of ids) assert.equal(await onServer(sandbox, id), undefined);
-    // A new change goes through as usual.
-    const started = await ok(ext.send('start', { task: env.task, page: { url: 'https://example.com/after', title: 'After' } }));
-    await waitFor(() => onServer(sandbox, started.entity.id), { what: 'the next entry on the server' });
-  } finally { await env.close(); }
-});
+  // Fixed in Tyme (the task made there); the user sends them again.
+  await sandbox.addEntities([{ type: 'TimedTask', id: LATER, name: 'Made later', project_id: env.task.projectId }]);
+  await popup.click('#retry-refused');
+  for (const id of ids) await waitFor(() => onServer(sandbox, id), { what: `entry ${id} on the server` });
+  await popup.waitForSelector('#refused', { state: 'hidden' });
+  await popup.waitForSelector('#pending', { state: 'hidden' });
+  const st = await ext.storage(['outboxSize', 'outboxRefused']);
+  assert.deepEqual(st, { outboxSize: 0, outboxRefused: 0 });
+  for (const [i, id] of ids.entries()) {
+    const e = await onServer(sandbox, id);
+    assert.ok(e.time_end, `entry ${i + 1} stopped on the server`);
+    assert.ok(e.note.includes(`https://example.com/refused/${i + 1}`), e.note);
+  }
+}));
+
+test('refused changes: discarding them is asked twice, then they are gone for good and nothing is sent', withRefused(async (env, ids, popup) => {
+  const { ext, sandbox } = env;
+  await popup.click('#discard-refused');
+  // The first click only asks.
+  const confirm = popup.locator('#discard-refused-confirm');
+  await confirm.waitFor();
+  assert.equal(await confirm.textContent(), msg('en', 'discard_refused_many', 2));
+  assert.equal(await popup.locator('#discard-refused').isHidden(), true);
+  assert.equal((await ext.storage('outboxSize')).outboxSize, 2, 'nothing discarded yet');
+
+  await sandbox.clearLog();
+  await confirm.click();
+  await popup.waitForSelector('#refused', { state: 'hidden' });
+  await popup.waitForSelector('#pending', { state: 'hidden' });
+  assert.deepEqual(await ext.storage(['outboxSize', 'outboxRefused']), { outboxSize: 0, outboxRefused: 0 });
+  // Gone: a flush (and any wake-up) sends nothing of them.
+  await ok(ext.send('flush'));
+  assert.deepEqual((await sandbox.log()).filter((e) => e.path.includes('update_entity')), [], 'no write sent');
+  for (const id of ids) assert.equal(await onServer(sandbox, id), undefined);
+  // A new change goes through as usual.
+  const started = await ok(ext.send('start', { task: env.task, page: { url: 'https://example.com/after', title: 'After' } }));
+  await waitFor(() => onServer(sandbox, started.entity.id), { what: 'the next entry on the server' });
+}));
