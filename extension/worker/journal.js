@@ -98,8 +98,10 @@ export async function readOutbox() {
  * due ops (outboxClaim) → {state, ops, keys: what to write}.
  */
 export function claimKeys(state, head, now, max) {
-  const { state: next, ops } = outboxClaim(state, now, max);
-  return { state: next, ops, keys: { ...queueKeys(next, head), outboxBatch: ops.map((o) => o.opId) } };
+  const claimed = outboxClaim(state, now, max);
+  // Each op with the ops of this claim it must follow (its parents' writes).
+  const ops = claimed.ops.map((o, i) => ({ ...o, after: claimed.after[i] || [] }));
+  return { state: claimed.state, ops, keys: { ...queueKeys(claimed.state, head), outboxBatch: ops.map((o) => o.opId) } };
 }
 
 /**

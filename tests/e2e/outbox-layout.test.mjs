@@ -161,3 +161,24 @@ test('a drain writes the whole queue a few times, not once or twice per request:
     assert.deepEqual((await outboxKeys(ext)).filter((k) => k.startsWith('outboxSent:')), [], 'the confirmations are folded in and removed');
   } finally { await env.close(); }
 });
+
+test('a child claimed with its parent is not sent when the parent\'s write fails: it follows it once the parent lands', async () => {
+  const env = await setup();
+  const { ext, sandbox } = env;
+  try {
+    await ext.context.setOffline(true);
+    const project = await ok(ext.send('create', { type: 'Project', name: 'Parent made offline' }));
+    const task = await ok(ext.send('create', { type: 'TimedTask', name: 'Child made offline', parentId: project.id }));
+    await waitFor(async () => (await ext.storage('offlineAt')).offlineAt, { what: 'the worker recorded being offline' });
+    await sandbox.clearLog();
+    // The first write (the project's) fails with a 500; the drain goes on with what does not depend on it.
+    await sandbox.faults({ fail_next: 1, status: 500, path_prefix: '/data/update_entity' });
+    await ext.context.setOffline(false);
+    await ok(ext.send('getState'));
+    await waitFor(async () => (await sandbox.state()).tasks.some((x) => x.id === task.id), { what: 'the task on the server', timeout: 60000 });
+    const writes = (await sandbox.log()).filter((e) => e.method === 'POST' && e.path.includes('update_entity'));
+    // The project's failed try, then the project, then the task: the task never went before its parent.
+    assert.deepEqual(writes.map((e) => [e.entity, e.status]), [[project.id, 500], [project.id, 200], [task.id, 200]]);
+    assert.equal((await ext.storage('outboxRefused')).outboxRefused, 0, 'nothing refused');
+  } finally { await env.close(); }
+});
