@@ -27,14 +27,15 @@ export async function pendingSet() {
   return pendingIds();
 }
 
-/**
- * fn(state) → next state, as one locked read-change-write (the journal
- * folded in first). With `client`: nothing is changed (null) once the stored
- * outbox is another account's.
- */
 // Most ops one claim takes (each is sent in turn; a bigger queue takes more claims).
 const CLAIM_MAX = 1000;
 
+/**
+ * fn(state) → next state, as one locked read-change-write (the journal
+ * folded in first). With `client`: nothing is changed (null) once the stored
+ * outbox is another account's. `extra`: keys written along, the queue then
+ * written even when fn changed nothing.
+ */
 export async function mutateOutbox(fn, client = null, extra = null) {
   return locked(async () => {
     await ready;
@@ -49,10 +50,11 @@ export async function mutateOutbox(fn, client = null, extra = null) {
   });
 }
 
-function resumeSignInWaits(s) {
+/** `s` with every op `pred` picks due now (un-parked, its backoff cut short). */
+function retryWhere(s, pred) {
   let next = s;
   for (const op of outboxPending(s)) {
-    if (op.state === 'waitingForSignIn') next = outboxRetry(next, op.opId, Date.now());
+    if (pred(op)) next = outboxRetry(next, op.opId, Date.now());
   }
   return next;
 }
@@ -101,7 +103,7 @@ async function doFlush() {
     // older client's request parked with its 401 after the sign-in had
     // already resumed the queue is due again (else it waited for a sign-in
     // that never comes).
-    await mutateOutbox(resumeSignInWaits, client);
+    await mutateOutbox((s) => retryWhere(s, (op) => op.state === 'waitingForSignIn'), client);
   }
   // Every read and change of the outbox checks, under the lock, that it is
   // still this client's account's: ops of an account are sent with its client only.
@@ -150,17 +152,17 @@ async function doFlush() {
 // The changes the server refused (parked as stuck: retrying alone cannot
 // help), as the user decides from the popup: sent again now (after a fix
 // in Tyme), or discarded for good.
-const refusedOps = (s) => outboxPending(s).filter((op) => op.state === 'stuck');
+const refused = (op) => op.state === 'stuck';
 
 export async function retryRefused() {
   await started;
-  await mutateOutbox((s) => refusedOps(s).reduce((next, op) => outboxRetry(next, op.opId, Date.now()), s));
+  await mutateOutbox((s) => retryWhere(s, refused));
   await flush();
 }
 
 export async function discardRefused() {
   await started;
-  await mutateOutbox((s) => refusedOps(s).reduce((next, op) => outboxAck(next, op.opId), s));
+  await mutateOutbox((s) => outboxPending(s).filter(refused).reduce((next, op) => outboxAck(next, op.opId), s));
   await store.set({ outboxError: null });
   await scheduleOutboxAlarms();
 }
@@ -170,13 +172,7 @@ export async function discardRefused() {
 export async function retryNetworkFailures() {
   await started;
   await store.remove('offlineAt');
-  await mutateOutbox((s) => {
-    let next = s;
-    for (const op of outboxPending(s)) {
-      if (op.state === 'queued' && op.lastError && op.lastError.code === 'network') next = outboxRetry(next, op.opId, Date.now());
-    }
-    return next;
-  });
+  await mutateOutbox((s) => retryWhere(s, (op) => op.state === 'queued' && op.lastError && op.lastError.code === 'network'));
   await flush();
 }
 
