@@ -7,7 +7,7 @@
 // bench instrumentation (tests/bench): the worker's first statement (its imports are evaluated before it).
 const T0 = performance.now();
 import { defaultScrubParams } from './pkg/tyme_tab.js';
-import { ready } from './worker/wasm.js';
+import { wasmReady } from './worker/wasm.js';
 import { store, lockWaiting } from './worker/storage.js';
 import { errorInfo, errorReply } from './worker/errors.js';
 import { keepParked } from './worker/accounts.js';
@@ -54,9 +54,9 @@ const handlers = {
   saveRule: (p) => saveRule(p),
   setRules: (p) => setRules(p),
   // The options: the built-in scrub rules, and a note as a list not yet saved would make it.
-  scrubRules: async () => { await ready; return defaultScrubParams(); },
+  scrubRules: async () => { await wasmReady(); return defaultScrubParams(); },
   previewNote: async (p) => {
-    await ready;
+    await wasmReady();
     try { return { note: previewNote(p) }; } catch (e) { return { error: errorInfo(e).message }; }
   },
 };
@@ -86,17 +86,20 @@ chrome.runtime.onMessage.addListener((msg, sender, sendResponse) => {
     sendResponse({ ok: false, error: { code: 'forbidden', message: t('err_forbidden_sender') } });
     return false;
   }
+  // The message first: a worker it woke answers before its own start-up work.
+  dispatch(msg).then(sendResponse).finally(wake);
   onlineAgain().catch(() => {});
-  dispatch(msg).then(sendResponse);
   return true;
 });
 
 chrome.contextMenus.onClicked.addListener((info, tab) => {
+  wake();
   handleMenuClick(info, tab).catch((e) => setNotice(errorReply(e).message));
 });
 
 // Answers the work it started (the browser ignores it; the bench's simulated day awaits it).
 function onAlarm(alarm) {
+  wake();
   onlineAgain().catch(() => {});
   if (alarm.name === ALARM_OUTBOX || alarm.name === ALARM_WAKE) {
     return flush().catch(() => {});
@@ -116,25 +119,36 @@ function onAlarm(alarm) {
 chrome.alarms.onAlarm.addListener(onAlarm);
 
 // Time away while a timer runs (worker/idle.js).
-if (chrome.idle) chrome.idle.onStateChanged.addListener((state) => { idleChanged(state).catch(() => {}); });
+if (chrome.idle) chrome.idle.onStateChanged.addListener((state) => { wake(); idleChanged(state).catch(() => {}); });
 
 // The keyboard shortcut that starts or stops a timer without the popup.
 chrome.commands.onCommand.addListener((command, tab) => {
+  wake();
   if (command === 'toggle-timer') toggleTimer(tab).catch((e) => setNotice(errorReply(e).message));
 });
 
-chrome.runtime.onInstalled.addListener(() => createMenus());
+chrome.runtime.onInstalled.addListener(() => { wake(); createMenus(); });
 
 // A browser start: what failed for want of a network in the last session is retried now.
-chrome.runtime.onStartup.addListener(() => { retryNetworkFailures().catch(() => {}); });
+chrome.runtime.onStartup.addListener(() => { wake(); retryNetworkFailures().catch(() => {}); });
 // Where the platform fires it (a background page; not Chromium's service worker, see onlineAgain).
-self.addEventListener('online', () => { retryNetworkFailures().catch(() => {}); });
+self.addEventListener('online', () => { wake(); retryNetworkFailures().catch(() => {}); });
 
 // Every start of the worker (install, browser start, wake-up after being
-// stopped): resend what is left and restore the badge and alarms.
+// stopped): resend what is left and restore the badge and alarms. It runs
+// once the event that woke the worker has been taken (`wake`, called by
+// every listener; after its answer for a page's message), so that a popup
+// waiting on a stopped worker is not queued behind the wasm's compile and
+// these reads. A start that brings no event still runs it, a moment later.
+let woken = false;
+function wake() {
+  if (woken) return;
+  woken = true;
+  wakeUp();
+}
 async function wakeUp() {
   try {
-    await started;
+    await started();
     await expirePendingPage();
     const { timer, tokens } = await store.get(['timer', 'tokens']);
     if (timer) await ensureTickAlarm();
@@ -145,14 +159,14 @@ async function wakeUp() {
     await flush();
   } catch { /* errors are recorded in storage by flush */ }
 }
-wakeUp();
+setTimeout(wake, 250);
 
 // ---------------------------------------------------------------- test and bench hooks
 // The worker's only ones, with the first statement above; scripts/build-dist.mjs strips them
 // from the packages and fails the build if any is left.
-// bench instrumentation (tests/bench): when the wasm became ready, and its linear memory, read through CDP.
-globalThis.tymeTabBench = { t0: T0, readyAt: null, wasmMemory: null };
-ready.then((w) => { globalThis.tymeTabBench.readyAt = performance.now(); globalThis.tymeTabBench.wasmMemory = w && w.memory; }, () => {});
+// bench instrumentation (tests/bench): ready to answer (every listener registered, as the floor's
+// readyAt), and when the wasm's load began and ended (worker/wasm.js), with its linear memory, read through CDP.
+globalThis.tymeTabBench = { t0: T0, readyAt: performance.now(), wasmFrom: null, wasmAt: null, wasmMemory: null };
 // For tests driving the worker directly (Playwright worker.evaluate), and for the
 // simulated working day that fires onAlarm, the alarm listener, as the browser would.
 // Nothing here is reachable from a page: a page's only way in is a message.

@@ -10,7 +10,7 @@ import {
   outboxNew, outboxEnqueue, outboxSize, outboxPending, outboxRequeueInFlight, outboxRetry,
 } from '../pkg/tyme_tab.js';
 import { stoppedEntry } from '../shared/entities.js';
-import { ready } from './wasm.js';
+import { wasmReady } from './wasm.js';
 import { store, locked } from './storage.js';
 import { ALARM_SYNC, ALARM_TICK, updateBadge, scheduleOutboxAlarms } from './alarms.js';
 import { readOutbox, queueKeys, dropTaken } from './journal.js';
@@ -35,7 +35,7 @@ export function accountEpoch() { return epoch; }
  * removed the tokens and caches before; `extra` is written along (settings).
  */
 export async function switchAccountLocked(from, to, extra = {}) {
-  await ready;
+  await wasmReady();
   const now = Date.now();
   const got = await store.get(['timer', 'recent', 'lastTask', 'parked']);
   const parked = { ...(got.parked || {}) };

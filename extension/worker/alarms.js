@@ -1,6 +1,6 @@
 // Alarms (they wake a stopped worker) and the toolbar badge.
 import { outboxSize, outboxNextWake } from '../pkg/tyme_tab.js';
-import { ready } from './wasm.js';
+import { wasmReady } from './wasm.js';
 import { store } from './storage.js';
 import { idleQuestion } from '../idle.js';
 import { t } from '../i18n.js';
@@ -36,7 +36,7 @@ export const offlineNoted = () => offlineArmed;
 export function noteOffline(on) { offlineArmed = on; }
 
 export async function scheduleOutboxAlarms() {
-  await ready;
+  await wasmReady();
   // Small keys only (journal.js): this runs after every flush, offline too.
   const { outboxLog, outboxSize: stored } = await store.get(['outboxLog', 'outboxSize']);
   // A queue stored before the journal has no head: its size and wake come from the queue itself.

@@ -4,7 +4,7 @@
 import { t } from '../i18n.js';
 import { TymeClient } from '../pkg/tyme_tab.js';
 import { DEFAULT_BASE_URL } from '../shared/rules.js';
-import { ready } from './wasm.js';
+import { wasmReady } from './wasm.js';
 import { store, locked, getSettings } from './storage.js';
 import { UserError, signedOutError } from './errors.js';
 import {
@@ -52,7 +52,7 @@ export function sameAccount(client) { return clientEpoch.get(client) === account
 export function adoptAccount(client) { clientEpoch.set(client, accountEpoch()); }
 
 export async function getClient({ needTokens = true } = {}) {
-  await ready;
+  await wasmReady();
   let switched = false;
   const client = await locked(async () => {
     const got = await store.get(['settings', 'tokens', 'account', 'dialect']);

@@ -10,7 +10,7 @@ import { t } from '../i18n.js';
 import { outboxPending } from '../pkg/tyme_tab.js';
 import { newChild, PARENT_KEY } from '../shared/entities.js';
 import { checkName } from '../shared/rules.js';
-import { ready } from './wasm.js';
+import { wasmReady } from './wasm.js';
 import { store, locked } from './storage.js';
 import { UserError, signedOutError, errorInfo, refusal } from './errors.js';
 import { getClient, current, sameAccount, serverDialect } from './auth.js';
@@ -141,7 +141,7 @@ export async function create({ type, name, parentId }) {
   const checked = checkName(name);
   if (checked.error) throw refusal(checked);
   const client = await getClient();
-  await ready;
+  await wasmReady();
   const made = newChild(type, checked.value, parentId);
   if (made.error) throw refusal(made);
   const { entity } = made;

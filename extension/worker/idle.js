@@ -7,7 +7,7 @@ import { formatDateTime, newId } from '../pkg/tyme_tab.js';
 import { idleMinutesOf, nextIdle, resolveIdle } from '../idle.js';
 import { foldStopped } from '../common.js';
 import { t } from '../i18n.js';
-import { ready } from './wasm.js';
+import { wasmReady } from './wasm.js';
 import { store, locked, getSettings } from './storage.js';
 import { UserError } from './errors.js';
 import { flush, queueWrites } from './outbox.js';
@@ -34,7 +34,7 @@ export async function idleChanged(state, now = Date.now()) {
 /** The popup's answer: 'keep', 'stop' or 'drop'. */
 export async function answerIdle({ choice }) {
   if (!['keep', 'stop', 'drop'].includes(choice)) throw new UserError('invalid_input', t('err_idle_choice'));
-  await ready;
+  await wasmReady();
   const now = Date.now();
   const after = await locked(async () => {
     const got = await store.get(['timer', 'idle', 'totals']);

@@ -1,12 +1,12 @@
 // The note of a tracked page, always from the core's scrubber (src/note.rs)
 // with the user's scrub entries added to its built-in list.
 import { makeNote, scrubUrl } from '../pkg/tyme_tab.js';
-import { ready } from './wasm.js';
+import { wasmReady } from './wasm.js';
 import { getSettings } from './storage.js';
 
 async function noteOptions(extra = {}) {
   const settings = await getSettings();
-  await ready;
+  await wasmReady();
   return { ...(Array.isArray(settings.scrubParams) ? { scrubParams: settings.scrubParams } : {}), ...extra };
 }
 

@@ -4,7 +4,7 @@
 // (shared/outbox-driver.js) with the signed-in account's client.
 import { outboxRequeueInFlight, outboxRetry, outboxPending, outboxAck } from '../pkg/tyme_tab.js';
 import { drainOutbox } from '../shared/outbox-driver.js';
-import { ready } from './wasm.js';
+import { wasmReady } from './wasm.js';
 import { store, locked } from './storage.js';
 import { errorInfo } from './errors.js';
 import { getClient, sameAccount } from './auth.js';
@@ -17,13 +17,13 @@ import { journalKeys, readOutbox, queueKeys, dropTaken, pendingIds, claimKeys, s
  * caller's one storage write (with the timer, the catalog...).
  */
 export async function queueWrites(entities, now = Date.now()) {
-  await ready;
+  await wasmReady();
   return journalKeys(entities, now);
 }
 
 /** The ids of the entities a write of which waits in the outbox (queue or journal). */
 export async function pendingSet() {
-  await ready;
+  await wasmReady();
   return pendingIds();
 }
 
@@ -38,7 +38,7 @@ const CLAIM_MAX = 1000;
  */
 export async function mutateOutbox(fn, client = null, extra = null) {
   return locked(async () => {
-    await ready;
+    await wasmReady();
     if (client && !sameAccount(client)) return null;
     const { state, head, taken, folded } = await readOutbox();
     const next = fn(state);
@@ -60,8 +60,12 @@ function retryWhere(s, pred) {
 }
 
 // A new worker has no request outstanding: ops marked in flight go back to
-// the queue, before this worker sends anything.
-export const started = ready.then(() => mutateOutbox((s) => outboxRequeueInFlight(s, Date.now()))).catch(() => {});
+// the queue, once per worker, before this worker sends anything.
+let requeued = null;
+export function started() {
+  requeued ||= mutateOutbox((s) => outboxRequeueInFlight(s, Date.now())).catch(() => {});
+  return requeued;
+}
 
 // Single-flight flush. A write queued while a flush is already past its last
 // look at the outbox must not wait for the next alarm: every call asks for
@@ -81,7 +85,7 @@ export function flush() {
 }
 
 async function doFlush() {
-  await started;
+  await started();
   // The browser knows it is offline: no request can get through, so none is
   // tried and the journal is not folded (each write stays O(1)). The first
   // wake-up online sends at once (onlineAgain).
@@ -155,13 +159,13 @@ async function doFlush() {
 const refused = (op) => op.state === 'stuck';
 
 export async function retryRefused() {
-  await started;
+  await started();
   await mutateOutbox((s) => retryWhere(s, refused));
   await flush();
 }
 
 export async function discardRefused() {
-  await started;
+  await started();
   await mutateOutbox((s) => outboxPending(s).filter(refused).reduce((next, op) => outboxAck(next, op.opId), s));
   await store.set({ outboxError: null });
   await scheduleOutboxAlarms();
@@ -170,7 +174,7 @@ export async function discardRefused() {
 // Back online: ops that failed for want of a network are due now instead of
 // at the end of their backoff (a server's Retry-After still holds the queue).
 export async function retryNetworkFailures() {
-  await started;
+  await started();
   await store.remove('offlineAt');
   await mutateOutbox((s) => retryWhere(s, (op) => op.state === 'queued' && op.lastError && op.lastError.code === 'network'));
   await flush();

@@ -1,5 +1,5 @@
 // What the pages show: the state from storage, and the popup's refresh.
-import { ready } from './wasm.js';
+import { wasmReady } from './wasm.js';
 import { store, settingsOf } from './storage.js';
 import { errorInfo } from './errors.js';
 import { redirectUri, dialectOf } from './auth.js';
@@ -25,7 +25,7 @@ export async function getState() {
   // wait for the wasm to compile.
   const counted = !!got.outboxLog;
   const mayHold = !counted && !!got.outbox && got.outboxSize !== 0;
-  if (mayHold || got.parked) await ready;
+  if (mayHold || (got.parked && Object.keys(got.parked).length)) await wasmReady();
   const size = counted ? got.outboxSize || 0 : mayHold ? outboxSize(got.outbox) : 0;
   const settings = settingsOf(got.settings);
   const dialect = dialectOf(got.dialect, settings);

@@ -25,7 +25,7 @@
 //   idle          {timerId, since, until|null}: time away while that timer ran (idle.js)
 // chrome.storage.sync: siteRules [{host, path, task}] (site-rules.js)
 import { DEFAULT_BASE_URL } from '../shared/rules.js';
-import { ready } from './wasm.js';
+import { wasmReady } from './wasm.js';
 
 export const store = {
   async get(keys) { return chrome.storage.local.get(keys); },
@@ -62,7 +62,7 @@ export function locked(fn) {
   // What runs under the lock builds outbox states and entries with the core:
   // the wasm is made ready first, as a worker just woken can be asked to stop
   // a timer before its wasm has compiled.
-  const go = () => { waiting--; return ready.then(fn); };
+  const go = () => { waiting--; return wasmReady().then(fn); };
   const run = mutex.then(go, go);
   mutex = run.catch(() => {});
   return run;

@@ -7,7 +7,7 @@ import { parseDateTime } from '../pkg/tyme_tab.js';
 import { adoptedEntry } from '../shared/entities.js';
 import { taskLabel, dayStart, weekStart } from '../shared/format.js';
 import { trackedFor, decide as decideReconcile } from '../reconcile.js';
-import { ready } from './wasm.js';
+import { wasmReady } from './wasm.js';
 import { store, locked } from './storage.js';
 import { getClient, current, serverDialect } from './auth.js';
 import { pendingSet } from './outbox.js';
@@ -94,7 +94,7 @@ export async function refreshTotals({ force = false } = {}) {
   const now = Date.now();
   const day = dayStart(now);
   const { totals, timer } = await store.get(['totals', 'timer']);
-  await ready;
+  await wasmReady();
   const confirmed = timer && !(await pendingSet()).has(timer.entity.id) ? timer : null;
   const exact = (await serverDialect()).times !== false;
   // With the server's own list of entries, a confirmed running entry is
