@@ -1,19 +1,17 @@
 // The one driver of the core's outbox (src/outbox.rs), for the extension's
 // worker and the web console (copied to www/shared/ by the build). The core
 // decides what is due, backoff, parking and order; this loop claims, sends
-// and records, one op at a time. Where the state lives and how it is locked
-// is the caller's: `update(fn)` runs fn(state) → next state (or the same
-// object: nothing to write) as one locked read-change-write and resolves to
-// the state after it, or to null when the state is no longer this sender's
-// (another account): the drain then stops.
-import { outboxNextDue, outboxMarkSending, outboxAck, outboxFail, outboxOp, outboxRequeueInFlight } from '../pkg/tyme_tab.js';
+// and records. Where the state lives and how it is locked is the caller's:
+// `update(fn)` runs fn(state) → next state (or the same object: nothing to
+// write) as one locked read-change-write and resolves to the state after it,
+// or to null when the state is no longer this sender's (another account):
+// the drain then stops.
+import { outboxFail, outboxRequeueInFlight } from '../pkg/tyme_tab.js';
 
 // After a failure with one of these, nothing else would get through either.
 export const STOP_CODES = new Set(['network', 'unauthorized', 'reauth_required', 'signed_out']);
 // A bound on one drain (every op backs off at least a second after a failure, so it is never reached in practice).
 const MAX_SENDS = 500;
-
-function sameEntity(a, b) { return JSON.stringify(a) === JSON.stringify(b); }
 
 /**
  * What the outbox records of a failed send: {code, message, status?,
@@ -35,57 +33,19 @@ export function failureOf(e, info = null) {
  *   onFailed(op, e, failure)  after the failure is recorded
  *   describe(e)        {code, message} recorded for a failure (default: the error's own)
  *   now()              the clock (ms)
- *   claim(), recordSent(op)  optional, together: the batch mode (below);
- *   settle(fn)         there, the update that ends a claim (default: update)
+ *   claim()            the ops due now, marked in flight (the core's
+ *                      outboxClaim, each with `after`: the ops of the claim
+ *                      it must follow), or null once the state is another account's
+ *   recordSent(op)     records a confirmed send (→ false once the state is
+ *                      another account's)
+ *   settle(fn)         the update that ends a claim (default: update)
  * → { sent, failed: the last failure or null, stopped: the state was taken away }
  *
- * One op at a time, each claim and each ack is a read-change-write of the
- * whole state. In the batch mode the caller claims every op due at once
- * (`claim()` → the ops, marked in flight, or null once the state is another
- * account's) and records each confirmed send on its own (`recordSent(op)`,
- * a small write, → false once the state is another account's), folded into
- * the state by its next `update`; so a drain of n ops costs O(n), not O(n²).
+ * The worker claims every op due at once and records each confirmation as
+ * one small write, folded into the state by its next `update`, so a drain of
+ * n ops costs O(n), not O(n²). The web console claims one op at a time.
  */
-export async function drainOutbox(opts) {
-  return opts.claim && opts.recordSent ? drainBatches(opts) : drainOneByOne(opts);
-}
-
-async function drainOneByOne({ update, send, onSent = async () => {}, onFailed = async () => {}, describe = null, now = Date.now }) {
-  let sent = 0;
-  let failed = null;
-  for (let i = 0; i < MAX_SENDS; i++) {
-    let op = null;
-    const claimed = await update((s) => {
-      op = outboxNextDue(s, now());
-      return op ? outboxMarkSending(s, op.opId, now()) : s;
-    });
-    if (claimed === null) return { sent, failed, stopped: true };
-    if (!op) break;
-    let error = null;
-    try { await send(op.entity); } catch (e) { error = e || new Error('failed'); }
-    if (!error) {
-      const acked = await update((s) => {
-        const cur = outboxOp(s, op.opId);
-        // A newer write that replaced this op while it was in flight must still be sent.
-        if (cur && !sameEntity(cur.entity, op.entity)) return s;
-        return outboxAck(s, op.opId);
-      });
-      if (acked === null) return { sent, failed, stopped: true };
-      sent++;
-      await onSent(op);
-      continue;
-    }
-    // The core decides: retry with backoff, park as stuck (refused), or wait for sign-in.
-    failed = failureOf(error, describe ? describe(error) : null);
-    const after = await update((s) => outboxFail(s, op.opId, failed, now()));
-    if (after === null) return { sent, failed, stopped: true };
-    await onFailed(op, error, failed);
-    if (STOP_CODES.has(failed.code)) break;
-  }
-  return { sent, failed, stopped: false };
-}
-
-async function drainBatches({ update, settle = null, send, claim, recordSent, onSent = async () => {}, onFailed = async () => {}, describe = null, now = Date.now }) {
+export async function drainOutbox({ update, settle = null, send, claim, recordSent, onSent = async () => {}, onFailed = async () => {}, describe = null, now = Date.now }) {
   let sent = 0;
   let failed = null;
   let tries = 0;

@@ -95,36 +95,8 @@ pub fn outbox_due(#[wasm_bindgen(unchecked_param_type = "OutboxState | null | un
     out(&run().map_err(js_err)?)
 }
 
-/// The first op `outboxDue` would list, or null (the others not copied).
-#[wasm_bindgen(js_name = outboxNextDue, unchecked_return_type = "PendingOp | null")]
-pub fn outbox_next_due(#[wasm_bindgen(unchecked_param_type = "OutboxState | null | undefined")] state: JsValue, #[wasm_bindgen(js_name = nowMs)] now_ms: f64) -> std::result::Result<JsValue, JsValue> {
-    let run = || -> Result<_> { Ok(state_in(state)?.next_due(ms(now_ms)?)) };
-    match run().map_err(js_err)? {
-        Some(op) => out(&op),
-        None => Ok(JsValue::NULL),
-    }
-}
 
-/// The pending op with this id, or null.
-#[wasm_bindgen(js_name = outboxOp, unchecked_return_type = "PendingOp | null")]
-pub fn outbox_op(#[wasm_bindgen(unchecked_param_type = "OutboxState | null | undefined")] state: JsValue, #[wasm_bindgen(js_name = opId)] op_id: &str) -> std::result::Result<JsValue, JsValue> {
-    let s = state_in(state).map_err(js_err)?;
-    match s.op(op_id) {
-        Some(op) => out(op),
-        None => Ok(JsValue::NULL),
-    }
-}
 
-/// The op is about to be sent: writes of its entity enqueued meanwhile wait behind it.
-#[wasm_bindgen(js_name = outboxMarkSending, unchecked_return_type = "OutboxState")]
-pub fn outbox_mark_sending(#[wasm_bindgen(unchecked_param_type = "OutboxState | null | undefined")] state: JsValue, #[wasm_bindgen(js_name = opId)] op_id: &str, #[wasm_bindgen(js_name = nowMs)] now_ms: f64) -> std::result::Result<JsValue, JsValue> {
-    let run = || -> Result<OutboxState> {
-        let mut s = state_in(state)?;
-        s.mark_sending(op_id, ms(now_ms)?)?;
-        Ok(s)
-    };
-    out(&run().map_err(js_err)?)
-}
 
 /// The server confirmed the op: remove it (unknown ids change nothing).
 #[wasm_bindgen(js_name = outboxAck, unchecked_return_type = "OutboxState")]

@@ -19,7 +19,7 @@ function namedImports(src) {
 
 test('every wasm function the worker uses is a named import the package exports', async () => {
   const names = [...new Set(Object.values(sources).flatMap(namedImports))];
-  for (const n of ['outboxMarkSending', 'outboxRequeueInFlight', 'outboxResume', 'TymeClient', 'makeNote']) assert.ok(names.includes(n), `${n} imported by name`);
+  for (const n of ['outboxClaim', 'outboxRequeueInFlight', 'outboxResume', 'TymeClient', 'makeNote']) assert.ok(names.includes(n), `${n} imported by name`);
   const pkg = await import(path.join(EXT_DIR, 'pkg', 'tyme_tab.js'));
   const missing = names.filter((n) => typeof pkg[n] === 'undefined');
   assert.deepEqual(missing, [], 'exports missing from the package');

@@ -4,7 +4,7 @@
 // Compiled only, never run: `make test-types` (typescript pinned in package.json).
 import init, {
   TymeClient, newId, formatDateTime, parseDateTime, roundDuration, makeNote, scrubUrl, defaultScrubParams,
-  outboxNew, outboxEnqueue, outboxDue, outboxMarkSending, outboxAck, outboxFail, outboxRetry, outboxResume,
+  outboxNew, outboxEnqueue, outboxDue, outboxAck, outboxFail, outboxRetry, outboxResume,
   outboxRequeueInFlight, outboxNextWake, outboxSize, outboxPending, outboxClaim, outboxAckSent,
 } from "../../extension/pkg/tyme_tab.js";
 import type {
@@ -59,7 +59,6 @@ export async function check(): Promise<void> {
     const last: OutboxLastError | null = op.lastError;
     const retryAfter: number | null = last ? last.retryAfter : null;
     void [opState, attempts, since, entityId, retryAfter];
-    state = outboxMarkSending(state, op.opId, now);
     const failure: OutboxFailure = { code: "rate_limited", message: "slow down", retryAfter: 5 };
     state = outboxFail(state, op.opId, failure, now);
     state = outboxFail(state, op.opId, { code: "network" }, now, 0.5);

@@ -2,7 +2,7 @@
 // console's tabs under a Web Lock, drained by the shared driver
 // (shared/outbox-driver.js), the extension's as well.
 import {
-  outboxNew, outboxEnqueue, outboxSize, outboxPending, outboxRetry, outboxResume, outboxNextWake,
+  outboxNew, outboxEnqueue, outboxSize, outboxPending, outboxRetry, outboxResume, outboxNextWake, outboxClaim, outboxAckSent,
 } from '../pkg/tyme_tab.js';
 import { drainOutbox } from '../shared/outbox-driver.js';
 import { setText } from '../lib/dom.js';
@@ -54,7 +54,10 @@ export async function tryEnqueue(entity, what) {
 /** Sends due ops one at a time until none is due. Each op is claimed under the
  *  lock (marked `sending`): that is its send lease, so no other tab offers it
  *  until it is answered here or the lease runs out (a tab closed mid-send),
- *  and a write of the same entity queued meanwhile waits behind it. */
+ *  and a write of the same entity queued meanwhile waits behind it. Its
+ *  answer is recorded before the next claim, so a claim of one leaves
+ *  nothing of this tab's in flight; the ops in flight that a claim ends with
+ *  are other tabs', not this tab's to queue again. */
 export async function flush() {
   if (app.flushing) { app.flushAgain = true; return; }
   if (!signedIn()) { setText($('#outbox-error'), '; sign in to send them'); return; }
@@ -64,15 +67,24 @@ export async function flush() {
   try {
     do {
       app.flushAgain = false;
+      // Signed out (or reconnected) meanwhile: this client sends no more (null).
+      const mine = (fn) => withOutbox(() => (app.client === client ? fn(outboxState()) : null));
       await drainOutbox({
-        // Signed out (or reconnected) meanwhile: this client sends no more.
-        update: (fn) => withOutbox(() => {
-          if (app.client !== client) return null;
-          const state = outboxState();
+        update: (fn) => mine((state) => {
           const next = fn(state);
           if (next !== state) saveOutbox(next);
           return next;
         }),
+        claim: () => mine((state) => {
+          const claimed = outboxClaim(state, Date.now(), 1);
+          if (claimed.ops.length) saveOutbox(claimed.state);
+          return claimed.ops;
+        }),
+        recordSent: async (op) => (await mine((state) => {
+          saveOutbox(outboxAckSent(state, [{ opId: op.opId, entity: op.entity }]));
+          return true;
+        })) !== null,
+        settle: async () => true,
         send: (entity) => client.sendWrite(entity),
         onSent: async () => { setText($('#outbox-error'), ''); },
         onFailed: async (op, e) => {
