@@ -53,17 +53,18 @@ export async function popupInteractive(ext, ref, floor) {
   const floorCold = [];
   await open(); // first open of each page (compiles and caches the popup's code), not counted
   await openFloor();
+  // Who opens first alternates, so neither always follows the other's
+  // after-work (Tyme Tab's refresh through its worker, a worker stopping).
   for (let i = 0; i < N_POPUP; i++) {
     await ext.worker();
     await floor.worker();
-    warm.push(await open());
-    floorWarm.push(await openFloor());
+    if (i % 2) { floorWarm.push(await openFloor()); warm.push(await open()); }
+    else { warm.push(await open()); floorWarm.push(await openFloor()); }
   }
   for (let i = 0; i < N_POPUP; i++) {
     await ext.stopWorker();
-    cold.push(await open());
-    await ext.stopWorker();
-    floorCold.push(await openFloor());
+    if (i % 2) { floorCold.push(await openFloor()); await ext.stopWorker(); cold.push(await open()); }
+    else { cold.push(await open()); await ext.stopWorker(); floorCold.push(await openFloor()); }
   }
   raw.popup = { warm, cold, floorWarm, floorCold };
   const w = warm.map((x) => x.mark);
