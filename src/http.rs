@@ -395,7 +395,7 @@ fn each_array_item(body: &[u8], each: &mut dyn FnMut(&Value)) -> bool {
 /// array, unbalanced, a trailing comma, or text after it). It does not
 /// check the items: each is then parsed as JSON on its own.
 fn array_items(body: &[u8]) -> Option<Vec<&[u8]>> {
-    let open = body.iter().position(|b| !b.is_ascii_whitespace())?;
+    let open = body.iter().position(|&b| !json_space(b))?;
     if body[open] != b'[' {
         return None;
     }
@@ -422,20 +422,25 @@ fn array_items(body: &[u8]) -> Option<Vec<&[u8]>> {
             }
             b']' => {
                 let last = &body[from..i];
-                let blank = last.iter().all(u8::is_ascii_whitespace);
+                let blank = last.iter().all(|&b| json_space(b));
                 if blank && !items.is_empty() {
                     return None;
                 }
                 if !blank {
                     items.push(last);
                 }
-                return body[i + 1..].iter().all(u8::is_ascii_whitespace).then_some(items);
+                return body[i + 1..].iter().all(|&b| json_space(b)).then_some(items);
             }
             b'}' => return None,
             _ => {}
         }
     }
     None
+}
+
+/// JSON's whitespace (not a form feed, which `is_ascii_whitespace` counts).
+fn json_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
 }
 
 fn unwrap_envelope(v: Value) -> Value {
@@ -506,7 +511,7 @@ mod tests {
         assert_eq!(items, [r#"{"id": "a,]}", "n": "say \"[x]\" \\"}"#, r#"[1, {"id": 2}]"#, r#"{"id": {"deep": [",", "]"]}}"#, r#""x""#, "3"]);
         assert_eq!(array_items(b"[]").unwrap().len(), 0);
         assert_eq!(array_items(b" [ \n ] ").unwrap().len(), 0);
-        for not_one_array in [&b"[1,]"[..], b"[1] x", b"[1", b"[{\"a\":1}", b"{\"data\": []}", b"null", b"", b"[\"]", b"[}]"] {
+        for not_one_array in [&b"[1,]"[..], b"[1] x", b"\x0c[1]", b"[1]\x0c", b"[1", b"[{\"a\":1}", b"{\"data\": []}", b"null", b"", b"[\"]", b"[}]"] {
             assert!(array_items(not_one_array).is_none(), "{}", String::from_utf8_lossy(not_one_array));
         }
     }
@@ -533,7 +538,7 @@ mod tests {
         // An array whose brackets balance but whose items are not JSON, a
         // trailing comma, a truncated answer, text after it: the whole
         // answer's error, never items skipped.
-        for (body, says) in [(&b"[{\"id\": 1}, {id: 2}]"[..], "not JSON"), (b"[{\"id\": 1},]", "not JSON"), (b"[{\"id\": 1}, {\"id\"", "truncated JSON"), (b"[1] <html>", "not JSON")] {
+        for (body, says) in [(&b"[{\"id\": 1}, {id: 2}]"[..], "not JSON"), (b"[{\"id\": 1},]", "not JSON"), (b"[{\"id\": 1}, {\"id\"", "truncated JSON"), (b"[1] <html>", "not JSON"), (b"[]\x0c", "not JSON"), (b"[\x0c]", "not JSON")] {
             let e = read(body).unwrap_err();
             assert_eq!(e.kind, ErrorKind::BadResponse, "{e:?}");
             assert!(e.message.contains(says), "{}: {}", String::from_utf8_lossy(body), e.message);

@@ -60,10 +60,11 @@ function retryWhere(s, pred) {
 }
 
 // A new worker has no request outstanding: ops marked in flight go back to
-// the queue, once per worker, before this worker sends anything.
+// the queue, once per worker, before this worker sends anything (tried
+// again by the next caller when it failed, e.g. the wasm did not load).
 let requeued = null;
 export function started() {
-  requeued ||= mutateOutbox((s) => outboxRequeueInFlight(s, Date.now())).catch(() => {});
+  requeued ||= mutateOutbox((s) => outboxRequeueInFlight(s, Date.now())).catch(() => { requeued = null; });
   return requeued;
 }
 
