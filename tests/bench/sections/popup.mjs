@@ -30,10 +30,10 @@ const timeline = () => {
   return { parsed: nav ? nav.domInteractive : null, firstLine: at('tyme:first-line') ?? at('floor:rendered'), firstRead: at('tyme:first-read') };
 };
 
-/** The floor's popup: its 'floor:rendered' mark. */
-export async function openFloorTimed(ext, floor, steps = null) {
+/** The floor's popup (or `file`: read.html, the same after one storage read): its 'floor:rendered' mark. */
+export async function openFloorTimed(ext, floor, steps = null, file = 'popup.html') {
   const page = await ext.context.newPage();
-  await page.goto(`${floor.base}/popup.html`);
+  await page.goto(`${floor.base}/${file}`);
   const handle = await page.waitForFunction(() => performance.getEntriesByName('floor:rendered')[0]?.startTime ?? null, null, { timeout: 15000, polling: 20 });
   const mark = await handle.jsonValue();
   if (steps) steps.push(await page.evaluate(timeline));
@@ -51,8 +51,11 @@ export async function popupInteractive(ext, ref, floor) {
   const cold = [];
   const floorWarm = [];
   const floorCold = [];
+  const floorRead = []; // the floor's page after one storage read, warm
+  const openFloorRead = () => openFloorTimed(ext, floor, null, 'read.html');
   await open(); // first open of each page (compiles and caches the popup's code), not counted
   await openFloor();
+  await openFloorRead();
   // Who opens first alternates, so neither always follows the other's
   // after-work (Tyme Tab's refresh through its worker, a worker stopping).
   for (let i = 0; i < N_POPUP; i++) {
@@ -60,19 +63,24 @@ export async function popupInteractive(ext, ref, floor) {
     await floor.worker();
     if (i % 2) { floorWarm.push(await openFloor()); warm.push(await open()); }
     else { warm.push(await open()); floorWarm.push(await openFloor()); }
+    floorRead.push(await openFloorRead());
   }
   for (let i = 0; i < N_POPUP; i++) {
     await ext.stopWorker();
     if (i % 2) { floorCold.push(await openFloor()); await ext.stopWorker(); cold.push(await open()); }
     else { cold.push(await open()); await ext.stopWorker(); floorCold.push(await openFloor()); }
   }
-  raw.popup = { warm, cold, floorWarm, floorCold };
+  raw.popup = { warm, cold, floorWarm, floorCold, floorRead };
   const w = warm.map((x) => x.mark);
   const c = cold.map((x) => x.mark);
   add('popup', `popup first render, worker warm, over the floor: median (n=${w.length})`, overFloor(median(w), median(floorWarm)), 'ms', { op: '<=', limit: 10 },
     `Tyme Tab ${round(median(w), 1)} ms, floor ${round(median(floorWarm), 1)} ms (navigation → main action rendered)`);
   add('popup', `popup first render, worker cold, over the floor: median (n=${c.length})`, overFloor(median(c), median(floorCold)), 'ms', { op: '<=', limit: 10 },
     `Tyme Tab ${round(median(c), 1)} ms, floor ${round(median(floorCold), 1)} ms`);
+  add('popup', `the floor's popup after one storage read, worker warm, over the floor: median (n=${floorRead.length})`, overFloor(median(floorRead), median(floorWarm)), 'ms', null,
+    `${round(median(floorRead), 1)} ms: what one chrome.storage.local read before the paint costs a page that does nothing else`);
+  add('popup', 'popup first render, worker warm, over the floor after one storage read: median', overFloor(median(w), median(floorRead)), 'ms', null,
+    `Tyme Tab ${round(median(w), 1)} ms, the floor with one read ${round(median(floorRead), 1)} ms`);
   // The same opens, step by step (medians; the floor's first line is its render).
   const med = (xs, k) => round(median(xs.map((x) => x[k]).filter((v) => v != null)), 1);
   const ws = warm.map((x) => x.steps);
