@@ -21,9 +21,12 @@ fn origin(url: &str) -> &str {
 
 /// Reads the body chunk by chunk, stopping as soon as it exceeds `MAX_BODY`
 /// (a missing or wrong Content-Length cannot make it read more); `None`
-/// when it is too large.
-async fn read_body(resp: &Response) -> std::result::Result<Option<Vec<u8>>, wasm_bindgen::JsValue> {
-    let mut body = Vec::new();
+/// when it is too large. `expected` (the Content-Length, at most
+/// `MAX_BODY`) is allocated at once: a catalog's answer of megabytes is
+/// then one block of its size, not a buffer doubled chunk after chunk (the
+/// old and the new copy both held at each doubling).
+async fn read_body(resp: &Response, expected: usize) -> std::result::Result<Option<Vec<u8>>, wasm_bindgen::JsValue> {
+    let mut body = Vec::with_capacity(expected);
     let Some(stream) = resp.body() else { return Ok(Some(body)) };
     let reader: ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
     loop {
@@ -31,7 +34,11 @@ async fn read_body(resp: &Response) -> std::result::Result<Option<Vec<u8>>, wasm
         if chunk.get_done() == Some(true) {
             return Ok(Some(body));
         }
-        body.extend(Uint8Array::new(&chunk.get_value()).to_vec());
+        // Copied straight into the body, without a vector of each chunk.
+        let bytes = Uint8Array::new(&chunk.get_value());
+        let at = body.len();
+        body.resize(at + bytes.length() as usize, 0);
+        bytes.copy_to(&mut body[at..]);
         if body.len() > MAX_BODY {
             let _ = reader.cancel();
             return Ok(None);
@@ -76,9 +83,10 @@ pub(crate) async fn send(req: HttpRequest, timeout_ms: u32) -> Result<Reply> {
         }
     }
     let too_large = || Error::bad_response(format!("response body too large (limit {MAX_BODY} bytes)")).with_status(status);
-    if h.get("content-length").and_then(|v| v.trim().parse::<u64>().ok()).is_some_and(|len| len > MAX_BODY as u64) {
+    let declared = h.get("content-length").and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|len| len > MAX_BODY as u64) {
         return Err(too_large());
     }
-    let body = read_body(&resp).await.map_err(|_| lost("the answer was cut off from"))?.ok_or_else(too_large)?;
+    let body = read_body(&resp, declared.unwrap_or(0) as usize).await.map_err(|_| lost("the answer was cut off from"))?.ok_or_else(too_large)?;
     Ok(Reply { status, headers, body })
 }
