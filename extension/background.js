@@ -8,7 +8,7 @@
 const T0 = performance.now();
 import { defaultScrubParams } from './pkg/tyme_tab.js';
 import { wasmReady } from './worker/wasm.js';
-import { store, lockWaiting } from './worker/storage.js';
+import { store, lockWaiting, handOver } from './worker/storage.js';
 import { errorInfo, errorReply } from './worker/errors.js';
 import { keepParked } from './worker/accounts.js';
 import { signIn, signOut } from './worker/session.js';
@@ -149,6 +149,7 @@ function wake() {
 async function wakeUp() {
   try {
     await started();
+    await handOver();
     await expirePendingPage();
     const { timer, tokens } = await store.get(['timer', 'tokens']);
     if (timer) await ensureTickAlarm();

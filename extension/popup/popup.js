@@ -1,16 +1,17 @@
 // Popup: renders state and sends requests to the service worker. Plain DOM,
 // every piece of data goes through textContent.
-import { firstRead } from './first-read.js'; // first: its storage read starts before the rest is evaluated
+// The page's first paint and first storage read (popup/first-paint.js): popup.html
+// loads its bundle before this one, and this one imports that same file.
+import { firstRead } from '../build/first-paint.js';
 import { send, hms, el, liveTotals, foldStopped, taskLabel, DEFAULT_BASE_URL, PENDING_PAGE_TTL_MS } from '../common.js';
 import { buildIndex, filterProjects, filterTasks, readCatalog, MAX_ROWS } from '../picker.js';
 import { requestApiHost, hostRefusedMessage } from '../browser.js';
 import { wirePickerKeys } from './keys.js';
-import { t, localize } from '../i18n.js';
+import { t } from '../i18n.js';
 import { siteRules } from './site.js';
 import { renderParked, announceTimer, renderIdleQuestion } from './panels.js';
 
 const $ = (id) => document.getElementById(id);
-localize();
 const params = new URLSearchParams(location.search);
 // Tests open the popup as a tab, which is then itself the active tab:
 // ?tab=<id> names the page to track instead.

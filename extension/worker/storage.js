@@ -25,18 +25,47 @@
 //   idle          {timerId, since, until|null}: time away while that timer ran (idle.js)
 // chrome.storage.sync: siteRules [{host, path, task}] (site-rules.js)
 import { DEFAULT_BASE_URL } from '../shared/rules.js';
+import { HANDOFF_KEYS, popupUrl } from '../handoff.js';
 import { wasmReady } from './wasm.js';
 
 export const store = {
   async get(keys) { return chrome.storage.local.get(keys); },
-  async set(obj) { return chrome.storage.local.set(obj); },
-  async remove(keys) { return chrome.storage.local.remove(keys); },
+  async set(obj) {
+    await chrome.storage.local.set(obj);
+    if (HANDOFF_KEYS.some((k) => k in obj)) handOver();
+  },
+  async remove(keys) {
+    await chrome.storage.local.remove(keys);
+    if ([].concat(keys).some((k) => HANDOFF_KEYS.includes(k))) handOver();
+  },
   // Every key's name, without reading the values (the catalog is megabytes).
   async keys() {
     const area = chrome.storage.local;
     return typeof area.getKeys === 'function' ? area.getKeys() : Object.keys(await area.get(null));
   },
 };
+
+// The popup's URL carries what its first paint shows (../handoff.js): set
+// again after each write of a key it is made of, and at each worker start (a
+// browser start puts back the manifest's plain URL). Not awaited by the
+// write: the popup renders from storage right after its first paint anyway.
+// Writes in a burst (a week offline) set it once more after the burst, not
+// once each: a run reads the keys when it starts.
+let handing = null;
+let handAgain = false;
+export function handOver() {
+  if (handing) { handAgain = true; return handing; }
+  handing = (async () => {
+    do {
+      handAgain = false;
+      try {
+        await chrome.action.setPopup({ popup: popupUrl(await store.get(HANDOFF_KEYS)) });
+      } catch { /* the popup waits for storage instead */ }
+    } while (handAgain);
+    handing = null;
+  })();
+  return handing;
+}
 
 export async function getSettings() {
   const { settings } = await store.get('settings');

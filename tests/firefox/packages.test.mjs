@@ -81,7 +81,7 @@ test('the packages: the bundles and the source files they load, no key, no sourc
   for (const b of ['chrome', 'firefox']) {
     const entries = unzip(fs.readFileSync(zipOf(first, b)));
     const names = entries.map((e) => e.name);
-    for (const f of ['manifest.json', 'build/background.js', 'build/popup.js', 'build/options.js', 'popup/popup.html', 'popup/popup.css', 'options/options.html', 'pkg/tyme_tab_bg.wasm', 'icons/icon-128.png', '_locales/en/messages.json']) {
+    for (const f of ['manifest.json', 'build/background.js', 'build/first-paint.js', 'build/popup.js', 'build/options.js', 'popup/popup.html', 'options/options.html', 'pkg/tyme_tab_bg.wasm', 'icons/icon-128.png', '_locales/en/messages.json']) {
       assert.ok(names.includes(f), `${b}: ${f} packaged`);
     }
     // The scripts are the bundles only: the modules they are made of are not packaged.

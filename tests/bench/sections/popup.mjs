@@ -4,10 +4,27 @@
 import { add, log, raw, ok, median, p95, round, N_POPUP } from '../lib.mjs';
 import { overFloor } from '../floor.mjs';
 
-/** A fresh popup page with a timer running: its 'tyme:timer-rendered' mark and when it was refreshed (data-ready). */
+/**
+ * The URL the toolbar button opens now (chrome.action.getPopup, read from an
+ * extension page, the worker not involved): the worker hands the popup what
+ * its first paint shows in it (extension/handoff.js). Waits for the hand-off
+ * of a running timer, which the worker sets after the write of the timer.
+ */
+export async function actionPopupUrl(ext) {
+  const page = await ext.page();
+  const handle = await page.waitForFunction(async () => {
+    const url = await chrome.action.getPopup({});
+    const s = new URL(url).searchParams.get('s');
+    return s && JSON.parse(s).t ? url : null;
+  }, null, { timeout: 15000, polling: 20 });
+  return handle.jsonValue();
+}
+
+/** A fresh popup page, opened at the toolbar button's URL, with a timer running: its 'tyme:timer-rendered' mark and when it was refreshed (data-ready). */
 export async function openTimed(ext) {
+  const url = await actionPopupUrl(ext);
   const page = await ext.context.newPage();
-  await page.goto(`${ext.base}/popup/popup.html`);
+  await page.goto(url);
   const handle = await page.waitForFunction(() => {
     const m = performance.getEntriesByName('tyme:timer-rendered')[0];
     const el = document.getElementById('run-elapsed');
@@ -23,7 +40,7 @@ export async function openTimed(ext) {
 
 // Where a popup's time went, on its clock: the HTML parsed, the script's
 // first line, the first storage read answered (Tyme Tab's marks, bench
-// instrumentation in popup/first-read.js).
+// instrumentation in popup/first-paint.js).
 const timeline = () => {
   const nav = performance.getEntriesByType('navigation')[0];
   const at = (name) => performance.getEntriesByName(name)[0]?.startTime ?? null;
