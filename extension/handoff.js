@@ -2,7 +2,7 @@
 // the toolbar button opens (chrome.action.setPopup): signed in, the running
 // timer (its start and label) or the last task (its label). With it the
 // popup paints its main action as its script's first statement, without
-// waiting for a storage read (tests/bench/RESULTS.md: that read is answered
+// waiting for a storage read (the bench's RESULTS.md: that read is answered
 // 5 to 9 ms after the floor's page has painted). Storage stays the truth: the
 // popup reads it right after and renders again from it, so a hand-off older
 // than storage (a worker stopped between a write and its setPopup) shows for
