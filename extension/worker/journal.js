@@ -38,14 +38,20 @@ const MAX_OPS = 10_000; // the core's MAX_OPS: refused beyond, never dropped
 const emptyHead = () => ({ next: 1, through: 1, count: 0, base: 0, wake: null });
 const entryKey = (entity) => `${LOG_PREFIX}${JSON.stringify([entity.type, entity.id])}`;
 
+/** The stored keys journalKeys reads to record `entities`. */
+export function journalReads(entities) {
+  return ['outboxLog', 'outboxSize', ...new Set(entities.map(entryKey))];
+}
+
 /**
  * Under the storage lock: the keys that record `entities` (in order, at
- * `now`), to be written in the caller's one storage write.
+ * `now`), to be written in the caller's one storage write. `read`: those of
+ * journalReads(entities), when the caller read them along with its own keys
+ * in one storage read.
  */
-export async function journalKeys(entities, now) {
+export async function journalKeys(entities, now, read = null) {
   for (const e of entities) outboxEntityKey(e); // the core's refusal (invalid_input), before anything is written
-  const keys = [...new Set(entities.map(entryKey))];
-  const got = await store.get(['outboxLog', 'outboxSize', ...keys]);
+  const got = read || await store.get(journalReads(entities));
   const head = { ...emptyHead(), ...(got.outboxLog || {}) };
   // A queue stored before the journal: its size is the base.
   if (!got.outboxLog && got.outboxSize) head.base = got.outboxSize;

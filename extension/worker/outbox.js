@@ -10,15 +10,18 @@ import { errorInfo } from './errors.js';
 import { getClient, sameAccount } from './auth.js';
 import { scheduleOutboxAlarms, armOutboxAlarm, offlineNoted, noteOffline } from './alarms.js';
 import { markSynced } from './catalog.js';
-import { journalKeys, readOutbox, queueKeys, dropTaken, pendingIds, claimKeys, sentKeys } from './journal.js';
+import { journalKeys, journalReads, readOutbox, queueKeys, dropTaken, pendingIds, claimKeys, sentKeys } from './journal.js';
+
+/** The stored keys queueWrites reads for `entities` (read along with a caller's own: its `read`). */
+export { journalReads as queueReads };
 
 /**
  * Under the lock: the keys that queue `entities` (in order), for the
  * caller's one storage write (with the timer, the catalog...).
  */
-export async function queueWrites(entities, now = Date.now()) {
+export async function queueWrites(entities, now = Date.now(), read = null) {
   await wasmReady();
-  return journalKeys(entities, now);
+  return journalKeys(entities, now, read);
 }
 
 /** The ids of the entities a write of which waits in the outbox (queue or journal). */

@@ -7,7 +7,7 @@ import { t } from '../i18n.js';
 import { store, locked, getSettings } from './storage.js';
 import { UserError, signedOutError } from './errors.js';
 import { getClient, sameAccount } from './auth.js';
-import { flush, queueWrites } from './outbox.js';
+import { flush, queueWrites, queueReads } from './outbox.js';
 import { ensureTickAlarm, updateBadge, timerGone } from './alarms.js';
 import { noteFor } from './notes.js';
 
@@ -28,8 +28,8 @@ export async function startTimer(refIn, page) {
   const ref = checkTaskRef(refIn);
   const settings = await getSettings();
   if (page && page.incognito && !settings.allowIncognito) throw incognitoRefused();
-  const client = await getClient(); // signed in and configured, or a clear error before anything is queued
-  const note = await noteFor(page);
+  // Signed in and configured, or a clear error before anything is queued; the note meanwhile.
+  const [client, note] = await Promise.all([getClient(), noteFor(page)]);
   const now = Date.now();
   const timer = await locked(async () => {
     // The account changed since: the task and page were picked for another one.
@@ -102,14 +102,14 @@ export async function editEntry(p) {
   const endMs = Number(p && p.endMs);
   if (!id) throw new UserError('invalid_input', t('err_pick_entry'));
   if (!Number.isFinite(startMs) || !Number.isFinite(endMs) || endMs < startMs) throw new UserError('invalid_input', t('err_end_before_start'));
-  const client = await getClient();
-  const note = await noteFor(p.page);
+  const [client, note] = await Promise.all([getClient(), noteFor(p.page)]);
   const entity = await locked(async () => {
     if (!sameAccount(client)) throw signedOutError();
-    const got = await store.get(['timer']);
-    if (got.timer && got.timer.entity.id === id) throw new UserError('invalid_input', t('err_stop_before_edit'));
     const e = { ...finishedEntry(ref, note, startMs, endMs), id };
-    await store.set({ ...(await queueWrites([e])), totals: null });
+    // The timer and what the journal reads, in one storage read.
+    const got = await store.get(['timer', ...queueReads([e])]);
+    if (got.timer && got.timer.entity.id === id) throw new UserError('invalid_input', t('err_stop_before_edit'));
+    await store.set({ ...(await queueWrites([e], Date.now(), got)), totals: null });
     return e;
   });
   flush().catch(() => {});
