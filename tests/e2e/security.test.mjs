@@ -309,8 +309,21 @@ test('untrusted page titles and server-side names are shown as text in the popup
       bold: document.querySelectorAll('b').length,
     }));
     assert.deepEqual(dom.imgs, ['../icons/icon-32.png'], 'only the header icon is an img');
-    assert.deepEqual(dom.scripts, ['../build/popup.js']);
+    assert.deepEqual(dom.scripts, ['../build/first-paint.js', '../build/popup.js']);
     assert.equal(dom.bold, 0);
+    // The same label handed to the popup's first paint in the toolbar's URL (handoff.js).
+    const handed = await waitFor(async () => {
+      const u = await (await ext.page()).evaluate(() => chrome.action.getPopup({}));
+      const s = new URL(u).searchParams.get('s');
+      return s && JSON.parse(s).t ? u : null;
+    }, { what: 'the running timer handed over' });
+    const p1 = await ext.context.newPage();
+    p1.on('dialog', (d) => { dialogs.push(d.message()); d.dismiss().catch(() => {}); });
+    await p1.goto(handed);
+    await p1.waitForSelector('body[data-ready="1"]');
+    assert.equal(await p1.textContent('#run-task'), `${hostileProject} › ${hostileTask}`);
+    assert.deepEqual(await p1.evaluate(() => [[...document.querySelectorAll('img')].length, document.querySelectorAll('b').length]), [1, 0]);
+    await p1.close();
 
     // The same title as a page waiting for a task (context menu with no task chosen yet).
     await ext.send('stop');
