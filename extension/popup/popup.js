@@ -181,6 +181,29 @@ async function syncLists(fresh) {
   if (!res.ok) setError(res.error);
 }
 
+// A picker list's rows, [{text, data: {attribute: value}, chosen, sub}],
+// written into the rows the list has (a keystroke changes their text and
+// attributes instead of building the list again), rows added or removed at
+// its end. Each row is <li [class=sub]><button type=button data-…>.
+const ROW_DATA = ['data-id', 'data-task', 'data-subtask', 'data-parent'];
+function setRows(list, rows) {
+  const have = list.children;
+  rows.forEach((r, i) => {
+    let li = have[i];
+    if (!li) { li = el('li'); li.append(el('button', null, { type: 'button' })); list.append(li); }
+    const b = li.firstElementChild;
+    li.classList.toggle('sub', !!r.sub);
+    if (b.textContent !== r.text) b.textContent = r.text;
+    for (const a of ROW_DATA) {
+      const v = r.data[a];
+      if (v == null) b.removeAttribute(a);
+      else if (b.getAttribute(a) !== v) b.setAttribute(a, v);
+    }
+    b.classList.toggle('chosen', !!r.chosen);
+  });
+  while (have.length > rows.length) list.lastElementChild.remove();
+}
+
 function moreLine(id, shown, more) {
   $(id).textContent = more ? t('first_shown', shown) : '';
   show(id, more);
@@ -189,15 +212,10 @@ function moreLine(id, shown, more) {
 function renderProjects() {
   const q = $('project-search').value;
   const { rows, more, exact } = filterProjects(index, q, MAX_ROWS);
-  const list = $('project-list');
-  const items = rows.map((p) => {
-    const li = el('li');
-    const b = el('button', p.name + (p.pending ? t('not_synced') : ''), { type: 'button', 'data-id': p.id });
-    if (chosenProject && chosenProject.id === p.id) b.className = 'chosen';
-    li.append(b);
-    return li;
-  });
-  list.replaceChildren(...items);
+  const notSynced = t('not_synced');
+  setRows($('project-list'), rows.map((p) => ({
+    text: p.pending ? p.name + notSynced : p.name, data: { 'data-id': p.id }, chosen: !!chosenProject && chosenProject.id === p.id,
+  })));
   moreLine('project-more', rows.length, more);
   const raw = q.trim();
   $('create-project').textContent = t('create_project', raw);
@@ -218,22 +236,21 @@ function renderTasks() {
   if (!chosenProject) { list.replaceChildren(); return; }
   const raw = $('task-search').value.trim();
   const { rows, shown, more, exact } = filterTasks(index, chosenProject.id, raw, MAX_ROWS);
+  const notSynced = t('not_synced');
   const items = [];
   for (const { task, subs } of rows) {
-    const li = el('li');
-    const b = el('button', task.name + (task.pending ? t('not_synced') : ''), { type: 'button', 'data-task': task.id });
-    if (chosenTask && chosenTask.taskId === task.id && !chosenTask.subtaskId) b.className = 'chosen';
-    li.append(b);
-    items.push(li);
-    for (const s of subs) {
-      const sli = el('li', null, { class: 'sub' });
-      const sb = el('button', s.name + (s.pending ? t('not_synced') : ''), { type: 'button', 'data-subtask': s.id, 'data-parent': task.id });
-      if (chosenTask && chosenTask.subtaskId === s.id) sb.className = 'chosen';
-      sli.append(sb);
-      items.push(sli);
+    items.push({
+      text: task.pending ? task.name + notSynced : task.name, data: { 'data-task': task.id },
+      chosen: !!chosenTask && chosenTask.taskId === task.id && !chosenTask.subtaskId,
+    });
+    for (const st of subs) {
+      items.push({
+        text: st.pending ? st.name + notSynced : st.name, data: { 'data-subtask': st.id, 'data-parent': task.id },
+        chosen: !!chosenTask && chosenTask.subtaskId === st.id, sub: true,
+      });
     }
   }
-  list.replaceChildren(...items);
+  setRows(list, items);
   moreLine('task-more', shown, more);
   $('create-task').textContent = t('create_task', raw);
   show('create-task', !!raw && !exact);
