@@ -3,6 +3,9 @@
 // (tests/sandbox/README.md); ids are made here, so a write sent twice lands once.
 import { newId, formatDateTime, parseDateTime } from '../pkg/tyme_tab.js';
 
+/** The type of a time entry on the wire. */
+export const ENTRY_TYPE = 'TimedTaskRecord';
+
 /**
  * What a time entry is booked on: { taskId, subtaskId }. A sub-task's entry
  * names the sub-task only (task_id empty: the seed's reading of a child of
@@ -15,12 +18,12 @@ function bookedOn(target) {
 
 /** A running time entry started at `nowMs`. */
 export function startedEntry(target, note, nowMs) {
-  return { type: 'TimedTaskRecord', id: newId(), ...bookedOn(target), time_start: formatDateTime(nowMs), time_end: null, note: String(note || '') };
+  return { type: ENTRY_TYPE, id: newId(), ...bookedOn(target), time_start: formatDateTime(nowMs), time_end: null, note: String(note || '') };
 }
 
 /** A finished time entry from `startMs` to `endMs`. */
 export function finishedEntry(target, note, startMs, endMs) {
-  return { type: 'TimedTaskRecord', id: newId(), ...bookedOn(target), time_start: formatDateTime(startMs), time_end: formatDateTime(endMs), note: String(note || '') };
+  return { type: ENTRY_TYPE, id: newId(), ...bookedOn(target), time_start: formatDateTime(startMs), time_end: formatDateTime(endMs), note: String(note || '') };
 }
 
 /**
@@ -36,7 +39,7 @@ export function stoppedEntry(entry, nowMs) {
 
 /** The outbox's request to delete a time entry (DELETE /data/entity). */
 export function discardedEntry(id) {
-  return { type: 'TimedTaskRecord', id, deleted: true };
+  return { type: ENTRY_TYPE, id, deleted: true };
 }
 
 // What a project, task or sub-task made from a name alone starts with.
@@ -62,5 +65,5 @@ export function newChild(type, name, parentId) {
 
 /** A running entry read from the server (`entry`), booked on `target` as this side names it. */
 export function adoptedEntry(entry, target) {
-  return { type: 'TimedTaskRecord', id: entry.id, ...bookedOn(target), time_start: entry.time_start, time_end: null, note: entry.note || '' };
+  return { type: ENTRY_TYPE, id: entry.id, ...bookedOn(target), time_start: entry.time_start, time_end: null, note: entry.note || '' };
 }

@@ -51,28 +51,38 @@ export function sameAccount(client) { return clientEpoch.get(client) === account
 /** `client` serves the account stored now (a sign-in that switched member). */
 export function adoptAccount(client) { clientEpoch.set(client, accountEpoch()); }
 
+/** The stored keys a client is made from (read along with a caller's own: clientLocked). */
+export const CLIENT_KEYS = ['settings', 'tokens', 'account', 'dialect'];
+
 export async function getClient({ needTokens = true } = {}) {
   await wasmReady();
-  let switched = false;
-  const client = await locked(async () => {
-    const got = await store.get(['settings', 'tokens', 'account', 'dialect']);
-    const settings = { baseUrl: DEFAULT_BASE_URL, ...(got.settings || {}) };
-    if (!settings.clientId) throw new UserError('not_configured', t('err_not_configured'));
-    const serverKey = serverKeyOf(settings);
-    if (!got.account) {
-      // Data written before accounts were recorded is this server's.
-      await store.set({ account: accountOf(settings) });
-    } else if (serverKeyOf(got.account) !== serverKey) {
-      // Settings written around saveSettings: the data stays with its account.
-      dropClient();
-      await store.remove(['tokens', ...ACCOUNT_CACHES, ...SERVER_CACHES]);
-      await switchAccountLocked(got.account, accountOf(settings), { auth: { status: 'signed_out' } });
-      switched = true;
-      throw signedOutError();
-    }
-    return clientFor(settings, got, needTokens);
-  }).finally(() => { if (switched) afterSwitch().catch(() => {}); });
-  return client;
+  const switched = { at: false };
+  return locked(async () => clientLocked(await store.get(CLIENT_KEYS), needTokens, switched))
+    .finally(() => { if (switched.at) afterSwitch().catch(() => {}); });
+}
+
+/**
+ * Under the lock: the client of the CLIENT_KEYS read in `got`, or the error
+ * that says why there is none. Settings of another server than the stored
+ * data's move that data to its account first and set `switched.at`: the
+ * caller runs afterSwitch once out of the lock.
+ */
+export async function clientLocked(got, needTokens = true, switched = {}) {
+  const settings = { baseUrl: DEFAULT_BASE_URL, ...(got.settings || {}) };
+  if (!settings.clientId) throw new UserError('not_configured', t('err_not_configured'));
+  const serverKey = serverKeyOf(settings);
+  if (!got.account) {
+    // Data written before accounts were recorded is this server's.
+    await store.set({ account: accountOf(settings) });
+  } else if (serverKeyOf(got.account) !== serverKey) {
+    // Settings written around saveSettings: the data stays with its account.
+    dropClient();
+    await store.remove(['tokens', ...ACCOUNT_CACHES, ...SERVER_CACHES]);
+    await switchAccountLocked(got.account, accountOf(settings), { auth: { status: 'signed_out' } });
+    switched.at = true;
+    throw signedOutError();
+  }
+  return clientFor(settings, got, needTokens);
 }
 
 // The client of `settings`, with the stored tokens when they are needed. Under the lock.

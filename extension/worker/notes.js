@@ -7,8 +7,9 @@ import { getSettings } from './storage.js';
 async function noteOptions(extra = {}) {
   const settings = await getSettings();
   await wasmReady();
-  return { ...(Array.isArray(settings.scrubParams) ? { scrubParams: settings.scrubParams } : {}), ...extra };
+  return noteOptionsOf(settings, extra);
 }
+const noteOptionsOf = (settings, extra = {}) => ({ ...(settings && Array.isArray(settings.scrubParams) ? { scrubParams: settings.scrubParams } : {}), ...extra });
 
 // The note of a page: its URL scrubbed, and its title when that is not the
 // URL; `page.link`: the title is that of the page a link is on (Track this
@@ -17,6 +18,11 @@ async function noteOptions(extra = {}) {
 export async function noteFor(page) {
   if (!page || !page.url) return '';
   return makeNote(String(page.url), String(page.title || ''), await noteOptions(page.link ? { dropUrlTitle: true } : {}));
+}
+/** The same with the stored `settings` already read (the wasm ready). */
+export function noteWith(page, settings) {
+  if (!page || !page.url) return '';
+  return makeNote(String(page.url), String(page.title || ''), noteOptionsOf(settings, page.link ? { dropUrlTitle: true } : {}));
 }
 
 // What a page waiting for a task keeps: its URL scrubbed and the title the

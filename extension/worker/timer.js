@@ -1,15 +1,16 @@
 // The running timer (`timer` in storage): start, stop, discard. Every change
 // is queued in the outbox in the same storage write as the timer itself.
-import { startedEntry, finishedEntry, stoppedEntry, discardedEntry } from '../shared/entities.js';
+import { startedEntry, finishedEntry, stoppedEntry, discardedEntry, ENTRY_TYPE } from '../shared/entities.js';
 import { taskLabel } from '../shared/format.js';
 import { foldStopped } from '../common.js';
 import { t } from '../i18n.js';
 import { store, locked, getSettings } from './storage.js';
 import { UserError, signedOutError } from './errors.js';
-import { getClient, sameAccount } from './auth.js';
+import { getClient, sameAccount, clientLocked, CLIENT_KEYS } from './auth.js';
+import { afterSwitch } from './accounts.js';
 import { flush, queueWrites, queueReads } from './outbox.js';
 import { ensureTickAlarm, updateBadge, timerGone } from './alarms.js';
-import { noteFor } from './notes.js';
+import { noteFor, noteWith } from './notes.js';
 
 const RECENT_MAX = 6;
 
@@ -26,8 +27,7 @@ export const incognitoRefused = () => new UserError('incognito', t('err_incognit
 
 export async function startTimer(refIn, page) {
   const ref = checkTaskRef(refIn);
-  const settings = await getSettings();
-  if (page && page.incognito && !settings.allowIncognito) throw incognitoRefused();
+  if (page && page.incognito && !(await getSettings()).allowIncognito) throw incognitoRefused();
   // Signed in and configured, or a clear error before anything is queued; the note meanwhile.
   const [client, note] = await Promise.all([getClient(), noteFor(page)]);
   const now = Date.now();
@@ -102,16 +102,18 @@ export async function editEntry(p) {
   const endMs = Number(p && p.endMs);
   if (!id) throw new UserError('invalid_input', t('err_pick_entry'));
   if (!Number.isFinite(startMs) || !Number.isFinite(endMs) || endMs < startMs) throw new UserError('invalid_input', t('err_end_before_start'));
-  const [client, note] = await Promise.all([getClient(), noteFor(p.page)]);
+  const switched = { at: false };
   const entity = await locked(async () => {
+    // One storage read: the client's keys (the scrub list among them), the
+    // timer and what the journal reads for this entry; then one write.
+    const got = await store.get([...CLIENT_KEYS, 'timer', ...queueReads([{ type: ENTRY_TYPE, id }])]);
+    const client = await clientLocked(got, true, switched);
     if (!sameAccount(client)) throw signedOutError();
-    const e = { ...finishedEntry(ref, note, startMs, endMs), id };
-    // The timer and what the journal reads, in one storage read.
-    const got = await store.get(['timer', ...queueReads([e])]);
     if (got.timer && got.timer.entity.id === id) throw new UserError('invalid_input', t('err_stop_before_edit'));
+    const e = { ...finishedEntry(ref, noteWith(p.page, got.settings), startMs, endMs), id };
     await store.set({ ...(await queueWrites([e], Date.now(), got)), totals: null });
     return e;
-  });
+  }).finally(() => { if (switched.at) afterSwitch().catch(() => {}); });
   flush().catch(() => {});
   return entity;
 }
