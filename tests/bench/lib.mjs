@@ -11,8 +11,8 @@ import { tokenRequests } from '../support/dialect.mjs';
 import { ROOT, CHROMIUM, waitFor } from '../e2e/support.mjs';
 
 export const QUICK = !!process.env.BENCH_QUICK;
-export const N_COLD = QUICK ? 5 : 25;          // worker cold starts
-export const N_POPUP = QUICK ? 5 : 25;         // popup opens, per worker state
+export const N_COLD = QUICK ? 5 : 41;          // worker cold starts
+export const N_POPUP = QUICK ? 5 : 41;         // popup opens, per worker state
 export const N_CYCLES = QUICK ? 200 : 1000;    // start/stop cycles for memory
 export const SAMPLE_AT = QUICK ? 50 : 100;     // first memory sample
 export const N_PROJECTS = QUICK ? 2000 : 10000;
