@@ -46,10 +46,11 @@ export function bundle(dir = EXT_DIR) {
     charset: 'utf8',
     legalComments: 'none',
     // Each bundle stands alone (no chunk shared between pages and the
-    // worker), but for the popup's first paint: popup.html loads it before
-    // build/popup.js, which imports that same file instead of a copy.
+    // worker), but for the popup's two: popup.html loads build/first-paint.js,
+    // which imports build/popup.js once it has painted, which imports that
+    // same first-paint.js instead of a copy.
     splitting: false,
-    external: ['./build/first-paint.js'],
+    external: ['./build/first-paint.js', './build/popup.js'],
     metafile: true,
     logLevel: 'error',
   });

@@ -1,7 +1,7 @@
-// The popup's first paint. popup.html loads this module on its own, before
-// the popup's bundle (scripts/bundle.mjs builds it as build/first-paint.js,
-// and build/popup.js imports that same file), so it runs as soon as the page
-// is parsed, without waiting for the rest of the popup's code:
+// The popup's first paint. popup.html loads this module alone
+// (scripts/bundle.mjs builds it as build/first-paint.js), so it runs as soon
+// as the page is parsed, without waiting for the rest of the popup's code,
+// which it then imports (build/popup.js, which imports this same file):
 // - it localizes the page;
 // - when the worker handed the state over in the popup's URL (handoff.js),
 //   it paints the main action from it at once: the running timer with Stop,
@@ -19,6 +19,9 @@ try { paint(readHandoff(location.search)); } catch { /* the bundle renders from 
 export const FIRST_KEYS = ['auth', 'timer', 'lastTask', 'recent', 'outboxSize', 'outboxRefused', 'outboxError', 'notice', 'totals', 'pendingPage', 'settings'];
 export const firstRead = chrome.storage.local.get(FIRST_KEYS);
 firstRead.then(() => performance.mark('tyme:first-read'), () => {}); // bench instrumentation (tests/bench): its answer
+// The rest of the popup, once this module has run: a second script in the
+// page would be fetched beside this one and hold its start back.
+import('../build/popup.js');
 
 function paint(h) {
   if (!h) return;

@@ -1,7 +1,7 @@
 // Popup: renders state and sends requests to the service worker. Plain DOM,
 // every piece of data goes through textContent.
 // The page's first paint and first storage read (popup/first-paint.js): popup.html
-// loads its bundle before this one, and this one imports that same file.
+// loads its bundle, which imports this one, which imports that same file.
 import { firstRead } from '../build/first-paint.js';
 import { send, hms, el, liveTotals, foldStopped, taskLabel, DEFAULT_BASE_URL, PENDING_PAGE_TTL_MS } from '../common.js';
 import { buildIndex, filterProjects, filterTasks, readCatalog, MAX_ROWS } from '../picker.js';

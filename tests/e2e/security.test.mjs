@@ -309,7 +309,7 @@ test('untrusted page titles and server-side names are shown as text in the popup
       bold: document.querySelectorAll('b').length,
     }));
     assert.deepEqual(dom.imgs, ['../icons/icon-32.png'], 'only the header icon is an img');
-    assert.deepEqual(dom.scripts, ['../build/first-paint.js', '../build/popup.js']);
+    assert.deepEqual(dom.scripts, ['../build/first-paint.js']);
     assert.equal(dom.bold, 0);
     // The same label handed to the popup's first paint in the toolbar's URL (handoff.js).
     const handed = await waitFor(async () => {
