@@ -37,6 +37,14 @@ async function actionPopup(ext) {
 // Waits until the toolbar's popup URL satisfies `pred` (the worker sets it after the write that changed it).
 const popupWhen = (ext, pred, what) => waitFor(async () => { const a = await actionPopup(ext); return pred(a) ? a : null; }, { what });
 
+// Signed in, a timer running on a new task, and its hand-off in the toolbar's popup URL.
+async function running(env, project, task) {
+  await signIn(env.ext);
+  const ref = await aTask(env, project, task);
+  await ok(await env.ext.send('start', { task: ref, page: null }));
+  return popupWhen(env.ext, (x) => x.handoff && x.handoff.t, 'the running timer handed over');
+}
+
 test('the popup URL hands over signed in, the running timer (start, label) or the last task, never the note; nothing when signed out', async () => {
   const env = await setup();
   try {
@@ -69,10 +77,7 @@ test('the toolbar button\'s popup paints the running timer from its URL before i
   const pages = await servePages({ '/work': { title: 'Work' } });
   const env = await setup();
   try {
-    await signIn(env.ext);
-    const ref = await aTask(env, 'Toolbar', 'Clicking');
-    await ok(await env.ext.send('start', { task: ref, page: null }));
-    await popupWhen(env.ext, (x) => x.handoff && x.handoff.t, 'the running timer handed over');
+    await running(env, 'Toolbar', 'Clicking');
     await env.ext.page(); // the helper page, before the popup (a page opened later would close it)
     const tab = await env.ext.context.newPage();
     await tab.goto(`${pages.url}/work`);
@@ -115,10 +120,7 @@ test('a hand-off that disagrees with storage, or is not one, gives way to storag
 test('a worker start sets the hand-off again (a browser start puts back the manifest\'s plain popup)', async () => {
   const env = await setup();
   try {
-    await signIn(env.ext);
-    const ref = await aTask(env, 'Restart', 'Waking');
-    await ok(await env.ext.send('start', { task: ref, page: null }));
-    await popupWhen(env.ext, (x) => x.handoff && x.handoff.t, 'the running timer handed over');
+    await running(env, 'Restart', 'Waking');
     // What a browser start does to the action: its popup is the manifest's again.
     await (await env.ext.page()).evaluate(() => chrome.action.setPopup({ popup: 'popup/popup.html' }));
     assert.equal((await actionPopup(env.ext)).handoff, null);
