@@ -17,7 +17,9 @@ const noteOptionsOf = (settings, extra = {}) => ({ ...(settings && Array.isArray
 // checked against anything.
 export async function noteFor(page) {
   if (!page || !page.url) return '';
-  return makeNote(String(page.url), String(page.title || ''), await noteOptions(page.link ? { dropUrlTitle: true } : {}));
+  const settings = await getSettings();
+  await wasmReady();
+  return noteWith(page, settings);
 }
 /** The same with the stored `settings` already read (the wasm ready). */
 export function noteWith(page, settings) {
