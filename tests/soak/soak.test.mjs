@@ -156,7 +156,7 @@ const BUGS = [
   },
   {
     name: 'raw URL in the note', counter: 'lost', detail: /wrong note=".*(access_token|X-Amz-Signature|jsessionid|ghp_|client_secret)/, module: 'worker/notes.js',
-    from: "return makeNote(String(page.url), String(page.title || ''), await noteOptions(page.link ? { dropUrlTitle: true } : {}));",
+    from: "return makeNote(String(page.url), String(page.title || ''), noteOptionsOf(settings, page.link ? { dropUrlTitle: true } : {}));",
     to: "return `${page.title} — ${page.url}`;",
   },
   {
