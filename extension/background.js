@@ -23,10 +23,14 @@ import { getRules, saveRule, setRules } from './worker/site-rules.js';
 import { t } from './i18n.js';
 import { setNotice, dismissNotice, expirePendingPage } from './worker/notices.js';
 import { previewNote } from './worker/notes.js';
-import { getState, refresh } from './worker/state.js';
+import { getState, refresh, readEarly, dropEarlyRead } from './worker/state.js';
 import {
   ALARM_OUTBOX, ALARM_WAKE, ALARM_TICK, ALARM_SYNC, ALARM_PENDING, ensureTickAlarm, ensureSyncAlarm, updateBadge,
 } from './worker/alarms.js';
+
+// The state a popup's getState answers with, read while the listeners below
+// are registered (worker/state.js).
+readEarly();
 
 // ---------------------------------------------------------------- messages
 // One protocol for the pages: {type, payload} → {ok, data} | {ok: false, error: {code, message}}.
@@ -86,9 +90,12 @@ chrome.runtime.onMessage.addListener((msg, sender, sendResponse) => {
     sendResponse({ ok: false, error: { code: 'forbidden', message: t('err_forbidden_sender') } });
     return false;
   }
-  // The message first: a worker it woke answers before its own start-up work.
-  dispatch(msg).then(sendResponse).finally(wake);
-  onlineAgain().catch(() => {});
+  // The message first: a worker it woke answers before its own start-up
+  // work, and before it asks whether the network is back.
+  dispatch(msg).then(sendResponse).finally(() => {
+    wake();
+    onlineAgain().catch(() => {});
+  });
   return true;
 });
 
@@ -142,6 +149,7 @@ self.addEventListener('online', () => { wake(); retryNetworkFailures().catch(() 
 // these reads. A start that brings no event still runs it, a moment later.
 let woken = false;
 function wake() {
+  dropEarlyRead();
   if (woken) return;
   woken = true;
   wakeUp();

@@ -26,7 +26,7 @@ async function load() {
   preview();
   $('allow-incognito').checked = !!s.settings.allowIncognito;
   $('idle-minutes').value = String(s.settings.idleMinutes ?? 10);
-  $('redirect-uri').textContent = s.redirectUri;
+  $('redirect-uri').textContent = chrome.identity.getRedirectURL();
   $('auth-status').textContent = s.signedIn ? t('status_signed_in')
     : s.auth && s.auth.status === 'reauth' ? t('status_reauth') : t('status_signed_out');
 }

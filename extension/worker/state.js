@@ -1,8 +1,8 @@
 // What the pages show: the state from storage, and the popup's refresh.
 import { wasmReady } from './wasm.js';
-import { store, settingsOf } from './storage.js';
+import { store, settingsOf, writesIssued } from './storage.js';
 import { errorInfo } from './errors.js';
-import { redirectUri, dialectOf } from './auth.js';
+import { dialectOf } from './auth.js';
 import { parkedList } from './accounts.js';
 import { flush } from './outbox.js';
 import { refreshTotals } from './totals.js';
@@ -11,11 +11,32 @@ import { keptPendingPage } from './notices.js';
 import { outboxSize } from '../pkg/tyme_tab.js';
 import { idleQuestion } from '../idle.js';
 
+// One storage read: a worker just woken answers after one round trip.
+// Not the queue itself (`outbox`: a week offline makes it big), unless it
+// was stored before the journal's head, which counts it (getState).
+const STATE_KEYS = ['settings', 'dialect', 'tokens', 'auth', 'timer', 'lastTask', 'recent', 'outboxLog', 'outboxSize', 'outboxRefused', 'outboxError', 'notice', 'totals', 'pendingPage', 'parked', 'idle'];
+
+// A worker is mostly woken by the popup's getState: background.js begins
+// that read while the worker's script is still being evaluated, before the
+// browser hands it the message (the bench's worker restart figure). The
+// first getState takes it if this worker has issued no write since it
+// began (the worker is the only writer of chrome.storage.local); any other
+// event drops it (background.js wake).
+let early = null;
+export function readEarly() {
+  const read = store.get(STATE_KEYS);
+  read.catch(() => {});
+  early = { read, writes: writesIssued() };
+}
+export function dropEarlyRead() { early = null; }
+function readState() {
+  const e = early;
+  early = null;
+  return e && e.writes === writesIssued() ? e.read : store.get(STATE_KEYS);
+}
+
 export async function getState() {
-  // One storage read: a worker just woken answers after one round trip.
-  // Not the queue itself (`outbox`: a week offline makes it big), unless
-  // it was stored before the journal's head, which counts it (below).
-  const got = await store.get(['settings', 'dialect', 'tokens', 'auth', 'timer', 'lastTask', 'recent', 'outboxLog', 'outboxSize', 'outboxRefused', 'outboxError', 'notice', 'totals', 'pendingPage', 'parked', 'idle']);
+  const got = await readState();
   if (!got.outboxLog) Object.assign(got, await store.get('outbox'));
   const pendingPage = await keptPendingPage(got.pendingPage);
   // With the journal's head (journal.js) the queued writes are counted in
@@ -44,7 +65,6 @@ export async function getState() {
     pendingPage,
     parked: parkedList(got.parked),
     idle: got.tokens ? idleQuestion(got.idle, got.timer, Date.now()) : null,
-    redirectUri: redirectUri(),
     // Discard needs DELETE /data/entity, known with the live API's /data/times.
     canDiscard: dialect.delete === true || (dialect.times === true && dialect.delete !== false),
   };

@@ -28,13 +28,20 @@ import { DEFAULT_BASE_URL } from '../shared/rules.js';
 import { HANDOFF_KEYS, popupUrl } from '../handoff.js';
 import { wasmReady } from './wasm.js';
 
+// Writes this worker has issued (the pages only read chrome.storage.local):
+// a read begun before the last of them may be stale (state.js readEarly).
+let writes = 0;
+export const writesIssued = () => writes;
+
 export const store = {
   async get(keys) { return chrome.storage.local.get(keys); },
   async set(obj) {
+    writes++;
     await chrome.storage.local.set(obj);
     if (HANDOFF_KEYS.some((k) => k in obj)) handOver();
   },
   async remove(keys) {
+    writes++;
     await chrome.storage.local.remove(keys);
     if ([].concat(keys).some((k) => HANDOFF_KEYS.includes(k))) handOver();
   },

@@ -130,3 +130,32 @@ test('a worker start sets the hand-off again (a browser start puts back the mani
     assert.equal(a.handoff.t.l, 'Restart › Waking');
   } finally { await env.close(); }
 });
+
+// A worker woken by a message begins the state's storage read while its
+// script is still being set up (worker/state.js readEarly); the first
+// getState answers with it unless the worker has written since.
+test('a worker woken by getState answers what storage holds; a write it took first is not answered stale', async () => {
+  const env = await setup();
+  try {
+    await signIn(env.ext);
+    const page = await env.ext.page();
+    // Written while the worker is stopped (from a page: the worker is not woken by it).
+    await env.ext.stopWorker();
+    const planted = { message: 'Planted while the worker slept', at: Date.now() };
+    await page.evaluate((n) => chrome.storage.local.set({ notice: n }), planted);
+    const woken = await ok(await env.ext.send('getState'));
+    assert.deepEqual(woken.notice, planted);
+    assert.equal(woken.signedIn, true);
+
+    // Two messages to a stopped worker, a write then a read, sent in that order.
+    await env.ext.stopWorker();
+    const [dismissed, after] = await page.evaluate(() => Promise.all([
+      chrome.runtime.sendMessage({ type: 'dismissNotice' }),
+      chrome.runtime.sendMessage({ type: 'getState' }),
+    ]));
+    assert.equal(dismissed.ok, true);
+    assert.equal(after.ok, true);
+    assert.equal(after.data.notice, null, 'the read made after the dismissal shows it');
+    assert.equal((await env.ext.storage('notice')).notice, null);
+  } finally { await env.close(); }
+});

@@ -71,7 +71,7 @@ function bundlesOf(change) {
     for (const f of fs.readdirSync(tmp, { recursive: true })) {
       if (f.endsWith('.js') && !f.startsWith('pkg/')) fs.writeFileSync(path.join(tmp, f), change(fs.readFileSync(path.join(tmp, f), 'utf8')));
     }
-    const { outputs } = bundle(tmp);
+    const { outputs } = bundle(tmp, { sourceMaps: false });
     return Object.fromEntries(outputs.map((o) => [o, fs.readFileSync(path.join(tmp, o), 'utf8')]));
   } finally { fs.rmSync(tmp, { recursive: true, force: true }); }
 }
@@ -103,10 +103,11 @@ test('the packages: the bundles and the source files they load, no key, no sourc
   // The hook is all that is stripped: the listeners and handlers stay.
   const chromeZip = unzip(fs.readFileSync(zipOf(first, 'chrome')));
   const bg = chromeZip.find((e) => e.name === 'build/background.js').data.toString('utf8');
-  for (const s of ['chrome.runtime.onMessage.addListener', 'chrome.contextMenus.onClicked.addListener', 'chrome.alarms.onAlarm.addListener', 'async function dispatch', 'async function handleMenuClick']) assert.ok(bg.includes(s), s);
+  // (The bundles are minified: the browser's API names and the handlers' keys keep theirs.)
+  for (const s of ['chrome.runtime.onMessage.addListener', 'chrome.contextMenus.onClicked.addListener', 'chrome.alarms.onAlarm.addListener', 'chrome.commands.onCommand.addListener', 'getState:', 'editEntry:', '"toggle-timer"']) assert.ok(bg.includes(s), s);
   const withHooks = bundlesOf((src) => src)['build/background.js'];
-  assert.ok(withHooks.includes('globalThis.tymeTab ='), 'the unstripped bundle has the hook');
-  assert.ok(withHooks.split('\n').length - bg.split('\n').length <= 12, 'a few lines stripped, not more');
+  assert.match(withHooks, /globalThis\.tymeTab\s*=/, 'the unstripped bundle has the hook');
+  assert.ok(withHooks.length - bg.length <= 600, `a few statements stripped, not more (${withHooks.length - bg.length} bytes)`);
   // What is stripped, on a sample of each kind.
   const sample = [
     '// Header.', '', '// bench instrumentation (tests/bench): first statement.', 'const T0 = performance.now();', 'import x from "./x.js";',
@@ -163,8 +164,9 @@ test('the Firefox package as it is, in firefox-esr: background runs the wasm, no
     assert.deepEqual(seen, { hook: 'undefined', bench: 'undefined', pagePromise: 'function', bgPromise: 'function', url: `${BASE}/options/options.html` });
     const saved = await ff.send('saveSettings', { baseUrl: sandbox.url, clientId: 'tyme-tab-package' });
     assert.equal(saved.ok, true);
-    const state = await ff.send('getState');
-    assert.equal(state.data.redirectUri, REDIRECT_URI);
+    // The redirect URL Firefox derives from the add-on id, as the options page shows it.
+    await ff.helper();
+    assert.equal(await ff.textOf('#redirect-uri'), REDIRECT_URI);
     const signedIn = await ff.send('signIn', { interactive: true });
     assert.deepEqual(signedIn, { ok: true, data: { signedIn: true } });
     assert.equal((await sandbox.state()).stats.tokens_issued, 1);
