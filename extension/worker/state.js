@@ -20,8 +20,8 @@ const STATE_KEYS = ['settings', 'dialect', 'tokens', 'auth', 'timer', 'lastTask'
 // that read while the worker's script is still being evaluated, before the
 // browser hands it the message (the bench's worker restart figure). The
 // first getState takes it if this worker has issued no write since it
-// began (the worker is the only writer of chrome.storage.local); any other
-// event drops it (background.js wake).
+// began (no page writes these keys); any other event drops it
+// (background.js wake).
 let early = null;
 export function readEarly() {
   const read = store.get(STATE_KEYS);

@@ -28,8 +28,9 @@ import { DEFAULT_BASE_URL } from '../shared/rules.js';
 import { HANDOFF_KEYS, popupUrl } from '../handoff.js';
 import { wasmReady } from './wasm.js';
 
-// Writes this worker has issued (the pages only read chrome.storage.local):
-// a read begun before the last of them may be stale (state.js readEarly).
+// Writes this worker has issued: a read begun before the last of them may
+// be stale (state.js readEarly). The pages write no key the worker reads
+// (only the site rules, where chrome.storage.sync is missing).
 let writes = 0;
 export const writesIssued = () => writes;
 
