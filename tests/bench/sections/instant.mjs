@@ -75,46 +75,35 @@ export async function instantActions(ext, sandbox) {
   const shortcutStop = [];
   let sent = 0;
   const base = await writes(sandbox);
+  // Waits for the write the last action sent, and no other, on the server.
+  const sentOnce = async (what) => {
+    await waitFor(async () => (await writes(sandbox)) === base + sent + 1, { what: `${what} on the server`, timeout: 30000 });
+    sent++;
+  };
+  // N starts and stops in the popup by `act` (a click or Enter), each timed to the frame it painted.
+  const inPopup = async (act, how, starts, stops) => {
+    for (let i = 0; i < N; i++) {
+      for (const [button, view, into] of [['start', 'running', starts], ['stop', 'idle', stops]]) {
+        await page.waitForSelector(button === 'start' ? '#start:not([disabled])' : '#stop');
+        const r = await act(page, button, view);
+        if (!r.shown || r.ms === null) throw new Error(`${how}: the ${view} view was not shown in the frame after it`);
+        into.push(r.ms);
+        await sentOnce(`the ${how}'s ${button}`);
+      }
+    }
+  };
   try {
-    for (let i = 0; i < N; i++) {
-      const a = await clickToFrame(page, 'start', 'running');
-      if (!a.shown) throw new Error('the running view was not shown in the frame after the click');
-      start.push(a.ms);
-      await waitFor(async () => (await writes(sandbox)) === base + sent + 1, { what: 'the start on the server', timeout: 30000 });
-      sent++;
-      await page.waitForSelector('#stop');
-      const b = await clickToFrame(page, 'stop', 'idle');
-      if (!b.shown) throw new Error('the idle view was not shown in the frame after the click');
-      stop.push(b.ms);
-      await waitFor(async () => (await writes(sandbox)) === base + sent + 1, { what: 'the stop on the server', timeout: 30000 });
-      sent++;
-      await page.waitForSelector('#start:not([disabled])');
-    }
-    for (let i = 0; i < N; i++) {
-      const a = await enterToFrame(page, 'start', 'running');
-      if (!a.shown || a.ms === null) throw new Error('Enter: the running view was not shown in the frame after the key');
-      keyStart.push(a.ms);
-      await waitFor(async () => (await writes(sandbox)) === base + sent + 1, { what: 'the start on the server', timeout: 30000 });
-      sent++;
-      await page.waitForSelector('#stop');
-      const b = await enterToFrame(page, 'stop', 'idle');
-      if (!b.shown || b.ms === null) throw new Error('Enter: the idle view was not shown in the frame after the key');
-      keyStop.push(b.ms);
-      await waitFor(async () => (await writes(sandbox)) === base + sent + 1, { what: 'the stop on the server', timeout: 30000 });
-      sent++;
-      await page.waitForSelector('#start:not([disabled])');
-    }
+    await inPopup(clickToFrame, 'click', start, stop);
+    await inPopup(enterToFrame, 'Enter', keyStart, keyStop);
     await page.close();
     const w = await ext.worker();
     for (let i = 0; i < N; i++) {
       const url = `https://example.com/bench/${i}`;
       for (const [how, list] of [['menu', menu], ['shortcut', shortcut]]) {
         list.push(await badgeAfter(w, how, url, true));
-        await waitFor(async () => (await writes(sandbox)) === base + sent + 1, { what: `the ${how}'s start on the server`, timeout: 30000 });
-        sent++;
+        await sentOnce(`the ${how}'s start`);
         shortcutStop.push(await badgeAfter(w, 'shortcut', url, false));
-        await waitFor(async () => (await writes(sandbox)) === base + sent + 1, { what: 'the shortcut\'s stop on the server', timeout: 30000 });
-        sent++;
+        await sentOnce('the shortcut\'s stop');
       }
     }
   } finally {
