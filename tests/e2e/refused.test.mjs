@@ -31,9 +31,19 @@ async function twoRefused(env) {
     await ok(ext.send('stop'));
     ids.push(started.entity.id);
   }
-  await waitFor(async () => (await ext.storage('outboxRefused')).outboxRefused === 2, { what: 'both writes parked as refused', timeout: 30000 });
-  const { outbox } = await ext.storage('outbox');
-  assert.deepEqual(outbox.ops.map((o) => [o.entityId, o.state]), ids.map((id) => [id, 'stuck']), 'each entry\'s last write parked, nothing else queued');
+  // Settled: every write of both entries folded into the queue (the journal
+  // empty), each entry's last write refused and parked, nothing else queued.
+  // (outboxRefused alone can read 2 before the second stop is folded in: that
+  // fold makes its entry's op queued again until the server refuses it.)
+  const want = ids.map((id) => [id, 'stuck']);
+  await waitFor(async () => {
+    const st = await ext.storage(['outbox', 'outboxLog', 'outboxRefused']);
+    const seen = { ops: st.outbox ? st.outbox.ops.map((o) => [o.entityId, o.state]) : null, journal: st.outboxLog ? st.outboxLog.count : null, refused: st.outboxRefused };
+    try {
+      assert.deepEqual(seen, { ops: want, journal: 0, refused: 2 });
+    } catch { throw new Error(`last seen ${JSON.stringify(seen)}`); }
+    return true;
+  }, { what: 'each entry\'s last write parked as refused, nothing else queued', timeout: 30000 });
   return ids;
 }
 
