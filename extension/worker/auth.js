@@ -109,7 +109,13 @@ function clientFor(settings, got, needTokens) {
     adoptAccount(owner.client);
   }
   if (needTokens) {
-    if (!got.tokens) { dropClient(); throw signedOutError(); }
+    if (!got.tokens) {
+      // Signed out: a client still holding tokens storage no longer has is
+      // retired. One without tokens stays: it may be a sign-in's, waiting on
+      // the sign-in page while a flush or an alarm asks for a client.
+      if (cached.client.getTokens()) dropClient();
+      throw signedOutError();
+    }
     if (!cached.client.getTokens()) cached.client.setTokens(got.tokens);
   }
   return cached.client;
