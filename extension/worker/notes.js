@@ -4,10 +4,11 @@ import { makeNote, scrubUrl } from '../pkg/tyme_tab.js';
 import { wasmReady } from './wasm.js';
 import { getSettings } from './storage.js';
 
-async function noteOptions(extra = {}) {
+// The stored settings, once the wasm (which makes every note) is ready.
+async function readySettings() {
   const settings = await getSettings();
   await wasmReady();
-  return noteOptionsOf(settings, extra);
+  return settings;
 }
 const noteOptionsOf = (settings, extra = {}) => ({ ...(settings && Array.isArray(settings.scrubParams) ? { scrubParams: settings.scrubParams } : {}), ...extra });
 
@@ -17,9 +18,7 @@ const noteOptionsOf = (settings, extra = {}) => ({ ...(settings && Array.isArray
 // checked against anything.
 export async function noteFor(page) {
   if (!page || !page.url) return '';
-  const settings = await getSettings();
-  await wasmReady();
-  return noteWith(page, settings);
+  return noteWith(page, await readySettings());
 }
 /** The same with the stored `settings` already read (the wasm ready). */
 export function noteWith(page, settings) {
@@ -30,7 +29,7 @@ export function noteWith(page, settings) {
 // What a page waiting for a task keeps: its URL scrubbed and the title the
 // note would carry (both pass through makeNote unchanged later).
 export async function scrubbedPage(page) {
-  const opts = await noteOptions(page.link ? { dropUrlTitle: true } : {});
+  const opts = noteOptionsOf(await readySettings(), page.link ? { dropUrlTitle: true } : {});
   const url = scrubUrl(String(page.url), opts.scrubParams);
   const note = makeNote(String(page.url), String(page.title || ''), opts);
   const tail = ` — ${url}`;
